@@ -1,0 +1,196 @@
+# magma - a RISC-V teaching operating system.
+#
+#   make qemu            build everything and boot (Ctrl-a x quits QEMU)
+#   make qemu-gdb        boot, but wait for `make gdb` on GDBPORT
+#   make gdb             gdb-multiarch attached, kernel symbols loaded
+#   make test            host unit tests, then the QEMU system tests
+#   make doctor          check tools, versions and the gdb port
+#   make clean
+#
+# Machine knobs (no code change needed for any of them):
+#   CPUS=4   harts 0..CPUS-2 run the kernel, hart CPUS-1 is the guard
+#   MEM=128M RAM size; the kernel learns it from the device tree
+#   AIA=1    APLIC+IMSIC interrupts (default); AIA=0 for the classic PLIC
+#   BOOTARGS="test=ipi"  handed to the kernel as /chosen/bootargs
+
+CPUS ?= 4
+MEM ?= 128M
+AIA ?= 1
+BOOTARGS ?=
+GDBPORT ?= $(shell echo $$(( $$(id -u) % 5000 + 25000 )))
+
+BUILD := build
+PYTHON ?= python3
+QEMU ?= qemu-system-riscv64
+
+# The cross prefix: whichever RISC-V gcc is installed.
+CROSS ?= $(shell if command -v riscv64-unknown-elf-gcc >/dev/null 2>&1; then echo riscv64-unknown-elf-; \
+	elif command -v riscv64-linux-gnu-gcc >/dev/null 2>&1; then echo riscv64-linux-gnu-; fi)
+CC := $(CROSS)gcc
+OBJDUMP := $(CROSS)objdump
+
+OPT ?= -O2
+CFLAGS := -Wall -Wextra -Werror -std=gnu11 $(OPT) -g -ffreestanding -fno-builtin -nostdlib \
+	-fno-common -fno-stack-protector -fno-pie -fno-omit-frame-pointer \
+	-fno-tree-loop-distribute-patterns -mcmodel=medany \
+	-march=rv64imac_zicsr_zifencei -mabi=lp64
+ASFLAGS := $(CFLAGS)
+LDFLAGS := -nostdlib -no-pie -Wl,--build-id=none -Wl,-z,noexecstack
+
+ifeq ($(AIA),1)
+MACHINE := virt,aia=aplic-imsic
+MACHINE_TAG := aia
+else
+MACHINE := virt
+MACHINE_TAG := plic
+endif
+
+KERNEL := $(BUILD)/kernel/kernel.elf
+GUARD := $(BUILD)/guard/guard.elf
+DT_STEM := $(BUILD)/dt/magma-$(CPUS)cpu-$(MEM)-$(MACHINE_TAG)
+DTB := $(DT_STEM).dtb
+FW_VERSION := $(BUILD)/firmware.version
+
+LIB_SRCS := lib/string.c lib/fmt.c
+MM_SRCS := mm/fdt.c
+KERNEL_SRCS := $(wildcard kernel/*.c) $(wildcard kernel/*.S) sbi/tree.c $(LIB_SRCS) $(MM_SRCS)
+GUARD_SRCS := $(wildcard sbi/guard/*.c) $(wildcard sbi/guard/*.S) sbi/tree.c $(LIB_SRCS) $(MM_SRCS)
+
+obj = $(patsubst %,$(BUILD)/$(1)/%.o,$(basename $(2)))
+KERNEL_OBJS := $(call obj,kernel,$(KERNEL_SRCS))
+GUARD_OBJS := $(call obj,guard,$(GUARD_SRCS))
+
+.PHONY: all qemu qemu-gdb qemu-cmd gdb test host-test qemu-test doctor deps clean \
+	kernel guard dtb build-for-run
+
+all: kernel guard dtb
+
+kernel: $(KERNEL)
+guard: $(GUARD)
+dtb: $(DTB)
+
+# --- compiling ---
+
+$(BUILD)/kernel/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/kernel/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(ASFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/guard/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/guard/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(ASFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/%.ld: %.ld.in sbi/layout.h
+	@mkdir -p $(dir $@)
+	$(CC) -E -P -x c $< -o $@
+
+$(KERNEL): $(KERNEL_OBJS) $(BUILD)/kernel/kernel.ld
+	$(CC) $(LDFLAGS) -T $(BUILD)/kernel/kernel.ld $(KERNEL_OBJS) -lgcc -o $@
+	$(OBJDUMP) -S $@ > $(BUILD)/kernel/kernel.asm
+
+$(GUARD): $(GUARD_OBJS) $(BUILD)/sbi/guard/guard.ld
+	$(CC) $(LDFLAGS) -T $(BUILD)/sbi/guard/guard.ld $(GUARD_OBJS) -lgcc -o $@
+	$(OBJDUMP) -S $@ > $(BUILD)/guard/guard.asm
+
+-include $(KERNEL_OBJS:.o=.d) $(GUARD_OBJS:.o=.d)
+
+# --- the device tree: QEMU's own, plus magma's domains (sbi/mkdts.py) ---
+
+$(FW_VERSION): tools/firmware_version.py
+	@mkdir -p $(dir $@)
+	$(PYTHON) tools/firmware_version.py > $@.tmp && mv $@.tmp $@
+	@echo "OpenSBI version from its boot banner: $$(cat $@)"
+
+$(DT_STEM)-qemu.dts:
+	@mkdir -p $(dir $@)
+	$(QEMU) -machine $(MACHINE),dumpdtb=$(DT_STEM)-qemu.dtb -smp $(CPUS) -m $(MEM) \
+		-nographic >/dev/null
+	dtc -q -I dtb -O dts -o $@ $(DT_STEM)-qemu.dtb
+
+$(DT_STEM).dts: $(DT_STEM)-qemu.dts sbi/mkdts.py sbi/magma-domains.dtsi.in sbi/layout.h $(FW_VERSION)
+	$(PYTHON) sbi/mkdts.py --qemu-dts $< --template sbi/magma-domains.dtsi.in \
+		--layout sbi/layout.h --cpus $(CPUS) --mem $(MEM) \
+		--fw-version $$(cat $(FW_VERSION)) -o $@
+
+$(DTB): $(DT_STEM).dts
+	dtc -q -I dts -O dtb -o $@ $<
+
+# --- running ---
+
+QEMU_CMD = $(QEMU) -machine $(MACHINE) -smp $(CPUS) -m $(MEM) -nographic \
+	-bios default -kernel $(KERNEL) -device loader,file=$(GUARD) -dtb $(DTB) \
+	$(if $(BOOTARGS),-append '$(BOOTARGS)')
+
+deps:
+	@tools/deps.sh
+
+build-for-run: deps
+	@$(MAKE) --no-print-directory all
+
+qemu: build-for-run
+	$(QEMU_CMD)
+
+qemu-gdb: build-for-run $(BUILD)/gdbinit
+	@echo "*** QEMU is waiting for gdb on port $(GDBPORT): run 'make gdb' in another terminal"
+	$(QEMU_CMD) -S -gdb tcp:127.0.0.1:$(GDBPORT)
+
+# Prints the command that boots this configuration (the test harness runs it).
+qemu-cmd:
+	@tools/deps.sh >&2
+	@$(MAKE) --no-print-directory all >&2
+	@echo "$(QEMU_CMD)"
+
+$(BUILD)/gdbinit: tools/gdbinit.in
+	@mkdir -p $(dir $@)
+	sed -e 's|@GDBPORT@|$(GDBPORT)|g' -e 's|@KERNEL@|$(KERNEL)|g' -e 's|@GUARD@|$(GUARD)|g' $< > $@
+
+gdb: $(BUILD)/gdbinit
+	gdb-multiarch -q -x $(BUILD)/gdbinit
+
+doctor:
+	@tools/doctor.sh $(GDBPORT)
+
+# --- testing ---
+
+HOST_CC ?= cc
+HOST_CFLAGS := -Wall -Wextra -Werror -std=gnu11 -g -O1 -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer
+HOST_TESTS := $(patsubst tests/%.c,$(BUILD)/host/%,$(wildcard tests/test_*.c))
+
+$(BUILD)/host/test_%: tests/test_%.c tests/check.h $(MM_SRCS) lib/fmt.c
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) $< $(MM_SRCS) lib/fmt.c -o $@
+
+# Trees the host tests read: hand-written .dts cases and the generated magma trees.
+TEST_DTS := $(wildcard tests/dts/*.dts)
+TEST_DTBS := $(patsubst tests/dts/%.dts,$(BUILD)/host/dts/%.dtb,$(TEST_DTS))
+$(BUILD)/host/dts/%.dtb: tests/dts/%.dts
+	@mkdir -p $(dir $@)
+	dtc -q -I dts -O dtb -o $@ $<
+
+# Magma trees for several machines, for the device-tree generation tests.
+GEN_CONFIGS := 2:128M:1 4:128M:1 4:256M:1 4:128M:0 3:256M:0 8:1G:1 4:4G:1
+gen-trees:
+	@for c in $(GEN_CONFIGS); do \
+		set -- $$(echo $$c | tr : ' '); \
+		$(MAKE) --no-print-directory dtb CPUS=$$1 MEM=$$2 AIA=$$3 >/dev/null || exit 1; \
+	done
+
+host-test: deps $(HOST_TESTS) $(TEST_DTBS) gen-trees
+	@$(PYTHON) tests/run_host_tests.py $(HOST_TESTS)
+
+qemu-test: build-for-run
+	@$(PYTHON) grading/run_tests.py
+
+test: deps
+	@$(PYTHON) tests/run_all.py
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,385 @@
+"""Library for magma's system tests: start QEMU, wait for output, type input.
+
+A test is a function registered with @test.  It raises (TestFailure or
+AssertionError) when something is wrong:
+
+    from harness import test, Qemu, qemu_command, check
+
+    @test("boots on two harts")
+    def boots_on_two_harts():
+        with Qemu(qemu_command(cpus=2)) as q:
+            q.expect(r"magma", timeout=10)
+            q.send("echo hi\\n")
+            match = q.expect(r"hart (\\d+) started", timeout=5)
+            check(match.group(1) == "1", "wrong hart started")
+
+Each expect() searches the output printed after the previous match, so a
+sequence of expects checks that things happen in that order.
+
+Every timeout is multiplied by the environment variable MAGMA_TIMEOUT_SCALE
+(default 1), so slow machines can run the same tests.
+
+Every process started here gets its own process group and is killed when the
+test ends, when Python exits, and on Ctrl-C or SIGTERM: a passing, failing or
+interrupted test never leaves QEMU running.
+
+grading/run_tests.py runs the tests; grading/test_harness_selftest.py tests
+this file.
+"""
+
+from __future__ import annotations
+
+import atexit
+import codecs
+import os
+import pty
+import re
+import shlex
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+KILL_GRACE_SECONDS = 2.0  # time between SIGTERM and SIGKILL
+MAKE_TIMEOUT_SECONDS = 300.0
+
+
+class TestFailure(Exception):
+    """A test's expectation was not met; the message says which one."""
+
+
+def check(condition: object, message: str) -> None:
+    """Fail the current test with `message` unless `condition` is true."""
+    if not condition:
+        raise TestFailure(message)
+
+
+def scaled(timeout: float) -> float:
+    """Return `timeout` multiplied by $MAGMA_TIMEOUT_SCALE."""
+    return timeout * float(os.environ.get("MAGMA_TIMEOUT_SCALE", "1"))
+
+
+# ---------------------------------------------------------------- registry
+
+
+@dataclass
+class RegisteredTest:
+    name: str
+    group: str
+    fn: Callable[[], None]
+
+
+TESTS: list[RegisteredTest] = []  # in registration order
+
+
+def test(name: str, group: str = "qemu"):
+    """Decorator: register fn() as the system test called `name`."""
+
+    def register(fn: Callable[[], None]) -> Callable[[], None]:
+        if any(registered.name == name for registered in TESTS):
+            raise ValueError(f"two tests are called {name!r}")
+        TESTS.append(RegisteredTest(name, group, fn))
+        return fn
+
+    return register
+
+
+# ------------------------------------------------------- building the command
+
+
+def qemu_command(
+    cpus: int = 4,
+    mem: str = "128M",
+    aia: bool = True,
+    bootargs: str = "",
+    extra_make_vars: dict[str, object] | None = None,
+) -> list[str]:
+    """Build magma and return the QEMU command line as an argument list.
+
+    Runs `make qemu-cmd` in the repository root, which prints the command.
+    $MAGMA_QEMU_CMD_OVERRIDE, if set, is used instead (harness self-test).
+    """
+    override = os.environ.get("MAGMA_QEMU_CMD_OVERRIDE")
+    if override:
+        return shlex.split(override)
+    make_vars = {"CPUS": cpus, "MEM": mem, "AIA": 1 if aia else 0, "BOOTARGS": bootargs}
+    make_vars.update(extra_make_vars or {})
+    argv = ["make", "-s", "--no-print-directory", "qemu-cmd"]
+    argv += [f"{key}={value}" for key, value in make_vars.items()]
+    return shlex.split(_last_line_printed_by(argv))
+
+
+def _last_line_printed_by(argv: list[str]) -> str:
+    """Run argv in the repository root; return its last non-empty output line."""
+    command = shlex.join(argv)
+    limit = scaled(MAKE_TIMEOUT_SECONDS)
+    try:
+        result = subprocess.run(
+            argv, cwd=REPO_ROOT, stdin=subprocess.DEVNULL,
+            capture_output=True, text=True, timeout=limit,
+        )
+    except subprocess.TimeoutExpired:
+        raise TestFailure(f"`{command}` did not finish within {limit:g}s") from None
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    if result.returncode != 0 or not lines:
+        raise TestFailure(
+            f"`{command}` failed (exit status {result.returncode}, "
+            f"{len(lines)} lines of output); its stderr:\n{result.stderr.rstrip()}"
+        )
+    return lines[-1]
+
+
+# ------------------------------------------------------- tracking processes
+
+_live: set[ConsoleProcess] = set()  # started and not killed yet
+_used_by_test: list[ConsoleProcess] = []  # started since begin_test()
+
+
+def begin_test() -> None:
+    """Forget the processes of the previous test (called by the runner)."""
+    _used_by_test.clear()
+
+
+def used_sessions() -> list[ConsoleProcess]:
+    """The processes started since begin_test(), for failure reports."""
+    return list(_used_by_test)
+
+
+def kill_all() -> None:
+    """Kill every process started by this module that is still alive."""
+    for process in list(_live):
+        process.kill()
+
+
+def _kill_all_on_signal(signum: int, frame: object) -> None:
+    kill_all()
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    raise SystemExit(128 + signum)
+
+
+atexit.register(kill_all)
+if threading.current_thread() is threading.main_thread():
+    signal.signal(signal.SIGINT, _kill_all_on_signal)
+    signal.signal(signal.SIGTERM, _kill_all_on_signal)
+
+
+def _signal_group(pgid: int, signum: int) -> None:
+    try:
+        os.killpg(pgid, signum)
+    except ProcessLookupError:
+        pass  # the whole group is gone already
+
+
+# ------------------------------------------------------ console processes
+
+
+class ConsoleProcess:
+    """A child process whose console a test can read (expect) and type into.
+
+    Subclasses start the process and say which file descriptor its output
+    comes from and how to write to its input; this class does the rest.
+    A background thread collects the output into self._text.
+    """
+
+    def __init__(self, argv: list[str], proc: subprocess.Popen, output_fd: int):
+        self.name = Path(argv[0]).name
+        self._proc = proc
+        self._output_fd = output_fd
+        self._text = ""
+        self._search_from = 0  # expect() looks for matches from here on
+        self._output_ended = False
+        self._changed = threading.Condition()
+        _live.add(self)
+        _used_by_test.append(self)
+        self._reader = threading.Thread(target=self._read_output, daemon=True)
+        self._reader.start()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.kill()
+
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
+    @property
+    def output(self) -> str:
+        """Everything printed so far."""
+        with self._changed:
+            return self._text
+
+    def tail(self, n: int = 40) -> str:
+        """The last n lines printed so far."""
+        return "\n".join(self.output.splitlines()[-n:])
+
+    def _read_output(self) -> None:
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        while True:
+            try:
+                chunk = os.read(self._output_fd, 4096)
+            except OSError:  # a pty says EIO once the child side is closed
+                chunk = b""
+            text = decoder.decode(chunk, final=not chunk).replace("\r", "")
+            with self._changed:
+                self._text += text
+                self._output_ended = not chunk
+                self._changed.notify_all()
+            if not chunk:
+                return
+
+    def expect(self, pattern: str | re.Pattern, timeout: float) -> re.Match:
+        """Wait until `pattern` (a regex) appears after the previous match.
+
+        Output arrives in pieces, so r"name: (.*)" may match before the
+        whole line is there; write r"name: (.*)\n" to wait for the full line.
+        """
+        return self.expect_any([pattern], timeout)[1]
+
+    def expect_any(
+        self, patterns: list[str | re.Pattern], timeout: float
+    ) -> tuple[int, re.Match]:
+        """Wait for whichever pattern appears first; return (its index, match)."""
+        regexes = [re.compile(pattern) for pattern in patterns]
+        wanted = " or ".join(repr(regex.pattern) for regex in regexes)
+        limit = scaled(timeout)
+        deadline = time.monotonic() + limit
+        with self._changed:
+            while True:
+                found = self._earliest_match(regexes)
+                if found:
+                    self._search_from = found[1].end()
+                    return found
+                if self._output_ended:
+                    raise TestFailure(
+                        f"{self.name} exited ({self._exit_status()}) "
+                        f"before printing {wanted}"
+                    )
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TestFailure(f"timed out after {limit:g}s waiting for {wanted}")
+                self._changed.wait(remaining)
+
+    def _earliest_match(self, regexes: list[re.Pattern]) -> tuple[int, re.Match] | None:
+        matches = [(i, regex.search(self._text, self._search_from))
+                   for i, regex in enumerate(regexes)]
+        found = [(i, match) for i, match in matches if match]
+        return min(found, key=lambda item: item[1].start(), default=None)
+
+    def _exit_status(self) -> str:
+        try:
+            return f"exit status {self._proc.wait(timeout=1)}"
+        except subprocess.TimeoutExpired:
+            return "closed its output"
+
+    def send(self, text: str | bytes) -> None:
+        """Type `text` (e.g. "ls\\n", or "\\x01x" for Ctrl-a x) into the console."""
+        data = text.encode() if isinstance(text, str) else text
+        try:
+            self._write(data)
+        except OSError as error:
+            raise TestFailure(f"cannot send {text!r} to {self.name}: {error}") from None
+
+    def wait_exit(self, timeout: float) -> int:
+        """Wait for the process to exit by itself; return its exit status."""
+        limit = scaled(timeout)
+        try:
+            status = self._proc.wait(timeout=limit)
+        except subprocess.TimeoutExpired:
+            raise TestFailure(f"{self.name} was still running after {limit:g}s") from None
+        self._reader.join(timeout=1)  # collect its last output
+        return status
+
+    def kill(self) -> None:
+        """Kill the whole process group (SIGTERM, SIGKILL 2 s later) and reap it."""
+        if self not in _live:
+            return
+        _signal_group(self.pid, signal.SIGTERM)
+        try:
+            self._proc.wait(timeout=KILL_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            pass
+        # Also catches children that outlive the group leader.
+        _signal_group(self.pid, signal.SIGKILL)
+        try:
+            self._proc.wait(timeout=KILL_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            pass  # only if a signal interrupted a wait() already in progress
+        self._reader.join(timeout=1)
+        if not self._reader.is_alive():  # never close a file it is reading
+            self._close()
+        _live.discard(self)
+
+    def _write(self, data: bytes) -> None:
+        raise NotImplementedError
+
+    def _close(self) -> None:
+        raise NotImplementedError
+
+
+class Qemu(ConsoleProcess):
+    """QEMU (or any program) with its console on pipes.
+
+    `cmd` defaults to qemu_command(); `cwd` to the repository root.
+    """
+
+    def __init__(self, cmd: list[str] | None = None, cwd: str | Path | None = None):
+        argv = qemu_command() if cmd is None else cmd
+        proc = subprocess.Popen(
+            argv, cwd=cwd or REPO_ROOT, start_new_session=True,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )
+        super().__init__(argv, proc, proc.stdout.fileno())
+
+    def _write(self, data: bytes) -> None:
+        self._proc.stdin.write(data)
+        self._proc.stdin.flush()
+
+    def _close(self) -> None:
+        for stream in (self._proc.stdin, self._proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass  # unsent input is of no use any more
+
+
+class PtyProcess(ConsoleProcess):
+    """A command (e.g. `make qemu`) run on a pseudo-terminal, as in a shell.
+
+    Note that the terminal starts in line mode: it passes input on only
+    after a newline until the program (like QEMU) switches it to raw mode,
+    so wait for some output before typing keys such as "\\x01x".
+    """
+
+    def __init__(self, argv: list[str], cwd: str | Path | None = None):
+        self._terminal, child_side = pty.openpty()
+        try:
+            proc = subprocess.Popen(
+                argv, cwd=cwd or REPO_ROOT, start_new_session=True,
+                stdin=child_side, stdout=child_side, stderr=child_side,
+            )
+        except BaseException:
+            os.close(self._terminal)
+            raise
+        finally:
+            os.close(child_side)
+        super().__init__(argv, proc, self._terminal)
+
+    def _write(self, data: bytes) -> None:
+        while data:
+            written = os.write(self._terminal, data)
+            data = data[written:]
+
+    def _close(self) -> None:
+        os.close(self._terminal)
+
+
+def run_in_pty(argv: list[str], cwd: str | Path | None = None) -> PtyProcess:
+    """Start argv on a pseudo-terminal; see PtyProcess."""
+    return PtyProcess(argv, cwd)

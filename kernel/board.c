@@ -1,0 +1,126 @@
+/*
+ * kernel/board.c - reads the device tree into struct board.
+ *
+ * Only facts the kernel needs now: memory, cpus, timebase, the console UART,
+ * bootargs, and magma's reserved ranges. Interrupt controllers are found by
+ * their drivers (intr.c). A tree that lacks something essential is a panic
+ * that names the missing node, since the kernel cannot run without it.
+ */
+#include "board.h"
+
+#include "../lib/string.h"
+#include "../sbi/tree.h"
+#include "console.h"
+#include "panic.h"
+
+struct board board;
+
+/* QEMU puts the tree in a 2 MiB slot at the top of RAM; no tree of ours is larger. */
+#define FDT_MAX_BYTES (2u << 20)
+
+/* How long to wait for OpenSBI's fix-ups: 1 s at QEMU virt's 10 MHz timebase. */
+static const uint64_t board_wait_ticks = 10000000;
+
+static int has_device_type(const struct fdt *fdt, int node, const char *type)
+{
+	const char *value;
+	return fdt_prop_string(fdt, node, "device_type", &value) == 0 && strcmp(value, type) == 0;
+}
+
+static void find_memory(const struct fdt *fdt)
+{
+	for (int node = fdt_first_child(fdt, 0); node >= 0; node = fdt_next_sibling(fdt, node)) {
+		if (!has_device_type(fdt, node, "memory"))
+			continue;
+		uint64_t base, size;
+		for (uint32_t i = 0; fdt_reg(fdt, node, i, &base, &size) == 0; i++) {
+			if (board.memory_count == BOARD_MAX_MEMORY)
+				panic("board: more than %d memory ranges in the device tree",
+				      BOARD_MAX_MEMORY);
+			board.memory[board.memory_count++] = (struct board_range){ base, size };
+		}
+	}
+	if (board.memory_count == 0)
+		panic("board: the device tree has no /memory node with a reg");
+}
+
+static void find_cpus(const struct fdt *fdt)
+{
+	int cpus = fdt_path(fdt, "/cpus");
+	if (cpus < 0)
+		panic("board: the device tree has no /cpus node (%s)", fdt_strerror(cpus));
+	uint32_t hz;
+	if (fdt_prop_u32(fdt, cpus, "timebase-frequency", &hz) || hz == 0)
+		panic("board: /cpus has no usable timebase-frequency");
+	board.timebase_hz = hz;
+	for (int node = fdt_first_child(fdt, cpus); node >= 0; node = fdt_next_sibling(fdt, node)) {
+		uint64_t hartid, unused;
+		if (!has_device_type(fdt, node, "cpu"))
+			continue;
+		if (fdt_reg(fdt, node, 0, &hartid, &unused))
+			panic("board: cpu node %s has no reg", fdt_name(fdt, node));
+		if (board.cpu_count == MAGMA_MAX_HARTS)
+			panic("board: more than %d cpus in the device tree", MAGMA_MAX_HARTS);
+		board.cpu_hartids[board.cpu_count] = hartid;
+		board.cpu_enabled[board.cpu_count] = fdt_is_enabled(fdt, node);
+		board.cpu_count++;
+	}
+}
+
+static void find_uart(const struct fdt *fdt)
+{
+	int node = fdt_find_compatible(fdt, -1, "ns16550a");
+	if (node < 0)
+		panic("board: no ns16550a UART in the device tree");
+	if (fdt_reg(fdt, node, 0, &board.uart_base, &board.uart_size))
+		panic("board: UART node %s has no usable reg", fdt_name(fdt, node));
+	if (fdt_prop_cell(fdt, node, "interrupts", 0, &board.uart_irq))
+		panic("board: UART node %s has no interrupts", fdt_name(fdt, node));
+	if (fdt_prop_cell(fdt, node, "interrupts", 1, &board.uart_trigger))
+		board.uart_trigger = 4; /* level high */
+}
+
+static void find_reserved(const struct fdt *fdt, const char *compat, struct board_range *out,
+			  uint64_t expect_base, uint64_t expect_size)
+{
+	int node = fdt_find_compatible(fdt, -1, compat);
+	if (node < 0)
+		panic("board: no reserved-memory node compatible with \"%s\": "
+		      "was the tree built by sbi/mkdts.py?", compat);
+	if (fdt_reg(fdt, node, 0, &out->base, &out->size))
+		panic("board: reserved-memory node %s has no usable reg", fdt_name(fdt, node));
+	/* The guard is linked at these addresses: a stale tree must not boot. */
+	if (out->base != expect_base || out->size != expect_size)
+		panic("board: %s is 0x%lx+0x%lx in the tree but 0x%lx+0x%lx in sbi/layout.h",
+		      compat, out->base, out->size, expect_base, expect_size);
+}
+
+void board_init(uintptr_t fdt_pa)
+{
+	if (fdt_pa == 0 || fdt_pa % 8)
+		panic("board: no device tree (a1 = 0x%lx): is next-arg1 set in both domains?",
+		      fdt_pa);
+	int err = tree_open_settled(&board.fdt, (const void *)fdt_pa, FDT_MAX_BYTES,
+				    board_wait_ticks);
+	if (err == 1)
+		kprintf("magma: warning: /chosen/opensbi-domains is still in the tree; "
+			"assuming this firmware keeps it\n");
+	else if (err)
+		panic("board: device tree at 0x%lx is invalid: %s (is next-arg1 in the tree's "
+		      "domains the address QEMU loads the tree at?)", fdt_pa, fdt_strerror(err));
+	board.fdt_pa = fdt_pa;
+	const struct fdt *fdt = &board.fdt;
+
+	find_memory(fdt);
+	find_cpus(fdt);
+	find_uart(fdt);
+	find_reserved(fdt, "magma,guard-private", &board.guard_private,
+		      MAGMA_GUARD_PRIVATE_BASE, MAGMA_GUARD_PRIVATE_SIZE);
+	find_reserved(fdt, "magma,root", &board.root, MAGMA_ROOT_BASE, MAGMA_ROOT_SIZE);
+	find_reserved(fdt, "magma,mailbox", &board.mailbox, MAGMA_MAILBOX_BASE,
+		      MAGMA_MAILBOX_SIZE);
+
+	int chosen = fdt_path(fdt, "/chosen");
+	if (chosen < 0 || fdt_prop_string(fdt, chosen, "bootargs", &board.bootargs))
+		board.bootargs = "";
+}

@@ -1,0 +1,45 @@
+/*
+ * kernel/board.h - what the device tree says about this machine.
+ *
+ * Filled once at boot by board_init() from the tree OpenSBI hands over in
+ * a1; nothing about the machine (RAM size, hart count, device addresses)
+ * is compiled into the kernel.
+ */
+#ifndef KERNEL_BOARD_H
+#define KERNEL_BOARD_H
+
+#include <stdint.h>
+
+#include "../mm/fdt.h"
+#include "../sbi/layout.h"
+
+#define BOARD_MAX_MEMORY 8
+
+struct board_range {
+	uint64_t base;
+	uint64_t size;
+};
+
+struct board {
+	struct fdt fdt;
+	uintptr_t fdt_pa;
+	struct board_range memory[BOARD_MAX_MEMORY];
+	int memory_count;
+	uint64_t cpu_hartids[MAGMA_MAX_HARTS]; /* every cpu node, whatever its status */
+	int cpu_enabled[MAGMA_MAX_HARTS];      /* its status after OpenSBI's fix-ups */
+	int cpu_count;
+	uint64_t timebase_hz;
+	uintptr_t uart_base;
+	uint64_t uart_size;
+	uint32_t uart_irq, uart_trigger;
+	const char *bootargs;
+	/* magma's reserved-memory nodes, found by their compatible strings */
+	struct board_range guard_private, root, mailbox;
+};
+
+extern struct board board;
+
+/* Validates the tree at fdt_pa and fills `board`; panics with the reason if unusable. */
+void board_init(uintptr_t fdt_pa);
+
+#endif

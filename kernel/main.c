@@ -1,0 +1,174 @@
+/*
+ * kernel/main.c - the boot sequence.
+ *
+ * Whichever kernel hart arrives first (any of them may: OpenSBI's cold boot
+ * is a lottery) claims the boot work; the others run only the per-hart part.
+ * Order matters: the PMP lock is proved before anything else runs, with
+ * paging still off, so the probes test PMP and not the page table.
+ */
+#include "../sbi/layout.h"
+#include "../sbi/root.h"
+#include "board.h"
+#include "console.h"
+#include "hart.h"
+#include "intr.h"
+#include "panic.h"
+#include "pgalloc.h"
+#include "pmp.h"
+#include "sbi.h"
+#include "selftest.h"
+#include "smp.h"
+#include "timer.h"
+#include "trap.h"
+#include "uart.h"
+#include "vm.h"
+
+struct hart harts[MAGMA_MAX_HARTS];
+char kernel_stacks[MAGMA_MAX_HARTS][MAGMA_KERNEL_STACK_SIZE] __attribute__((aligned(16)));
+
+extern char _entry[], __kernel_end[];
+
+static volatile int boot_claimed;
+static volatile int boot_done; /* the page table and drivers are ready */
+
+#define GUARD_WAIT_MS 1000
+
+static void report_memory(void)
+{
+	uint64_t total = 0;
+	for (int i = 0; i < board.memory_count; i++) {
+		const struct board_range *m = &board.memory[i];
+		kprintf("magma: memory: 0x%lx-0x%lx (%lu MiB) from the device tree\n", m->base,
+			m->base + m->size - 1, m->size >> 20);
+		total += m->size;
+	}
+	kprintf("magma: memory: %lu MiB in %d range(s)\n", total >> 20, board.memory_count);
+	kprintf("magma: reserved: guard private 0x%lx-0x%lx, root 0x%lx-0x%lx, "
+		"mailbox 0x%lx-0x%lx\n",
+		board.guard_private.base, board.guard_private.base + board.guard_private.size - 1,
+		board.root.base, board.root.base + board.root.size - 1, board.mailbox.base,
+		board.mailbox.base + board.mailbox.size - 1);
+}
+
+/* The range pgalloc may use: after the kernel, below the device tree. */
+static void init_page_allocator(void)
+{
+	uintptr_t start = (uintptr_t)__kernel_end;
+	for (int i = 0; i < board.memory_count; i++) {
+		const struct board_range *m = &board.memory[i];
+		if (start < m->base || start >= m->base + m->size)
+			continue;
+		uintptr_t end = m->base + m->size;
+		if (board.fdt_pa > start && board.fdt_pa < end)
+			end = board.fdt_pa;
+		pgalloc_init(start, end);
+		return;
+	}
+	panic("boot: the kernel image end 0x%lx is in no memory range of the tree", start);
+}
+
+/* The guard writes ON state >= 1 into the root once it runs. */
+static void report_guard(void)
+{
+	volatile uint8_t *on_state = (volatile uint8_t *)(board.root.base + ROOT_ON_STATE);
+	uint64_t start = timer_now_us(), deadline = start + GUARD_WAIT_MS * 1000;
+	while (*on_state < ROOT_ON_SECONDARY_UP && timer_now_us() < deadline)
+		wfi();
+	if (*on_state < ROOT_ON_SECONDARY_UP)
+		kprintf("magma: guard: root ON state still %u after %d ms: the guard did not "
+			"come up\n", *on_state, GUARD_WAIT_MS);
+	else
+		kprintf("magma: guard: root ON state = %u (after %lu us)\n", *on_state,
+			timer_now_us() - start);
+}
+
+static void hart_online(void)
+{
+	intr_init_hart();
+	timer_init_hart();
+	this_hart()->online = 1;
+	kprintf("magma: hart %lu online\n", this_hartid());
+	intr_on();
+}
+
+static void idle(void)
+{
+	for (;;) {
+		intr_on();
+		wfi();
+	}
+}
+
+static void boot_main(uintptr_t fdt_pa)
+{
+	uint64_t self = this_hartid();
+	sbi_init();
+	long impl = sbi_impl_version(), spec = sbi_spec_version();
+	kprintf("\nmagma: booting on hart %lu (the first kernel hart to arrive)\n", self);
+	kprintf("magma: SBI: %s (implementation id %ld) version %ld.%ld, SBI spec %ld.%ld\n",
+		sbi_impl_name(sbi_impl_id()), sbi_impl_id(), impl >> 16, impl & 0xffff,
+		(spec >> 24) & 0x7f, spec & 0xffffff);
+
+	board_init(fdt_pa);
+	kprintf("magma: device tree at 0x%lx (%u bytes), bootargs \"%s\"\n", fdt_pa,
+		board.fdt.total_size, board.bootargs);
+
+	if (pmp_prove_lock() != 0) {
+		kprintf("magma: refusing to continue without the PMP lock\n");
+		halt();
+	}
+	report_memory();
+
+	if (intr_init(&board.fdt) != 0)
+		panic("boot: no usable interrupt controller");
+	init_page_allocator();
+	vm_build_kernel_table();
+	vm_enable_hart();
+	uart_init(board.uart_base);
+	console_use_uart();
+	kprintf("magma: paging on (Sv39), page tables use %lu pages\n", pgalloc_used());
+	kprintf("magma: interrupts: %s\n", intr_description());
+	timer_init(board.timebase_hz);
+	kprintf("magma: timer: %s, %d Hz tick, timebase %lu Hz\n", timer_mechanism(),
+		TIMER_TICK_HZ, board.timebase_hz);
+	kprintf("magma: console: ns16550a at 0x%lx, irq %u\n", board.uart_base, board.uart_irq);
+
+	hart_online();
+	if (intr_attach(board.uart_irq, board.uart_trigger, self, uart_handle_irq))
+		panic("boot: cannot route UART irq %u to hart %lu", board.uart_irq, self);
+
+	boot_done = 1;
+	smp_start_kernel_harts((uintptr_t)_entry, fdt_pa);
+	int online = smp_wait_online(2000);
+	kprintf("magma: %d of %d kernel harts online\n", online, smp.kernel_count);
+	report_guard();
+
+	selftest_run();
+	kprintf("magma: boot complete; type a line to test the console (Ctrl-a x quits QEMU)\n");
+	idle();
+}
+
+static void secondary_main(void)
+{
+	/* Harts are started only after boot_done; this guards against a second arrival. */
+	while (!boot_done)
+		fence();
+	vm_enable_hart();
+	hart_online();
+	idle();
+}
+
+void kmain(uint64_t hartid, uintptr_t fdt_pa)
+{
+	struct hart *h = &harts[hartid];
+	h->hartid = hartid;
+	h->stack_lo = (uintptr_t)kernel_stacks[hartid];
+	h->stack_hi = h->stack_lo + MAGMA_KERNEL_STACK_SIZE;
+	asm volatile("mv tp, %0" : : "r"(h));
+	trap_init_hart();
+
+	if (!__atomic_exchange_n(&boot_claimed, 1, __ATOMIC_ACQ_REL))
+		boot_main(fdt_pa);
+	else
+		secondary_main();
+}

@@ -1,0 +1,30 @@
+/*
+ * kernel/smp.h - finding and starting the kernel's harts.
+ *
+ * A cpu node's status in the tree is not trusted: OpenSBI 1.1 fixes the
+ * tree up from the view of whichever domain won the cold-boot lottery. The
+ * truth comes from SBI HSM: hart_get_status answers for harts of our own
+ * domain and refuses (SBI_ERR_INVALID_PARAM) harts of another domain.
+ */
+#ifndef KERNEL_SMP_H
+#define KERNEL_SMP_H
+
+#include <stdint.h>
+
+#include "../sbi/layout.h"
+
+struct smp_harts {
+	uint64_t kernel[MAGMA_MAX_HARTS]; /* kernel harts, boot hart included */
+	int kernel_count;
+	uint64_t guard[MAGMA_MAX_HARTS];  /* harts of another domain: the guard */
+	int guard_count;
+};
+
+extern struct smp_harts smp;
+
+/* Classifies every cpu of the tree with HSM and starts the stopped kernel harts. */
+void smp_start_kernel_harts(uintptr_t entry_pa, uintptr_t fdt_pa);
+/* Waits (up to timeout_ms) until every kernel hart is online; returns how many are. */
+int smp_wait_online(uint64_t timeout_ms);
+
+#endif

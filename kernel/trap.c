@@ -1,0 +1,88 @@
+/*
+ * kernel/trap.c - dispatch of S-mode interrupts and exceptions.
+ *
+ * Interrupts go to the timer, the IPI code or the interrupt controller.
+ * Exceptions are either an expected probe (resume at its fixup), an access
+ * fault that PMP raised on guard memory (a panic that says so), or a bug
+ * (a panic with the cause, pc and address).
+ */
+#include "trap.h"
+
+#include "console.h"
+#include "hart.h"
+#include "intr.h"
+#include "ipi.h"
+#include "panic.h"
+#include "pmp.h"
+#include "probe.h"
+#include "timer.h"
+
+extern char kernel_vector[];
+
+void trap_init_hart(void)
+{
+	csr_write(stvec, (uint64_t)kernel_vector);
+}
+
+const char *trap_cause_name(uint64_t scause)
+{
+	static const char *const names[] = {
+		[EXC_INST_MISALIGNED] = "instruction address misaligned",
+		[EXC_INST_ACCESS] = "instruction access fault",
+		[EXC_ILLEGAL_INST] = "illegal instruction",
+		[EXC_BREAKPOINT] = "breakpoint",
+		[4] = "load address misaligned",
+		[EXC_LOAD_ACCESS] = "load access fault",
+		[6] = "store address misaligned",
+		[EXC_STORE_ACCESS] = "store access fault",
+		[EXC_ECALL_U] = "ecall from U-mode",
+		[9] = "ecall from S-mode",
+		[EXC_INST_PAGE] = "instruction page fault",
+		[EXC_LOAD_PAGE] = "load page fault",
+		[EXC_STORE_PAGE] = "store page fault",
+	};
+	if (scause < sizeof(names) / sizeof(names[0]) && names[scause])
+		return names[scause];
+	return "unknown exception";
+}
+
+static void handle_interrupt(uint64_t code)
+{
+	switch (code) {
+	case IRQ_S_TIMER:
+		timer_tick();
+		break;
+	case IRQ_S_SOFT:
+		csr_clear(sip, SIE_SSIE);
+		ipi_receive();
+		break;
+	case IRQ_S_EXT:
+		intr_handle_external();
+		break;
+	default:
+		panic("unexpected interrupt %lu (scause 0x%lx)", code, csr_read(scause));
+	}
+}
+
+void kernel_trap(struct trap_frame *frame)
+{
+	uint64_t scause = csr_read(scause);
+	uint64_t stval = csr_read(stval);
+
+	if (scause & SCAUSE_INTERRUPT) {
+		handle_interrupt(scause & ~SCAUSE_INTERRUPT);
+		return;
+	}
+
+	uintptr_t fixup = probe_fixup(frame->sepc);
+	if (fixup) {
+		frame->a0 = scause;
+		frame->a1 = stval;
+		frame->sepc = fixup;
+		return;
+	}
+
+	pmp_explain_fault(scause, stval, frame->sepc);
+	panic("%s (scause %lu) at pc 0x%lx, stval 0x%lx", trap_cause_name(scause), scause,
+	      frame->sepc, stval);
+}
