@@ -47,14 +47,20 @@ endif
 
 KERNEL := $(BUILD)/kernel/kernel.elf
 GUARD := $(BUILD)/guard/guard.elf
-DT_STEM := $(BUILD)/dt/magma-$(CPUS)cpu-$(MEM)-$(MACHINE_TAG)
+# WEAK_LOCK=1 builds a deliberately wrong tree (kernel may write the root),
+# used only by the test that the boot-time lock check refuses it.
+WEAK_LOCK ?= 0
+DT_STEM := $(BUILD)/dt/magma-$(CPUS)cpu-$(MEM)-$(MACHINE_TAG)$(if $(filter 1,$(WEAK_LOCK)),-weaklock)
+DT_QEMU := $(BUILD)/dt/qemu-$(CPUS)cpu-$(MEM)-$(MACHINE_TAG)
 DTB := $(DT_STEM).dtb
 FW_VERSION := $(BUILD)/firmware.version
 
 LIB_SRCS := lib/string.c lib/fmt.c
 MM_SRCS := mm/fdt.c
-KERNEL_SRCS := $(wildcard kernel/*.c) $(wildcard kernel/*.S) sbi/tree.c $(LIB_SRCS) $(MM_SRCS)
-GUARD_SRCS := $(wildcard sbi/guard/*.c) $(wildcard sbi/guard/*.S) sbi/tree.c $(LIB_SRCS) $(MM_SRCS)
+KERNEL_SRCS := $(wildcard kernel/*.c) $(wildcard kernel/*.S) sbi/tree.c sbi/console_lock.c \
+	$(LIB_SRCS) $(MM_SRCS)
+GUARD_SRCS := $(wildcard sbi/guard/*.c) $(wildcard sbi/guard/*.S) sbi/tree.c sbi/console_lock.c \
+	$(LIB_SRCS) $(MM_SRCS)
 
 obj = $(patsubst %,$(BUILD)/$(1)/%.o,$(basename $(2)))
 KERNEL_OBJS := $(call obj,kernel,$(KERNEL_SRCS))
@@ -108,16 +114,16 @@ $(FW_VERSION): tools/firmware_version.py
 	$(PYTHON) tools/firmware_version.py > $@.tmp && mv $@.tmp $@
 	@echo "OpenSBI version from its boot banner: $$(cat $@)"
 
-$(DT_STEM)-qemu.dts:
+$(DT_QEMU).dts:
 	@mkdir -p $(dir $@)
-	$(QEMU) -machine $(MACHINE),dumpdtb=$(DT_STEM)-qemu.dtb -smp $(CPUS) -m $(MEM) \
-		-nographic >/dev/null
-	dtc -q -I dtb -O dts -o $@ $(DT_STEM)-qemu.dtb
+	$(QEMU) -machine $(MACHINE),dumpdtb=$(DT_QEMU).dtb -smp $(CPUS) -m $(MEM) \
+		-nographic >$(DT_QEMU).log 2>&1 || { cat $(DT_QEMU).log; exit 1; }
+	dtc -q -I dtb -O dts -o $@ $(DT_QEMU).dtb
 
-$(DT_STEM).dts: $(DT_STEM)-qemu.dts sbi/mkdts.py sbi/magma-domains.dtsi.in sbi/layout.h $(FW_VERSION)
+$(DT_STEM).dts: $(DT_QEMU).dts sbi/mkdts.py sbi/magma-domains.dtsi.in sbi/layout.h $(FW_VERSION)
 	$(PYTHON) sbi/mkdts.py --qemu-dts $< --template sbi/magma-domains.dtsi.in \
 		--layout sbi/layout.h --cpus $(CPUS) --mem $(MEM) \
-		--fw-version $$(cat $(FW_VERSION)) -o $@
+		--fw-version $$(cat $(FW_VERSION)) $(if $(filter 1,$(WEAK_LOCK)),--weaken-lock) -o $@
 
 $(DTB): $(DT_STEM).dts
 	dtc -q -I dts -O dtb -o $@ $<

@@ -8,6 +8,7 @@
 #include "console.h"
 
 #include "../lib/fmt.h"
+#include "../sbi/console_lock.h"
 #include "hart.h"
 #include "sbi.h"
 #include "spinlock.h"
@@ -15,6 +16,9 @@
 
 static struct spinlock console_lock = SPINLOCK_INIT("console");
 static volatile int locking = 1;
+
+/* How long to wait for the guard to finish its line: 10 ms at 10 MHz. */
+#define GUARD_LINE_WAIT_TICKS 100000
 static int via_uart;
 
 static struct {
@@ -43,7 +47,10 @@ void kvprintf(const char *fmt, va_list args)
 	int lock = locking;
 	if (lock)
 		spin_lock(&console_lock);
+	/* The guard prints on the same UART (SBI console output ends up there too). */
+	int shared = lock ? console_lock_take(CONSOLE_LOCK_KERNEL, GUARD_LINE_WAIT_TICKS) : 0;
 	fmt_format(sink, 0, fmt, args);
+	console_lock_give(shared);
 	if (lock)
 		spin_unlock(&console_lock);
 }

@@ -86,8 +86,8 @@ static void hart_online(void)
 {
 	intr_init_hart();
 	timer_init_hart();
-	this_hart()->online = 1;
 	kprintf("magma: hart %lu online\n", this_hartid());
+	this_hart()->online = 1;
 	intr_on();
 }
 
@@ -143,8 +143,9 @@ static void boot_main(uintptr_t fdt_pa)
 	kprintf("magma: %d of %d kernel harts online\n", online, smp.kernel_count);
 	report_guard();
 
+	kprintf("magma: boot complete\n");
 	selftest_run();
-	kprintf("magma: boot complete; type a line to test the console (Ctrl-a x quits QEMU)\n");
+	kprintf("magma: type a line to test the console (Ctrl-a x quits QEMU)\n");
 	idle();
 }
 

@@ -177,7 +177,8 @@ def cpu_paths(root, cpus):
     return [found[h] for h in range(cpus)]
 
 
-def build(qemu_dts, template, layout, cpus, mem_bytes, fw_version, dtb_size_guess):
+def build(qemu_dts, template, layout, cpus, mem_bytes, fw_version, dtb_size_guess,
+          weaken_lock=False):
     if cpus < 2:
         raise TreeError("magma needs CPUS >= 2: one kernel hart and the guard hart")
     root = parse_dts(qemu_dts)
@@ -217,12 +218,18 @@ def build(qemu_dts, template, layout, cpus, mem_bytes, fw_version, dtb_size_gues
         "KERNEL_ENTRY": cells2(layout["MAGMA_KERNEL_BASE"]),
         "GUARD_ENTRY": cells2(layout["MAGMA_GUARD_PRIVATE_BASE"]),
         "FDT_ADDR": cells2(fdt_address(mem_bytes, dtb_size_guess)),
+        "FDT_SLOT_ORDER": str(order_of(QEMU_FDT_ALIGN)),
         "CPU_DOMAINS": "\n".join(
             f"&{{{p}}} {{\n\topensbi-domain = <&magma_kernel_domain>;\n}};" for p in kernel_paths)
         + f"\n&{{{guard_path}}} {{\n\topensbi-domain = <&magma_guard_domain>;\n}};",
     }
     for perm, bits in perms.items():
         values[f"PERM_{perm}"] = f"{bits:#x}"
+    if weaken_lock:
+        # Test-only: a tree that lets the kernel write the root, which boot must refuse.
+        values["KERNEL_ROOT_PERM"] = values["PERM_RWX"]
+    else:
+        values["KERNEL_ROOT_PERM"] = values["PERM_R"]
     for name in ("GUARD_PRIVATE", "ROOT", "MAILBOX"):
         base, size = layout[f"MAGMA_{name}_BASE"], layout[f"MAGMA_{name}_SIZE"]
         if base % size:
@@ -252,6 +259,8 @@ def main(argv):
     parser.add_argument("--fw-version", required=True, help="OpenSBI major.minor")
     parser.add_argument("--dtb-size", type=lambda s: int(s, 0), default=0x4000,
                         help="an upper bound on the compiled tree's size")
+    parser.add_argument("--weaken-lock", action="store_true",
+                        help="test only: give the kernel write access to the root range")
     parser.add_argument("-o", "--output", required=True)
     args = parser.parse_args(argv)
     with open(args.qemu_dts) as f:
@@ -260,7 +269,7 @@ def main(argv):
         template = f.read()
     try:
         text = build(qemu_dts, template, read_layout(args.layout), args.cpus,
-                     parse_size(args.mem), args.fw_version, args.dtb_size)
+                     parse_size(args.mem), args.fw_version, args.dtb_size, args.weaken_lock)
     except (TreeError, ValueError) as err:
         print(f"mkdts: {err}", file=sys.stderr)
         return 1

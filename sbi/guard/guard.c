@@ -11,11 +11,13 @@
 
 #include "../../lib/fmt.h"
 #include "../../mm/fdt.h"
+#include "../console_lock.h"
 #include "../layout.h"
 #include "../root.h"
 #include "../tree.h"
 
 #define TREE_WAIT_TICKS 10000000 /* 1 s at 10 MHz */
+#define KERNEL_LINE_WAIT_TICKS 100000 /* 10 ms */
 #define LSR_THR_EMPTY 0x20
 
 static volatile uint8_t *uart;
@@ -36,7 +38,9 @@ static void guard_log(const char *fmt, ...)
 {
 	va_list args;
 	va_start(args, fmt);
+	int taken = console_lock_take(CONSOLE_LOCK_GUARD, KERNEL_LINE_WAIT_TICKS);
 	fmt_format(uart_sink, 0, fmt, args);
+	console_lock_give(taken);
 	va_end(args);
 }
 

@@ -1,0 +1,231 @@
+"""Boot-foundation system tests: each boots magma under QEMU and reads its console.
+
+Selectors in BOOTARGS (test=...) make a normal kernel run a self-test after
+boot (kernel/selftest.c); `poweroff` makes QEMU exit when it is done.
+"""
+
+import re
+
+from harness import Qemu, check, qemu_command, run_in_pty, test, REPO_ROOT
+
+BOOT_TIMEOUT = 30
+BOOTED = r"magma: boot complete"
+
+
+def boot(cpus=4, mem="128M", aia=True, bootargs="", extra_make_vars=None):
+    """Starts QEMU for one machine configuration (the caller waits for output)."""
+    return Qemu(qemu_command(cpus=cpus, mem=mem, aia=aia, bootargs=bootargs,
+                             extra_make_vars=extra_make_vars))
+
+
+def expect_hart_layout(q, kernel_harts, guard_hart):
+    ids = " ".join(str(h) for h in kernel_harts)
+    q.expect(rf"magma: kernel harts: {ids} \(boot hart \d+\); guard hart: {guard_hart}\n",
+             BOOT_TIMEOUT)
+
+
+def expect_all_online(q, kernel_harts):
+    q.expect(BOOTED, BOOT_TIMEOUT)
+    for hart in kernel_harts:
+        check(re.search(rf"magma: hart {hart} online", q.output),
+              f"hart {hart} never said it was online")
+    n = len(kernel_harts)
+    check(f"magma: {n} of {n} kernel harts online" in q.output,
+          f"not all {n} kernel harts came online")
+
+
+@test("boot_cpus4")
+def boot_cpus4():
+    with boot(cpus=4) as q:
+        q.expect(r"magma: SBI: OpenSBI \(implementation id 1\) version \d+\.\d+", BOOT_TIMEOUT)
+        q.expect(r"PMP lock OK", BOOT_TIMEOUT)
+        q.expect(r"magma: memory: 128 MiB in 1 range", BOOT_TIMEOUT)
+        expect_hart_layout(q, [0, 1, 2], 3)
+        expect_all_online(q, [0, 1, 2])
+        check(re.search(r"guard: hart 3 up", q.output), "the guard never logged")
+        check(re.search(r"magma: guard: root ON state = 1", q.output),
+              "the kernel never saw the guard's ON state")
+
+
+@test("boot_cpus2")
+def boot_cpus2():
+    with boot(cpus=2) as q:
+        expect_hart_layout(q, [0], 1)
+        expect_all_online(q, [0])
+
+
+@test("boot_mem256")
+def boot_mem256():
+    with boot(mem="256M") as q:
+        q.expect(r"magma: memory: 0x80000000-0x8fffffff \(256 MiB\) from the device tree",
+                 BOOT_TIMEOUT)
+        q.expect(r"magma: memory: 256 MiB in 1 range", BOOT_TIMEOUT)
+        q.expect(BOOTED, BOOT_TIMEOUT)
+
+
+@test("boot_cpus3_mem256_plic")
+def boot_cpus3_mem256_plic():
+    with boot(cpus=3, mem="256M", aia=False) as q:
+        q.expect(r"magma: memory: 256 MiB in 1 range", BOOT_TIMEOUT)
+        q.expect(r"magma: interrupts: plic", BOOT_TIMEOUT)
+        expect_hart_layout(q, [0, 1], 2)
+        expect_all_online(q, [0, 1])
+
+
+@test("boot_plic")
+def boot_plic():
+    with boot(aia=False) as q:
+        q.expect(r"magma: interrupts: plic \(0xc000000", BOOT_TIMEOUT)
+        expect_all_online(q, [0, 1, 2])
+
+
+@test("boot_aia")
+def boot_aia():
+    with boot(aia=True) as q:
+        q.expect(r"magma: interrupts: aia \(S-level APLIC 0xd000000 in MSI mode", BOOT_TIMEOUT)
+        expect_all_online(q, [0, 1, 2])
+
+
+@test("opensbi_domains")
+def opensbi_domains():
+    """OpenSBI's banner lists both domains with the regions of DESIGN's layout."""
+    with boot() as q:
+        q.expect(BOOTED, BOOT_TIMEOUT)
+        banner = q.output
+
+    def domain(name):
+        match = re.search(rf"Domain(\d) Name\s+: {name}\n(.*?)\n\n", banner, re.S)
+        check(match, f"OpenSBI's banner has no domain {name}")
+        return match.group(2)
+
+    def region(text, base, end, perms):
+        pattern = rf"Region\d+\s+: 0x0*{base:x}-0x0*{end:x} \({re.escape(perms)}\)"
+        check(re.search(pattern, text), f"no region {base:#x}-{end:#x} ({perms}) in:\n{text}")
+
+    kernel = domain("kernel-domain")
+    check(re.search(r"HARTs\s+: 0\*,1\*,2\*\n", kernel), "kernel domain harts are not 0,1,2")
+    region(kernel, 0x80080000, 0x800fffff, "")
+    region(kernel, 0x80100000, 0x8010ffff, "R")
+    region(kernel, 0x0, 0xffffffffffffffff, "R,W,X")
+    check(re.search(r"Next Address\s+: 0x0*80200000", kernel), "kernel next-addr")
+    guard = domain("guard-domain")
+    check(re.search(r"HARTs\s+: 3\*\n", guard), "guard domain hart is not 3")
+    region(guard, 0x80080000, 0x800fffff, "R,W,X")
+    region(guard, 0x80100000, 0x8010ffff, "R,W")
+    region(guard, 0x80110000, 0x8011ffff, "R,W")
+    region(guard, 0x10000000, 0x10000fff, "I,R,W")
+    region(guard, 0x28000000, 0x28001fff, "I,R,W")
+    region(guard, 0x28002000, 0x28002fff, "I,R,W")
+    check(not re.search(r"0x0*28003000", guard), "the guard may not touch its own IMSIC page")
+    check(not re.search(r"0xffffffffffffffff", guard), "the guard must not see all memory")
+    arg1 = re.findall(r"Domain\d Next Arg1\s+: (0x[0-9a-f]+)", banner)
+    check(len(set(arg1)) == 1, f"domains disagree on next-arg1: {arg1}")
+
+
+def uart_irq(aia):
+    with boot(aia=aia) as q:
+        q.expect(BOOTED, BOOT_TIMEOUT)
+        q.send("hello\r")
+        q.expect(r'magma: console: "hello" \(5 chars by uart interrupt on hart \d+\)',
+                 BOOT_TIMEOUT)
+
+
+@test("uart_irq_aia")
+def uart_irq_aia():
+    uart_irq(aia=True)
+
+
+@test("uart_irq_plic")
+def uart_irq_plic():
+    uart_irq(aia=False)
+
+
+def ipi(aia):
+    with boot(aia=aia, bootargs="test=ipi,poweroff") as q:
+        q.expect(r"magma: test ipi: OK \(2 of 2 harts reached\)", BOOT_TIMEOUT)
+        driver = "aia" if aia else "plic"
+        check(len(re.findall(rf"received an IPI from hart \d+ \({driver}\)", q.output)) == 2,
+              f"expected two IPIs delivered by the {driver} driver")
+        check(q.wait_exit(BOOT_TIMEOUT) == 0, "QEMU did not power off cleanly")
+
+
+@test("ipi_aia")
+def ipi_aia():
+    ipi(aia=True)
+
+
+@test("ipi_plic")
+def ipi_plic():
+    ipi(aia=False)
+
+
+@test("boot_10_times")
+def boot_10_times():
+    """Cold boot is a lottery: any hart, the guard's included, may win it."""
+    winners = {}
+    boot_harts = {}
+    for attempt in range(10):
+        with boot(bootargs="test=poweroff") as q:
+            q.expect(BOOTED, BOOT_TIMEOUT)
+            winner = re.search(r"cold boot was won by (a kernel hart|the guard hart)", q.output)
+            first = re.search(r"booting on hart (\d+)", q.output)
+            check(winner and first, f"boot {attempt + 1}: no cold-boot report")
+            winners[winner.group(1)] = winners.get(winner.group(1), 0) + 1
+            boot_harts[first.group(1)] = boot_harts.get(first.group(1), 0) + 1
+            check("PMP lock OK" in q.output, f"boot {attempt + 1}: lock check did not pass")
+            q.expect(r"magma: powering off", BOOT_TIMEOUT)
+            check(q.wait_exit(BOOT_TIMEOUT) == 0, f"boot {attempt + 1}: no clean poweroff")
+    print(f"    cold boot winners: {winners}; kernel boot harts: {boot_harts}", flush=True)
+
+
+@test("lock_check")
+def lock_check():
+    with boot() as q:
+        q.expect(r"magma: lock check: load from guard private 0x80080000 faulted \(scause 5\), "
+                 r"store to root 0x80100000 faulted \(scause 7\): PMP lock OK", BOOT_TIMEOUT)
+
+
+@test("lock_check_refuses_weak_lock")
+def lock_check_refuses_weak_lock():
+    """A tree that lets the kernel write the root must stop the boot, not be trusted."""
+    with boot(extra_make_vars={"WEAK_LOCK": "1"}) as q:
+        q.expect(r"magma: lock check FAILED: .* store to root 0x80100000 gave scause 0 "
+                 r"\(want 7\)", BOOT_TIMEOUT)
+        q.expect(r"magma: refusing to continue without the PMP lock", BOOT_TIMEOUT)
+        check(BOOTED not in q.output, "the kernel booted without the lock")
+
+
+@test("pmp_store_panics")
+def pmp_store_panics():
+    with boot(bootargs="test=pmp_store") as q:
+        q.expect(r"panic: hart \d+: PMP: store access fault at 0x2000000000 \(pa 0x80100000\) "
+                 r"in the root range 0x80100000-0x8010ffff", BOOT_TIMEOUT)
+        q.expect(r"backtrace", BOOT_TIMEOUT)
+        q.expect(r"panic: stopped 2 other kernel hart\(s\)", BOOT_TIMEOUT)
+        check("test pmp_store: FAIL" not in q.output, "the store went through")
+
+
+@test("panic_backtrace")
+def panic_backtrace():
+    with boot(bootargs="test=panic") as q:
+        q.expect(r"panic: hart \d+: test panic: deliberate panic from bootargs \(value 0x2a\)",
+                 BOOT_TIMEOUT)
+        frames = q.expect(r"backtrace.*\n((?:  #\d+ 0x[0-9a-f]+\n)+)", BOOT_TIMEOUT)
+        check(len(frames.group(1).splitlines()) >= 3, "backtrace has fewer than 3 frames")
+        q.expect(r"panic: stopped 2 other kernel hart\(s\)", BOOT_TIMEOUT)
+
+
+@test("hsm_guard_refused")
+def hsm_guard_refused():
+    with boot(bootargs="test=hsm_guard,poweroff") as q:
+        q.expect(r"magma: test hsm_guard: OK: hart_start\(guard hart 3\) refused with "
+                 r"SBI_ERR_INVALID_PARAM", BOOT_TIMEOUT)
+
+
+@test("make_qemu_ctrl_a_x")
+def make_qemu_ctrl_a_x():
+    """`make qemu` boots to the log and gives the shell back on Ctrl-a x."""
+    with run_in_pty(["make", "--no-print-directory", "qemu"], cwd=REPO_ROOT) as p:
+        p.expect(BOOTED, BOOT_TIMEOUT * 3)
+        p.send(b"\x01x")
+        check(p.wait_exit(BOOT_TIMEOUT) == 0, "make qemu did not exit cleanly on Ctrl-a x")
