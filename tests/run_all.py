@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""tests/run_all.py - runs every suite of `make test` and adds up the results.
+
+Suites, in order: host unit tests (C, with sanitizers), the Python unit
+tests (device-tree generator, QEMU harness), the tool-script tests, and the
+QEMU system tests. Each suite's own output is shown as it runs; the last
+line is the total, `N passed, N failed`. Exits 1 if anything failed or a
+suite could not report a count (a suite that ran no test counts as failed).
+
+    tests/run_all.py [--only host|python|tools|qemu ...]
+"""
+import argparse
+import glob
+import os
+import re
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed\b", re.M)
+UNITTEST_RAN = re.compile(r"^Ran (\d+) tests?", re.M)
+UNITTEST_FAILED = re.compile(r"^FAILED \((.*)\)", re.M)
+
+
+def run(argv, label):
+    """Runs one command, echoing its output; returns (exit code, output)."""
+    print(f"== {label}", flush=True)
+    start = time.monotonic()
+    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, errors="replace")
+    lines = []
+    for line in proc.stdout:
+        sys.stdout.write(line)
+        sys.stdout.flush()
+        lines.append(line)
+    code = proc.wait()
+    print(f"== {label}: exit {code} ({time.monotonic() - start:.1f}s)", flush=True)
+    return code, "".join(lines)
+
+
+def counted(code, output):
+    """(passed, failed) from a suite that prints `N passed, N failed`."""
+    match = None
+    for match in SUMMARY.finditer(output):
+        pass
+    if not match:
+        return 0, 1  # no count at all: treat as a failure of the suite
+    passed, failed = int(match.group(1)), int(match.group(2))
+    if code != 0 and failed == 0:
+        failed = 1  # crashed after printing, or a sanitizer report at exit
+    if passed + failed == 0:
+        failed = 1
+    return passed, failed
+
+
+def counted_unittest(code, output):
+    """(passed, failed) from Python's unittest output."""
+    ran = UNITTEST_RAN.search(output)
+    if not ran:
+        return 0, 1
+    total = int(ran.group(1))
+    failed = 0
+    bad = UNITTEST_FAILED.search(output)
+    if bad:
+        failed = sum(int(n) for n in re.findall(r"=(\d+)", bad.group(1)))
+    if code != 0 and failed == 0:
+        failed = 1
+    return max(total - failed, 0), failed or (1 if total == 0 else 0)
+
+
+def host_suites():
+    binaries = sorted(glob.glob(os.path.join(ROOT, "build", "host", "test_*")))
+    binaries = [b for b in binaries if os.access(b, os.X_OK) and not b.endswith(".d")]
+    if not binaries:
+        print("no host test binaries in build/host: run `make host-test-build` first")
+        return [(0, 1)]
+    return [counted(*run([b], f"host: {os.path.basename(b)}")) for b in binaries]
+
+
+def python_suites():
+    results = []
+    for path in ("tests/test_mkdts.py", "grading/test_harness_selftest.py"):
+        results.append(counted_unittest(*run([sys.executable, path], f"python: {path}")))
+    return results
+
+
+def tools_suites():
+    return [counted(*run(["bash", "tests/test_tools.sh"], "tools: tests/test_tools.sh"))]
+
+
+def qemu_suites():
+    return [counted(*run([sys.executable, "grading/run_tests.py"], "qemu: grading/run_tests.py"))]
+
+
+SUITES = {"host": host_suites, "python": python_suites, "tools": tools_suites,
+          "qemu": qemu_suites}
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Run magma's test suites.")
+    parser.add_argument("--only", nargs="+", choices=SUITES, help="run only these suites")
+    args = parser.parse_args()
+    passed = failed = 0
+    for name in args.only or SUITES:
+        for p, f in SUITES[name]():
+            passed += p
+            failed += f
+    print(f"{passed} passed, {failed} failed", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
