@@ -67,7 +67,7 @@ KERNEL_OBJS := $(call obj,kernel,$(KERNEL_SRCS))
 GUARD_OBJS := $(call obj,guard,$(GUARD_SRCS))
 
 .PHONY: all qemu qemu-gdb qemu-cmd gdb test host-test host-test-build qemu-test doctor deps \
-	clean kernel guard dtb build-for-run gen-trees
+	clean kernel guard dtb build-for-run gen-trees FORCE
 
 all: kernel guard dtb
 
@@ -153,12 +153,17 @@ qemu-cmd:
 	@$(MAKE) --no-print-directory all >&2
 	@echo "$(QEMU_CMD)"
 
-$(BUILD)/gdbinit: tools/gdbinit.in
+# Remade every time: it carries GDBPORT, which may differ between calls.
+$(BUILD)/gdbinit: tools/gdbinit.in FORCE
 	@mkdir -p $(dir $@)
 	sed -e 's|@GDBPORT@|$(GDBPORT)|g' -e 's|@KERNEL@|$(KERNEL)|g' -e 's|@GUARD@|$(GUARD)|g' $< > $@
 
+# GDBFLAGS adds options, e.g. GDBFLAGS="-batch -x my-commands" for scripted sessions.
+GDBFLAGS ?=
 gdb: $(BUILD)/gdbinit
-	gdb-multiarch -q -x $(BUILD)/gdbinit
+	gdb-multiarch -q -x $(BUILD)/gdbinit $(GDBFLAGS)
+
+FORCE:
 
 doctor:
 	@tools/doctor.sh $(GDBPORT)

@@ -5,6 +5,9 @@ boot (kernel/selftest.c); `poweroff` makes QEMU exit when it is done.
 """
 
 import re
+import socket
+import subprocess
+import tempfile
 
 from harness import Qemu, check, qemu_command, run_in_pty, test, REPO_ROOT
 
@@ -159,6 +162,15 @@ def ipi_plic():
     ipi(aia=False)
 
 
+@test("timer_every_hart")
+def timer_every_hart():
+    with boot(bootargs="test=timer,poweroff") as q:
+        q.expect(r"magma: test timer: OK \(3 of 3 harts ticking, (sstc|sbi)\)", BOOT_TIMEOUT)
+        ticks = [int(t) for t in re.findall(r"took (\d+) ticks in 200 ms", q.output)]
+        check(len(ticks) == 3 and all(10 <= t <= 40 for t in ticks),
+              f"expected about 20 ticks (100 Hz) per hart in 200 ms, got {ticks}")
+
+
 @test("boot_10_times")
 def boot_10_times():
     """Cold boot is a lottery: any hart, the guard's included, may win it."""
@@ -229,3 +241,31 @@ def make_qemu_ctrl_a_x():
         p.expect(BOOTED, BOOT_TIMEOUT * 3)
         p.send(b"\x01x")
         check(p.wait_exit(BOOT_TIMEOUT) == 0, "make qemu did not exit cleanly on Ctrl-a x")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@test("gdb_attach")
+def gdb_attach():
+    """`make qemu-gdb` waits for `make gdb`, which stops at a kernel breakpoint."""
+    port = free_port()
+    with run_in_pty(["make", "--no-print-directory", "qemu-gdb", f"GDBPORT={port}"],
+                    cwd=REPO_ROOT) as q:
+        q.expect(rf"QEMU is waiting for gdb on port {port}", BOOT_TIMEOUT * 3)
+        q.expect(r"qemu-system-riscv64 .* -S -gdb tcp:127.0.0.1:" + str(port), BOOT_TIMEOUT)
+        with tempfile.NamedTemporaryFile("w", suffix=".gdb") as script:
+            script.write("break boot_main\ncontinue\nbt 1\nguard-symbols\n"
+                         "info address guard_main\nkill\n")
+            script.flush()
+            gdb = subprocess.run(
+                ["make", "-s", "--no-print-directory", "gdb", f"GDBPORT={port}",
+                 f"GDBFLAGS=-batch -x {script.name}"],
+                cwd=REPO_ROOT, capture_output=True, text=True, timeout=BOOT_TIMEOUT * 2)
+        out = gdb.stdout + gdb.stderr
+        check(re.search(r"Breakpoint 1, boot_main", out), f"gdb never stopped in boot_main:\n{out}")
+        check(re.search(r"Symbol \"guard_main\" is a function at address 0x8008", out),
+              f"guard-symbols did not load the guard's symbols:\n{out}")

@@ -77,6 +77,27 @@ static void test_ipi(void)
 			delivered == others ? "OK" : "FAIL", delivered, others);
 }
 
+/* Every kernel hart takes timer interrupts: each tick count grows over 200 ms. */
+static void test_timer(void)
+{
+	uint64_t before[MAGMA_MAX_HARTS];
+	for (int i = 0; i < smp.kernel_count; i++)
+		before[i] = harts[smp.kernel[i]].ticks;
+	uint64_t deadline = timer_now_us() + 200000;
+	while (timer_now_us() < deadline)
+		wfi();
+	int ticking = 0;
+	for (int i = 0; i < smp.kernel_count; i++) {
+		uint64_t delta = harts[smp.kernel[i]].ticks - before[i];
+		kprintf("magma: test timer: hart %lu took %lu ticks in 200 ms\n", smp.kernel[i],
+			delta);
+		ticking += delta > 0;
+	}
+	kprintf("magma: test timer: %s (%d of %d harts ticking, %s)\n",
+		ticking == smp.kernel_count ? "OK" : "FAIL", ticking, smp.kernel_count,
+		timer_mechanism());
+}
+
 /* Starting the guard's hart from the kernel must be refused by OpenSBI. */
 static void test_hsm_guard(void)
 {
@@ -122,6 +143,7 @@ void selftest_run(void)
 		const char *name;
 		void (*run)(void);
 	} tests[] = {
+		{ "timer", test_timer },
 		{ "ipi", test_ipi },
 		{ "hsm_guard", test_hsm_guard },
 		{ "pmp_store", test_pmp_store },
