@@ -56,7 +56,7 @@ DTB := $(DT_STEM).dtb
 FW_VERSION := $(BUILD)/firmware.version
 
 LIB_SRCS := lib/string.c lib/fmt.c
-MM_SRCS := mm/fdt.c
+MM_SRCS := $(wildcard mm/*.c)
 KERNEL_SRCS := $(wildcard kernel/*.c) $(wildcard kernel/*.S) sbi/tree.c sbi/console_lock.c \
 	$(LIB_SRCS) $(MM_SRCS)
 GUARD_SRCS := $(wildcard sbi/guard/*.c) $(wildcard sbi/guard/*.S) sbi/tree.c sbi/console_lock.c \
@@ -172,7 +172,7 @@ doctor:
 
 HOST_CC ?= cc
 HOST_CFLAGS := -Wall -Wextra -Werror -std=gnu11 -g -O1 -fsanitize=address,undefined \
-	-fno-sanitize-recover=all -fno-omit-frame-pointer
+	-fno-sanitize-recover=all -fno-omit-frame-pointer -pthread
 HOST_TESTS := $(patsubst tests/%.c,$(BUILD)/host/%,$(wildcard tests/test_*.c))
 
 # test_fmt feeds deliberately odd format strings to lib/fmt.
