@@ -11,6 +11,7 @@
 #include "board.h"
 #include "console.h"
 #include "hart.h"
+#include "../mm/memmap.h"
 #include "intr.h"
 #include "panic.h"
 #include "pgalloc.h"
@@ -28,6 +29,7 @@ char kernel_stacks[MAGMA_MAX_HARTS][MAGMA_KERNEL_STACK_SIZE] __attribute__((alig
 
 extern char _entry[], __kernel_end[];
 
+static struct memmap memory_map;
 static volatile int boot_claimed;
 static volatile int boot_done; /* the page table and drivers are ready */
 
@@ -50,21 +52,46 @@ static void report_memory(void)
 		board.mailbox.base + board.mailbox.size - 1);
 }
 
-/* The range pgalloc may use: after the kernel, below the device tree. */
+/*
+ * The usable memory map: RAM from the tree minus every reservation the tree
+ * names (guard private, root, mailbox, OpenSBI's own) and what the kernel
+ * knows itself: the firmware, its own image and the tree blob.
+ */
+static void build_memory_map(void)
+{
+	memmap_init(&memory_map);
+	int err = memmap_add_fdt(&memory_map, &board.fdt);
+	if (!err)
+		err = memmap_reserve(&memory_map, MAGMA_FIRMWARE_BASE, MAGMA_FIRMWARE_SIZE);
+	if (!err)
+		err = memmap_reserve(&memory_map, MAGMA_KERNEL_BASE,
+				     (uintptr_t)__kernel_end - MAGMA_KERNEL_BASE);
+	if (!err)
+		err = memmap_reserve(&memory_map, board.fdt_pa, board.fdt.total_size);
+	if (!err)
+		err = memmap_finalize(&memory_map);
+	if (err)
+		panic("boot: memory map: %s (fdt: %s)", memmap_strerror(err),
+		      fdt_strerror(memory_map.fdt_error));
+	for (int i = 0; i < memory_map.usable_count; i++) {
+		const struct memmap_range *u = &memory_map.usable[i];
+		kprintf("magma: memory: usable 0x%lx-0x%lx (%lu KiB)\n", u->base,
+			u->base + u->size - 1, u->size >> 10);
+	}
+	uint64_t usable = memmap_usable_bytes(&memory_map);
+	kprintf("magma: memory: %d regions, %lu MiB usable (%lu frames)\n",
+		memory_map.usable_count, usable >> 20, usable / MEMMAP_PAGE_SIZE);
+}
+
+/* TEMPORARY: early page tables come from the largest usable range. */
 static void init_page_allocator(void)
 {
-	uintptr_t start = (uintptr_t)__kernel_end;
-	for (int i = 0; i < board.memory_count; i++) {
-		const struct board_range *m = &board.memory[i];
-		if (start < m->base || start >= m->base + m->size)
-			continue;
-		uintptr_t end = m->base + m->size;
-		if (board.fdt_pa > start && board.fdt_pa < end)
-			end = board.fdt_pa;
-		pgalloc_init(start, end);
-		return;
+	const struct memmap_range *best = &memory_map.usable[0];
+	for (int i = 1; i < memory_map.usable_count; i++) {
+		if (memory_map.usable[i].size > best->size)
+			best = &memory_map.usable[i];
 	}
-	panic("boot: the kernel image end 0x%lx is in no memory range of the tree", start);
+	pgalloc_init(best->base, best->base + best->size);
 }
 
 /* The guard writes ON state >= 1 into the root once it runs. */
@@ -118,6 +145,7 @@ static void boot_main(uintptr_t fdt_pa)
 		halt();
 	}
 	report_memory();
+	build_memory_map();
 
 	if (intr_init(&board.fdt) != 0)
 		panic("boot: no usable interrupt controller");

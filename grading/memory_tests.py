@@ -1,0 +1,47 @@
+"""Memory-map system tests: the kernel builds its map with mm/memmap from the tree."""
+
+import re
+
+from harness import Qemu, check, qemu_command, test
+
+BOOT_TIMEOUT = 30
+GUARDED = {  # ranges no usable region may touch (sbi/layout.h)
+    "OpenSBI": (0x80000000, 0x80080000),
+    "guard private": (0x80080000, 0x80100000),
+    "root": (0x80100000, 0x80110000),
+    "mailbox": (0x80110000, 0x80120000),
+}
+
+
+def memory_report(mem):
+    with Qemu(qemu_command(mem=mem, bootargs="test=poweroff")) as q:
+        summary = q.expect(r"magma: memory: (\d+) regions, (\d+) MiB usable \((\d+) frames\)\n",
+                           BOOT_TIMEOUT)
+        usable = [(int(a, 16), int(b, 16) + 1) for a, b in
+                  re.findall(r"magma: memory: usable 0x([0-9a-f]+)-0x([0-9a-f]+)", q.output)]
+        q.expect(r"magma: boot complete", BOOT_TIMEOUT)
+    check(len(usable) == int(summary.group(1)), "region count does not match the lines")
+    frames = int(summary.group(3))
+    check(sum(end - base for base, end in usable) == frames * 4096,
+          "frames do not add up to the usable regions")
+    for base, end in usable:
+        check(base % 4096 == 0 and end % 4096 == 0, f"region {base:#x}-{end:#x} not page aligned")
+        for name, (lo, hi) in GUARDED.items():
+            check(end <= lo or base >= hi, f"usable {base:#x}-{end:#x} overlaps {name}")
+    return usable, frames
+
+
+@test("memory_map_guard_ranges_never_usable")
+def memory_map_guard_ranges_never_usable():
+    usable, _ = memory_report("128M")
+    check(usable[0][0] == 0x80120000, "the gap between mailbox and kernel should be usable")
+    check(usable[-1][1] == 0x88000000, "usable memory should reach the end of RAM")
+
+
+@test("memory_map_follows_mem")
+def memory_map_follows_mem():
+    """Doubling MEM adds exactly 128 MiB of frames: nothing about RAM is compiled in."""
+    _, frames_128 = memory_report("128M")
+    _, frames_256 = memory_report("256M")
+    check(frames_256 - frames_128 == (128 << 20) // 4096,
+          f"128M gave {frames_128} frames, 256M gave {frames_256}")
