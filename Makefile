@@ -67,7 +67,7 @@ KERNEL_OBJS := $(call obj,kernel,$(KERNEL_SRCS))
 GUARD_OBJS := $(call obj,guard,$(GUARD_SRCS))
 
 .PHONY: all qemu qemu-gdb qemu-cmd gdb test host-test host-test-build qemu-test doctor deps \
-	clean kernel guard dtb build-for-run gen-trees FORCE
+	clean kernel guard dtb build-for-run gen-trees fuzz FORCE
 
 all: kernel guard dtb
 
@@ -210,6 +210,21 @@ qemu-test: build-for-run
 test: deps
 	@$(MAKE) --no-print-directory host-test-build all
 	@$(PYTHON) tests/run_all.py
+
+# --- fuzzing (libFuzzer, clang) ---
+
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(MM_SRCS) $(wildcard mm/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined $< $(MM_SRCS) -o $@
+
+fuzz: deps
+	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz needs clang (apt-get install clang)"; exit 1; }
+	@$(MAKE) --no-print-directory host-test-build $(FUZZ_TARGETS)
+	@tools/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 clean:
 	rm -rf $(BUILD)
