@@ -197,6 +197,8 @@ static int check_structure(const struct fdt *fdt)
 		int err = tok_read(fdt, off, &t);
 		if (err)
 			return err;
+		if (off == 0 && t.type != FDT_BEGIN_NODE)
+			return FDT_ERR_BADTOKEN; /* the root must be the first token */
 		switch (t.type) {
 		case FDT_BEGIN_NODE:
 			if (depth == 0 && root_seen)
@@ -235,15 +237,54 @@ int fdt_open(struct fdt *fdt, const void *blob, size_t buf_size)
 	return err;
 }
 
-/* Reads the BEGIN_NODE token at node, rejecting offsets that are not one. */
+/*
+ * Reads the BEGIN_NODE token at node. The offset must be reached by walking
+ * the stream from the root, so bytes inside a property value that happen to
+ * look like a BEGIN_NODE token are rejected.
+ */
 static int node_token(const struct fdt *fdt, int node, struct token *t)
 {
 	if (node < 0)
 		return FDT_ERR_BADOFFSET;
-	int err = tok_read(fdt, (uint32_t)node, t);
-	if (err)
+	uint32_t off = 0;
+	while (off < (uint32_t)node) {
+		if (tok_read(fdt, off, t) || t->type == FDT_END)
+			return FDT_ERR_BADOFFSET;
+		off = t->next;
+	}
+	if (off != (uint32_t)node || tok_read(fdt, off, t))
 		return FDT_ERR_BADOFFSET;
 	return t->type == FDT_BEGIN_NODE ? 0 : FDT_ERR_BADOFFSET;
+}
+
+/* The first BEGIN_NODE at or after token offset off (a token boundary). */
+static int node_at_or_after(const struct fdt *fdt, uint32_t off)
+{
+	struct token t;
+	for (;; off = t.next) {
+		int err = tok_read(fdt, off, &t);
+		if (err)
+			return err;
+		if (t.type == FDT_BEGIN_NODE)
+			return (int)off;
+		if (t.type == FDT_END)
+			return FDT_ERR_NOTFOUND;
+	}
+}
+
+/* Offset of the token after node's BEGIN_NODE; -1 (as from) means the start. */
+static int walk_start(const struct fdt *fdt, int from, uint32_t *off)
+{
+	struct token t;
+	if (from == -1) {
+		*off = 0;
+		return 0;
+	}
+	int err = node_token(fdt, from, &t);
+	if (err)
+		return err;
+	*off = t.next;
+	return 0;
 }
 
 /* Skips NOPs from off; returns the offset of the next real token or an error. */
@@ -315,23 +356,9 @@ int fdt_next_sibling(const struct fdt *fdt, int node)
 
 int fdt_next_node(const struct fdt *fdt, int node)
 {
-	struct token t;
-	uint32_t off = 0;
-	if (node >= 0) {
-		int err = node_token(fdt, node, &t);
-		if (err)
-			return err;
-		off = t.next;
-	}
-	for (;; off = t.next) {
-		int err = tok_read(fdt, off, &t);
-		if (err)
-			return err;
-		if (t.type == FDT_BEGIN_NODE)
-			return (int)off;
-		if (t.type == FDT_END)
-			return FDT_ERR_NOTFOUND;
-	}
+	uint32_t off;
+	int err = walk_start(fdt, node, &off);
+	return err ? err : node_at_or_after(fdt, off);
 }
 
 int fdt_parent(const struct fdt *fdt, int node)
@@ -422,15 +449,13 @@ int fdt_path(const struct fdt *fdt, const char *path)
 	return node;
 }
 
-int fdt_prop(const struct fdt *fdt, int node, const char *name, const void **value,
-	     uint32_t *len)
+/* Finds a property of the node whose BEGIN_NODE token t was already read. */
+static int prop_after(const struct fdt *fdt, const struct token *node_tok, const char *name,
+		      const void **value, uint32_t *len)
 {
 	struct token t;
-	int err = node_token(fdt, node, &t);
-	if (err)
-		return err;
-	for (uint32_t off = t.next;; off = t.next) {
-		err = tok_read(fdt, off, &t);
+	for (uint32_t off = node_tok->next;; off = t.next) {
+		int err = tok_read(fdt, off, &t);
 		if (err)
 			return err;
 		if (t.type == FDT_PROP) {
@@ -446,6 +471,14 @@ int fdt_prop(const struct fdt *fdt, int node, const char *name, const void **val
 			return FDT_ERR_NOTFOUND;
 		}
 	}
+}
+
+int fdt_prop(const struct fdt *fdt, int node, const char *name, const void **value,
+	     uint32_t *len)
+{
+	struct token t;
+	int err = node_token(fdt, node, &t);
+	return err ? err : prop_after(fdt, &t, name, value, len);
 }
 
 int fdt_prop_cell(const struct fdt *fdt, int node, const char *name, uint32_t idx,
@@ -490,13 +523,10 @@ int fdt_prop_string(const struct fdt *fdt, int node, const char *name, const cha
 	return 0;
 }
 
-bool fdt_is_compatible(const struct fdt *fdt, int node, const char *compat)
+/* Whether a compatible list (NUL-separated strings) holds compat exactly. */
+static bool list_has(const void *v, uint32_t len, const char *compat)
 {
-	const void *v;
-	uint32_t len;
-	if (fdt_prop(fdt, node, "compatible", &v, &len))
-		return false;
-	/* A list of NUL-terminated strings; an unterminated tail never matches. */
+	/* An unterminated tail never matches. */
 	const uint8_t *s = v;
 	for (uint32_t off = 0; off < len;) {
 		int64_t n = bounded_strlen(s + off, len - off);
@@ -512,6 +542,13 @@ bool fdt_is_compatible(const struct fdt *fdt, int node, const char *compat)
 	return false;
 }
 
+bool fdt_is_compatible(const struct fdt *fdt, int node, const char *compat)
+{
+	const void *v;
+	uint32_t len;
+	return fdt_prop(fdt, node, "compatible", &v, &len) == 0 && list_has(v, len, compat);
+}
+
 bool fdt_is_enabled(const struct fdt *fdt, int node)
 {
 	const char *status;
@@ -524,25 +561,55 @@ bool fdt_is_enabled(const struct fdt *fdt, int node)
 		(status[2] == '\0' || (status[2] == 'a' && status[3] == 'y' && status[4] == '\0')));
 }
 
-int fdt_find_compatible(const struct fdt *fdt, int from, const char *compat)
+/*
+ * Walks every node after `from` (-1: all) in document order and returns the
+ * first for which match(token, arg) holds. One pass: the walk itself proves
+ * each node offset, so no per-node revalidation is needed.
+ */
+static int find_node(const struct fdt *fdt, int from,
+		     bool (*match)(const struct fdt *, const struct token *, const void *),
+		     const void *arg)
 {
-	for (int node = fdt_next_node(fdt, from); node >= 0; node = fdt_next_node(fdt, node)) {
-		if (fdt_is_compatible(fdt, node, compat))
+	uint32_t off;
+	int err = walk_start(fdt, from, &off);
+	if (err)
+		return err;
+	struct token t;
+	for (int node = node_at_or_after(fdt, off); node >= 0;
+	     node = node_at_or_after(fdt, t.next)) {
+		if (tok_read(fdt, (uint32_t)node, &t))
+			return FDT_ERR_BADTOKEN;
+		if (match(fdt, &t, arg))
 			return node;
 	}
 	return FDT_ERR_NOTFOUND;
+}
+
+static bool match_compatible(const struct fdt *fdt, const struct token *node, const void *arg)
+{
+	const void *v;
+	uint32_t len;
+	return prop_after(fdt, node, "compatible", &v, &len) == 0 && list_has(v, len, arg);
+}
+
+static bool match_phandle(const struct fdt *fdt, const struct token *node, const void *arg)
+{
+	const void *v;
+	uint32_t len;
+	return prop_after(fdt, node, "phandle", &v, &len) == 0 && len == 4 &&
+	       fdt_be32(v) == *(const uint32_t *)arg;
+}
+
+int fdt_find_compatible(const struct fdt *fdt, int from, const char *compat)
+{
+	return find_node(fdt, from, match_compatible, compat);
 }
 
 int fdt_node_by_phandle(const struct fdt *fdt, uint32_t phandle)
 {
 	if (phandle == 0 || phandle == 0xffffffffu)
 		return FDT_ERR_NOTFOUND;
-	for (int node = fdt_next_node(fdt, -1); node >= 0; node = fdt_next_node(fdt, node)) {
-		uint32_t value;
-		if (fdt_prop_u32(fdt, node, "phandle", &value) == 0 && value == phandle)
-			return node;
-	}
-	return FDT_ERR_NOTFOUND;
+	return find_node(fdt, -1, match_phandle, &phandle);
 }
 
 static int cells(const struct fdt *fdt, int node, const char *name, uint32_t dflt,
@@ -552,6 +619,8 @@ static int cells(const struct fdt *fdt, int node, const char *name, uint32_t dfl
 	int err = fdt_prop_u32(fdt, node, name, &value);
 	if (err == FDT_ERR_NOTFOUND)
 		return (int)dflt;
+	if (err == FDT_ERR_BADOFFSET)
+		return err;
 	if (err)
 		return FDT_ERR_BADCELLS;
 	return value >= min && value <= 2 ? (int)value : FDT_ERR_BADCELLS;

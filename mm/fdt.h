@@ -7,7 +7,11 @@
  * it reads. Nothing here allocates or writes to the blob.
  *
  * Nodes are named by their offset inside the structure block (the root is 0),
- * as returned by the navigation calls. Negative return values are FDT_ERR_*.
+ * as returned by the navigation calls. An offset that is not the start of a
+ * node (say, a word inside a property value that looks like a node token) is
+ * FDT_ERR_BADOFFSET: each call walks the token stream to the offset it is
+ * given, so it costs time linear in that offset. Negative return values are
+ * FDT_ERR_*.
  * Freestanding: never include kernel headers here.
  */
 #ifndef MM_FDT_H
@@ -21,7 +25,7 @@ enum fdt_error {
 	FDT_ERR_NOTFOUND = -1,     /* no such node, property or entry */
 	FDT_ERR_TRUNCATED = -2,    /* buffer smaller than the header or totalsize */
 	FDT_ERR_BADMAGIC = -3,     /* not 0xd00dfeed */
-	FDT_ERR_BADVERSION = -4,   /* version < 16 or last_comp_version > 17 */
+	FDT_ERR_BADVERSION = -4,   /* version < 17 or last_comp_version > 17 */
 	FDT_ERR_BADLAYOUT = -5,    /* blocks out of bounds, misaligned or overlapping */
 	FDT_ERR_BADTOKEN = -6,     /* unknown token, or a token where it may not be */
 	FDT_ERR_BADNAME = -7,      /* node name unterminated or past the block */
@@ -60,7 +64,7 @@ int fdt_first_child(const struct fdt *fdt, int node);
 int fdt_next_sibling(const struct fdt *fdt, int node);
 /* The parent of node (found by a walk from the root), or FDT_ERR_NOTFOUND for the root. */
 int fdt_parent(const struct fdt *fdt, int node);
-/* The next node in document order after node (-1 starts at the root). */
+/* The next node in document order after node (-1 starts at the root; other negatives are errors). */
 int fdt_next_node(const struct fdt *fdt, int node);
 
 /* A node's full name, "cpu@0"; "" for the root, NULL for a bad offset. */
@@ -103,7 +107,8 @@ int fdt_size_cells(const struct fdt *fdt, int node);
 /*
  * Decodes entry idx of node's "reg", using the cells its parent declares.
  * Returns 0, FDT_ERR_NOTFOUND past the last entry, or another error.
- * *size is 0 when the parent's #size-cells is 0.
+ * *size is 0 when the parent's #size-cells is 0. The root has no parent to
+ * give it cells, so fdt_reg on the root is FDT_ERR_BADOFFSET.
  */
 int fdt_reg(const struct fdt *fdt, int node, uint32_t idx, uint64_t *addr, uint64_t *size);
 
