@@ -35,7 +35,8 @@ CFLAGS := -Wall -Wextra -Werror -std=gnu11 $(OPT) -g -ffreestanding -fno-builtin
 	-fno-tree-loop-distribute-patterns -mcmodel=medany \
 	-march=rv64imac_zicsr_zifencei -mabi=lp64
 ASFLAGS := $(CFLAGS)
-LDFLAGS := -nostdlib -no-pie -Wl,--build-id=none -Wl,-z,noexecstack
+# Linking names the plain ISA so the driver picks the rv64imac/lp64 libgcc multilib.
+LDFLAGS := -nostdlib -no-pie -Wl,--build-id=none -Wl,-z,noexecstack -march=rv64imac -mabi=lp64
 
 ifeq ($(AIA),1)
 MACHINE := virt,aia=aplic-imsic

@@ -14,7 +14,7 @@
 #include "../mm/memmap.h"
 #include "intr.h"
 #include "panic.h"
-#include "pgalloc.h"
+#include "kalloc.h"
 #include "pmp.h"
 #include "sbi.h"
 #include "selftest.h"
@@ -83,17 +83,6 @@ static void build_memory_map(void)
 		memory_map.usable_count, usable >> 20, usable / MEMMAP_PAGE_SIZE);
 }
 
-/* TEMPORARY: early page tables come from the largest usable range. */
-static void init_page_allocator(void)
-{
-	const struct memmap_range *best = &memory_map.usable[0];
-	for (int i = 1; i < memory_map.usable_count; i++) {
-		if (memory_map.usable[i].size > best->size)
-			best = &memory_map.usable[i];
-	}
-	pgalloc_init(best->base, best->base + best->size);
-}
-
 /* The guard writes ON state >= 1 into the root once it runs. */
 static void report_guard(void)
 {
@@ -149,12 +138,13 @@ static void boot_main(uintptr_t fdt_pa)
 
 	if (intr_init(&board.fdt) != 0)
 		panic("boot: no usable interrupt controller");
-	init_page_allocator();
+	kalloc_init(&memory_map);
+	kalloc_init_hart();
 	vm_build_kernel_table();
 	vm_enable_hart();
 	uart_init(board.uart_base);
 	console_use_uart();
-	kprintf("magma: paging on (Sv39), page tables use %lu pages\n", pgalloc_used());
+	kprintf("magma: paging on (Sv39), %lu frames free\n", frame_count_free(kalloc_frames()));
 	kprintf("magma: interrupts: %s\n", intr_description());
 	timer_init(board.timebase_hz);
 	kprintf("magma: timer: %s, %d Hz tick, timebase %lu Hz\n", timer_mechanism(),
@@ -183,6 +173,7 @@ static void secondary_main(void)
 	while (!boot_done)
 		fence();
 	vm_enable_hart();
+	kalloc_init_hart();
 	hart_online();
 	idle();
 }

@@ -11,7 +11,7 @@
 #include "console.h"
 #include "intr.h"
 #include "panic.h"
-#include "pgalloc.h"
+#include "kalloc.h"
 #include "riscv.h"
 
 #define SATP_SV39 (8ul << 60)
@@ -38,7 +38,7 @@ static pte_t *walk_create(pte_t *table, uint64_t va, int level)
 	for (int l = 2; l > level; l--) {
 		pte_t *pte = &table[vpn(va, l)];
 		if (!(*pte & PTE_V)) {
-			pte_t *next = pgalloc_page();
+			pte_t *next = page_alloc();
 			if (!next)
 				return 0;
 			*pte = ((uint64_t)next >> 12) << 10 | PTE_V;
@@ -96,7 +96,7 @@ static void map_or_panic(uint64_t base, uint64_t size, uint64_t perm, const char
 
 void vm_build_kernel_table(void)
 {
-	kernel_root = pgalloc_page();
+	kernel_root = page_alloc();
 	if (!kernel_root)
 		panic("vm: no page for the kernel page table root");
 	uintptr_t text = (uintptr_t)__text_start, text_end = (uintptr_t)__text_end;

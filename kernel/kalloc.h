@@ -1,0 +1,33 @@
+/*
+ * kernel/kalloc.h - the kernel's physical pages, from mm/frame.
+ *
+ * A thin layer: mm/frame does the work (per-hart caches over a shared pool);
+ * here interrupts are held off around each call, since a hart's cache must
+ * never be re-entered, and a refused free panics with the reason, since in
+ * the kernel it can only be a bug.
+ */
+#ifndef KERNEL_KALLOC_H
+#define KERNEL_KALLOC_H
+
+#include <stdint.h>
+
+#include "../mm/frame.h"
+#include "../mm/memmap.h"
+
+#define PAGE_SIZE 4096ul
+
+/*
+ * Hands every usable range of map to the frame allocator; the per-frame
+ * metadata is carved from the top of the largest range. Boot hart, once.
+ */
+void kalloc_init(const struct memmap *map);
+/* Gives the calling hart its frame cache; every hart, before its first page. */
+void kalloc_init_hart(void);
+/* A zeroed page, or 0 when memory is exhausted. */
+void *page_alloc(void);
+/* Returns a page; panics naming the address and error if it was not allocated. */
+void page_free(void *page);
+/* The allocator itself, for statistics and benchmarks. */
+struct frame_allocator *kalloc_frames(void);
+
+#endif
