@@ -45,3 +45,22 @@ def memory_map_follows_mem():
     _, frames_256 = memory_report("256M")
     check(frames_256 - frames_128 == (128 << 20) // 4096,
           f"128M gave {frames_128} frames, 256M gave {frames_256}")
+
+
+@test("frames_all_handed_out_none_reserved")
+def frames_all_handed_out_none_reserved():
+    """The kernel takes every frame mm/frame has; none is reserved memory; all come back."""
+    with Qemu(qemu_command(bootargs="test=frames,poweroff")) as q:
+        m = q.expect(r"magma: test frames: took (\d+) frames \(\d+ MiB\), (\d+) in reserved "
+                     r"memory, (\d+) free before, (\d+) after: (OK|FAIL)\n", BOOT_TIMEOUT * 2)
+        check(m.group(5) == "OK", m.group(0))
+        check(int(m.group(1)) > 30000, "fewer frames than 128 MiB should give")
+
+
+@test("double_free_panics")
+def double_free_panics():
+    with Qemu(qemu_command(bootargs="test=double_free")) as q:
+        m = q.expect(r"magma: test double_free: freeing (0x[0-9a-f]+) a second time", BOOT_TIMEOUT)
+        q.expect(rf"panic: hart \d+: kalloc: page_free\({m.group(1)}\) refused: double free",
+                 BOOT_TIMEOUT)
+        check("FAIL" not in q.output, "the second free was accepted")

@@ -24,6 +24,7 @@ struct hart {
 	volatile uint64_t ipis;          /* IPIs received */
 	volatile uint64_t last_ipi_from; /* sender of the last IPI */
 	volatile uint64_t uart_irqs;     /* UART interrupts handled */
+	int exception_depth;             /* nested exceptions being handled */
 };
 
 extern struct hart harts[MAGMA_MAX_HARTS];

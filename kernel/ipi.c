@@ -7,6 +7,7 @@
 #include "hart.h"
 #include "intr.h"
 #include "panic.h"
+#include "smp.h"
 
 static volatile int verbose;
 
@@ -28,6 +29,7 @@ void ipi_receive(void)
 	if (panicked)
 		halt();
 	h->ipis++;
+	smp_run_pending();
 	if (verbose)
 		kprintf("magma: ipi: hart %lu received an IPI from hart %lu (%s)\n", h->hartid,
 			h->last_ipi_from, intr_driver_name());

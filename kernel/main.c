@@ -140,7 +140,7 @@ static void boot_main(uintptr_t fdt_pa)
 		panic("boot: no usable interrupt controller");
 	kalloc_init(&memory_map);
 	kalloc_init_hart();
-	vm_build_kernel_table();
+	vm_build_kernel_table(&memory_map);
 	vm_enable_hart();
 	uart_init(board.uart_base);
 	console_use_uart();

@@ -8,10 +8,12 @@
 #include "selftest.h"
 
 #include "../lib/string.h"
+#include "bench.h"
 #include "board.h"
 #include "console.h"
 #include "hart.h"
 #include "ipi.h"
+#include "kalloc.h"
 #include "panic.h"
 #include "sbi.h"
 #include "smp.h"
@@ -21,30 +23,37 @@
 /* An unused Sv39 address for the writable alias of the root page. */
 #define ROOT_ALIAS_VA 0x2000000000ul
 
-extern char _entry[];
+extern char _entry[], __kernel_end[];
 
-int selftest_selected(const char *name)
+int bootarg_selected(const char *key, const char *name)
 {
-	size_t name_len = strlen(name);
+	size_t key_len = strlen(key), name_len = strlen(name);
 	for (const char *p = board.bootargs; *p;) {
 		while (*p == ' ')
 			p++;
-		if (strncmp(p, "test=", 5) != 0) {
+		if (strncmp(p, key, key_len) != 0 || p[key_len] != '=') {
 			while (*p && *p != ' ')
 				p++;
 			continue;
 		}
-		for (p += 5; *p && *p != ' ';) {
+		for (p += key_len + 1; *p && *p != ' ';) {
 			const char *item = p;
 			while (*p && *p != ' ' && *p != ',')
 				p++;
-			if ((size_t)(p - item) == name_len && strncmp(item, name, name_len) == 0)
+			size_t len = (size_t)(p - item);
+			if ((len == name_len && strncmp(item, name, name_len) == 0) ||
+			    (len == 3 && strncmp(item, "all", 3) == 0))
 				return 1;
 			if (*p == ',')
 				p++;
 		}
 	}
 	return 0;
+}
+
+int selftest_selected(const char *name)
+{
+	return bootarg_selected("test", name);
 }
 
 /* The boot hart interrupts every other kernel hart and waits for each to count it. */
@@ -132,6 +141,55 @@ static void test_pmp_store(void)
 	kprintf("magma: test pmp_store: FAIL: the store to the root range went through\n");
 }
 
+static int in_range(uint64_t pa, uint64_t base, uint64_t size)
+{
+	return pa - base < size;
+}
+
+/*
+ * Takes every free frame, checks none lies in a guarded range or outside
+ * usable RAM, then gives them all back: the whole map, proven in place.
+ */
+static void test_frames(void)
+{
+	struct frame_allocator *fa = kalloc_frames();
+	uint64_t free_before = frame_count_free(fa), taken = 0, bad = 0;
+	uint64_t *chain = 0; /* the taken frames form a list through their first word */
+	for (;;) {
+		uint64_t *page = page_alloc();
+		if (!page)
+			break;
+		uint64_t pa = (uint64_t)page;
+		/* Firmware, guard private, root and mailbox all lie below the mailbox's end. */
+		if (pa < board.mailbox.base + board.mailbox.size || in_range(pa, board.fdt_pa,
+		    board.fdt.total_size) || in_range(pa, MAGMA_KERNEL_BASE,
+		    (uintptr_t)__kernel_end - MAGMA_KERNEL_BASE))
+			bad++;
+		*page = (uint64_t)chain;
+		chain = page;
+		taken++;
+	}
+	while (chain) {
+		uint64_t *next = (uint64_t *)*chain;
+		page_free(chain);
+		chain = next;
+	}
+	uint64_t free_after = frame_count_free(fa);
+	kprintf("magma: test frames: took %lu frames (%lu MiB), %lu in reserved memory, "
+		"%lu free before, %lu after: %s\n", taken, taken >> 8, bad, free_before, free_after,
+		bad == 0 && taken == free_before && free_after == free_before ? "OK" : "FAIL");
+}
+
+/* A double free of a page must stop the kernel, naming the address. */
+static void test_double_free(void)
+{
+	void *page = page_alloc();
+	page_free(page);
+	kprintf("magma: test double_free: freeing 0x%lx a second time\n", (uintptr_t)page);
+	page_free(page);
+	kprintf("magma: test double_free: FAIL: the second free was accepted\n");
+}
+
 static void test_panic(void)
 {
 	panic("test panic: deliberate panic from bootargs (value 0x%x)", 0x2a);
@@ -147,12 +205,15 @@ void selftest_run(void)
 		{ "ipi", test_ipi },
 		{ "hsm_guard", test_hsm_guard },
 		{ "pmp_store", test_pmp_store },
+		{ "frames", test_frames },
+		{ "double_free", test_double_free },
 		{ "panic", test_panic },
 	};
 	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
 		if (selftest_selected(tests[i].name))
 			tests[i].run();
 	}
+	bench_run();
 	if (selftest_selected("poweroff")) {
 		kprintf("magma: powering off\n");
 		struct sbiret r = sbi_shutdown();

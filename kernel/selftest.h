@@ -8,6 +8,8 @@
 #ifndef KERNEL_SELFTEST_H
 #define KERNEL_SELFTEST_H
 
+/* Whether bootargs hold key=...,name,... ("test", "ipi") or key=all. */
+int bootarg_selected(const char *key, const char *name);
 /* Whether bootargs select test `name`. */
 int selftest_selected(const char *name);
 /* Runs every selected test, in a fixed order. */

@@ -7,6 +7,7 @@
 #include "board.h"
 #include "console.h"
 #include "hart.h"
+#include "ipi.h"
 #include "sbi.h"
 #include "timer.h"
 
@@ -86,4 +87,39 @@ int smp_wait_online(uint64_t timeout_ms)
 	while (count_online() < smp.kernel_count && timer_now_us() < deadline)
 		wfi(); /* the tick wakes us */
 	return count_online();
+}
+
+struct smp_call {
+	void (*fn)(void *arg);
+	void *arg;
+	volatile int remaining;
+};
+
+static struct smp_call *volatile pending[MAGMA_MAX_HARTS];
+
+void smp_run_pending(void)
+{
+	struct smp_call *call = pending[this_hartid()];
+	if (!call)
+		return;
+	pending[this_hartid()] = 0;
+	call->fn(call->arg);
+	__atomic_fetch_sub(&call->remaining, 1, __ATOMIC_RELEASE);
+}
+
+void smp_call_all(void (*fn)(void *arg), void *arg)
+{
+	struct smp_call call = { fn, arg, 0 };
+	uint64_t self = this_hartid();
+	for (int i = 0; i < smp.kernel_count; i++) {
+		uint64_t id = smp.kernel[i];
+		if (id == self || !harts[id].online)
+			continue;
+		call.remaining++;
+		pending[id] = &call;
+		ipi_send(id);
+	}
+	fn(arg);
+	while (__atomic_load_n(&call.remaining, __ATOMIC_ACQUIRE) > 0)
+		wfi();
 }

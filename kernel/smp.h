@@ -24,6 +24,15 @@ extern struct smp_harts smp;
 
 /* Classifies every cpu of the tree with HSM and starts the stopped kernel harts. */
 void smp_start_kernel_harts(uintptr_t entry_pa, uintptr_t fdt_pa);
+/*
+ * Runs fn(arg) on every online kernel hart, the caller included, and returns
+ * when all have finished. Other harts run it from their IPI handler, with
+ * interrupts off. The caller must have interrupts on (it waits with wfi).
+ */
+void smp_call_all(void (*fn)(void *arg), void *arg);
+/* Called by the IPI path: runs this hart's pending call, if any. */
+void smp_run_pending(void);
+
 /* Waits (up to timeout_ms) until every kernel hart is online; returns how many are. */
 int smp_wait_online(uint64_t timeout_ms);
 

@@ -15,6 +15,7 @@
 #include "panic.h"
 #include "pmp.h"
 #include "probe.h"
+#include "sbi.h"
 #include "timer.h"
 
 extern char kernel_vector[];
@@ -44,6 +45,23 @@ const char *trap_cause_name(uint64_t scause)
 	if (scause < sizeof(names) / sizeof(names[0]) && names[scause])
 		return names[scause];
 	return "unknown exception";
+}
+
+/* Prints through SBI, touching no lock and no memory but the stack, then halts. */
+static void double_fault(uint64_t scause, uint64_t pc, uint64_t stval)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *msg = "\npanic: double fault: scause, pc, stval = ";
+	while (*msg)
+		sbi_console_putchar(*msg++);
+	uint64_t values[3] = { scause, pc, stval };
+	for (int v = 0; v < 3; v++) {
+		sbi_console_putchar(' ');
+		for (int shift = 60; shift >= 0; shift -= 4)
+			sbi_console_putchar(hex[(values[v] >> shift) & 0xf]);
+	}
+	sbi_console_putchar('\n');
+	halt();
 }
 
 static void handle_interrupt(uint64_t code)
@@ -82,6 +100,9 @@ void kernel_trap(struct trap_frame *frame)
 		return;
 	}
 
+	/* A fault while reporting a fault: print the bare facts without help and stop. */
+	if (this_hart()->exception_depth++ > 0)
+		double_fault(scause, frame->sepc, stval);
 	pmp_explain_fault(scause, stval, frame->sepc);
 	panic("%s (scause %lu) at pc 0x%lx, stval 0x%lx", trap_cause_name(scause), scause,
 	      frame->sepc, stval);

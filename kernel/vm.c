@@ -94,7 +94,7 @@ static void map_or_panic(uint64_t base, uint64_t size, uint64_t perm, const char
 		panic("vm: out of pages mapping %s at 0x%lx", what, base);
 }
 
-void vm_build_kernel_table(void)
+void vm_build_kernel_table(const struct memmap *map)
 {
 	kernel_root = page_alloc();
 	if (!kernel_root)
@@ -108,14 +108,10 @@ void vm_build_kernel_table(void)
 	map_or_panic(board.root.base, board.root.size, PTE_R, "root range");
 	map_or_panic(board.mailbox.base, board.mailbox.size, PTE_R | PTE_W, "mailbox");
 
-	/* All RAM above the kernel image, including the device tree at its top. */
-	for (int i = 0; i < board.memory_count; i++) {
-		uint64_t base = board.memory[i].base, end = base + board.memory[i].size;
-		if (base < kernel_end)
-			base = (kernel_end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-		if (base < end)
-			map_or_panic(base, end - base, PTE_R | PTE_W, "RAM");
-	}
+	/* Every usable page (the frames mm/frame hands out), and the tree, read only. */
+	for (int i = 0; i < map->usable_count; i++)
+		map_or_panic(map->usable[i].base, map->usable[i].size, PTE_R | PTE_W, "usable RAM");
+	map_or_panic(board.fdt_pa, board.fdt.total_size, PTE_R, "device tree");
 
 	map_or_panic(board.uart_base, board.uart_size, PTE_R | PTE_W, "UART");
 	int count;

@@ -2,14 +2,16 @@
  * kernel/vm.h - Sv39 page tables (privileged spec v1.12, section 4.4).
  *
  * The kernel maps physical memory at the same virtual addresses (identity),
- * with permissions per region: text RX, rodata R, data/bss RW, free RAM RW,
- * root range R, mailbox RW, device MMIO RW; guard private and the firmware
- * are not mapped at all.
+ * with permissions per region: text RX, rodata R, data/bss RW, usable RAM RW,
+ * the device tree R, root range R, mailbox RW, device MMIO RW; guard private,
+ * the firmware and anything else not usable are not mapped at all.
  */
 #ifndef KERNEL_VM_H
 #define KERNEL_VM_H
 
 #include <stdint.h>
+
+#include "../mm/memmap.h"
 
 #define PTE_V (1ul << 0)
 #define PTE_R (1ul << 1)
@@ -32,8 +34,11 @@ int vm_map(pte_t *root, uint64_t va, uint64_t pa, uint64_t size, uint64_t perm);
 /* The physical address va maps to in the kernel page table, or VM_NO_MAPPING. */
 uint64_t vm_kernel_translate(uint64_t va);
 
-/* Boot hart: builds the kernel page table from the board description. */
-void vm_build_kernel_table(void);
+/*
+ * Boot hart: builds the kernel page table: the kernel image by section, every
+ * usable range of map, the tree (read only), root, mailbox and device MMIO.
+ */
+void vm_build_kernel_table(const struct memmap *map);
 /* Each hart: turns on Sv39 with the kernel page table. */
 void vm_enable_hart(void);
 /* The kernel page table's root, for tests that add mappings. */

@@ -6,9 +6,19 @@
  */
 #include "string.h"
 
+#include <stdint.h>
+
 void *memset(void *dst, int byte, size_t n)
 {
 	unsigned char *d = dst;
+	/* Bytes up to an 8-byte boundary, then whole words (pages are zeroed here). */
+	while (n && ((uintptr_t)d & 7)) {
+		*d++ = (unsigned char)byte;
+		n--;
+	}
+	uint64_t word = 0x0101010101010101ull * (unsigned char)byte;
+	for (; n >= 8; n -= 8, d += 8)
+		*(uint64_t *)d = word;
 	while (n--)
 		*d++ = (unsigned char)byte;
 	return dst;
