@@ -70,7 +70,7 @@ KERNEL_OBJS := $(call obj,kernel,$(KERNEL_SRCS))
 GUARD_OBJS := $(call obj,guard,$(GUARD_SRCS))
 
 .PHONY: all qemu qemu-gdb qemu-cmd gdb test host-test host-test-build qemu-test doctor deps \
-	clean kernel guard dtb build-for-run gen-trees fuzz FORCE
+	clean kernel guard dtb build-for-run gen-trees fuzz bench bench-host FORCE
 
 all: kernel guard dtb
 
@@ -214,6 +214,29 @@ qemu-test: build-for-run
 test: deps
 	@$(MAKE) --no-print-directory host-test-build all
 	@$(PYTHON) tests/run_all.py
+
+# --- benchmarks: figures, not pass/fail ---
+
+# In the kernel, under -icount shift=0 so instret counts guest instructions exactly.
+BENCH_TIMEOUT ?= 300
+bench: BOOTARGS = bench=all test=poweroff
+bench: build-for-run
+	@echo "== in-kernel, QEMU -icount shift=0 (exact instruction counts; harts take turns)"
+	@timeout $(BENCH_TIMEOUT) $(QEMU_CMD) -icount shift=0 | grep -a '^bench:'
+	@echo "== in-kernel, multi-threaded TCG (harts really run at once: contention figures)"
+	@timeout $(BENCH_TIMEOUT) $(QEMU_CMD) | grep -a '^bench:'
+	@echo "== (instruction counts in this second run follow host time and are only rough)"
+
+# On the host, -O2 without sanitizers: nanoseconds per operation.
+BENCH_SUPPORT := $(filter-out tests/bench/bench_%.c,$(wildcard tests/bench/*.c))
+BENCH_HOST := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/bench_*.c))
+$(BUILD)/bench/bench_%: tests/bench/bench_%.c $(BENCH_SUPPORT) $(MM_SRCS) $(LIB_HOST_SRCS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) -O2 -std=gnu11 -Wall -Wextra -Werror -pthread $< $(BENCH_SUPPORT) \
+		$(MM_SRCS) $(LIB_HOST_SRCS) -o $@
+
+bench-host: $(BENCH_HOST)
+	@for b in $(BENCH_HOST); do echo "== $$b"; $$b || exit 1; done
 
 # --- fuzzing (libFuzzer, clang) ---
 
