@@ -11,15 +11,10 @@
  */
 #include "hmac_sha256.h"
 
+#include "md_block.h"
+
 enum { HMAC_IPAD = 0x36, HMAC_OPAD = 0x5c };
 
-/* Clears n bytes in a way the compiler may not drop as a dead store. */
-static void hmac_wipe(void *p, size_t n)
-{
-	volatile uint8_t *b = p;
-	while (n--)
-		*b++ = 0;
-}
 
 void hmac_sha256_init(struct hmac_sha256_ctx *ctx, const void *key, size_t key_len)
 {
@@ -46,8 +41,8 @@ void hmac_sha256_init(struct hmac_sha256_ctx *ctx, const void *key, size_t key_l
 	sha256_init(&ctx->outer);
 	sha256_update(&ctx->outer, pad, sizeof pad);
 
-	hmac_wipe(k0, sizeof k0);
-	hmac_wipe(pad, sizeof pad);
+	md_wipe(k0, sizeof k0);
+	md_wipe(pad, sizeof pad);
 }
 
 void hmac_sha256_update(struct hmac_sha256_ctx *ctx, const void *data, size_t len)
@@ -61,7 +56,7 @@ void hmac_sha256_final(struct hmac_sha256_ctx *ctx, uint8_t mac[HMAC_SHA256_BYTE
 	sha256_final(&ctx->inner, inner_hash);
 	sha256_update(&ctx->outer, inner_hash, sizeof inner_hash);
 	sha256_final(&ctx->outer, mac);
-	hmac_wipe(inner_hash, sizeof inner_hash);
+	md_wipe(inner_hash, sizeof inner_hash);
 }
 
 void hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,

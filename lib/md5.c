@@ -46,16 +46,8 @@ static inline uint32_t md5_rotl(uint32_t x, unsigned s)
 	return (x << s) | (x >> (32 - s));
 }
 
-/* Clears n bytes in a way the compiler may not drop as a dead store. */
-static void md5_wipe(void *p, size_t n)
-{
-	volatile uint8_t *b = p;
-	while (n--)
-		*b++ = 0;
-}
-
 /* Processes one 64-byte block into state (3.4). */
-static void md5_compress(uint32_t state[4], const uint8_t block[MD5_BLOCK_BYTES])
+static void md5_compress(uint32_t *state, const uint8_t block[MD_BLOCK_BYTES])
 {
 	uint32_t x[16];
 	for (int i = 0; i < 16; i++)
@@ -95,7 +87,7 @@ static void md5_compress(uint32_t state[4], const uint8_t block[MD5_BLOCK_BYTES]
 	state[1] += b;
 	state[2] += c;
 	state[3] += d;
-	md5_wipe(x, sizeof x);
+	md_wipe(x, sizeof x);
 }
 
 void md5_init(struct md5_ctx *ctx)
@@ -105,57 +97,22 @@ void md5_init(struct md5_ctx *ctx)
 	ctx->state[1] = 0xefcdab89;
 	ctx->state[2] = 0x98badcfe;
 	ctx->state[3] = 0x10325476;
-	ctx->total_bytes = 0;
-	ctx->block_used = 0;
+	md_block_init(&ctx->buffer);
 }
 
 void md5_update(struct md5_ctx *ctx, const void *data, size_t len)
 {
-	const uint8_t *p = data;
-	ctx->total_bytes += len;
-	while (len) {
-		if (ctx->block_used == 0 && len >= MD5_BLOCK_BYTES) {
-			md5_compress(ctx->state, p); /* whole blocks straight from input */
-			p += MD5_BLOCK_BYTES;
-			len -= MD5_BLOCK_BYTES;
-			continue;
-		}
-		size_t take = MD5_BLOCK_BYTES - ctx->block_used;
-		if (take > len)
-			take = len;
-		for (size_t i = 0; i < take; i++)
-			ctx->block[ctx->block_used + i] = p[i];
-		ctx->block_used += take;
-		p += take;
-		len -= take;
-		if (ctx->block_used == MD5_BLOCK_BYTES) {
-			md5_compress(ctx->state, ctx->block);
-			ctx->block_used = 0;
-		}
-	}
+	md_block_update(&ctx->buffer, ctx->state, md5_compress, data, len);
 }
 
 void md5_final(struct md5_ctx *ctx, uint8_t digest[MD5_DIGEST_BYTES])
 {
-	/* 3.1-3.2: a 1 bit, zeros to 56 mod 64 bytes, the bit length (mod 2^64). */
-	uint64_t bits = ctx->total_bytes << 3;
-	size_t used = ctx->block_used;
-	ctx->block[used++] = 0x80;
-	if (used > 56) {
-		while (used < MD5_BLOCK_BYTES)
-			ctx->block[used++] = 0;
-		md5_compress(ctx->state, ctx->block);
-		used = 0;
-	}
-	while (used < 56)
-		ctx->block[used++] = 0;
-	for (int i = 0; i < 8; i++)
-		ctx->block[56 + i] = (uint8_t)(bits >> (8 * i));
-	md5_compress(ctx->state, ctx->block);
+	/* 3.1-3.2: the bit length goes in little-endian. */
+	md_block_final(&ctx->buffer, ctx->state, md5_compress, 0);
 
 	for (int i = 0; i < MD5_DIGEST_BYTES; i++)
 		digest[i] = (uint8_t)(ctx->state[i / 4] >> (8 * (i % 4)));
-	md5_wipe(ctx, sizeof *ctx);
+	md_wipe(ctx, sizeof *ctx);
 }
 
 void md5(const void *data, size_t len, uint8_t digest[MD5_DIGEST_BYTES])

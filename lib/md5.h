@@ -16,14 +16,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "md_block.h"
+
 #define MD5_DIGEST_BYTES 16
 #define MD5_BLOCK_BYTES 64
 
 struct md5_ctx {
 	uint32_t state[4];               /* A, B, C, D (RFC 1321 3.3) */
-	uint64_t total_bytes;            /* message length so far */
-	uint8_t block[MD5_BLOCK_BYTES];  /* a partial block awaiting more input */
-	size_t block_used;               /* bytes of block filled, < MD5_BLOCK_BYTES */
+	struct md_block buffer;          /* the partial block and the length */
 };
 
 /* Starts a new digest in ctx. */

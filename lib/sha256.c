@@ -38,16 +38,8 @@ static inline uint32_t sha256_rotr(uint32_t x, unsigned n)
 	return (x >> n) | (x << (32 - n));
 }
 
-/* Clears n bytes in a way the compiler may not drop as a dead store. */
-static void sha256_wipe(void *p, size_t n)
-{
-	volatile uint8_t *b = p;
-	while (n--)
-		*b++ = 0;
-}
-
 /* Processes one 64-byte block into state (6.2.2). */
-static void sha256_compress(uint32_t state[8], const uint8_t block[SHA256_BLOCK_BYTES])
+static void sha256_compress(uint32_t *state, const uint8_t block[MD_BLOCK_BYTES])
 {
 	uint32_t w[16];
 	for (int t = 0; t < 16; t++)
@@ -87,7 +79,7 @@ static void sha256_compress(uint32_t state[8], const uint8_t block[SHA256_BLOCK_
 	state[5] += f;
 	state[6] += g;
 	state[7] += h;
-	sha256_wipe(w, sizeof w);
+	md_wipe(w, sizeof w);
 }
 
 void sha256_init(struct sha256_ctx *ctx)
@@ -102,57 +94,22 @@ void sha256_init(struct sha256_ctx *ctx)
 	};
 	for (int i = 0; i < 8; i++)
 		ctx->state[i] = h0[i];
-	ctx->total_bytes = 0;
-	ctx->block_used = 0;
+	md_block_init(&ctx->buffer);
 }
 
 void sha256_update(struct sha256_ctx *ctx, const void *data, size_t len)
 {
-	const uint8_t *p = data;
-	ctx->total_bytes += len;
-	while (len) {
-		if (ctx->block_used == 0 && len >= SHA256_BLOCK_BYTES) {
-			sha256_compress(ctx->state, p); /* whole blocks straight from input */
-			p += SHA256_BLOCK_BYTES;
-			len -= SHA256_BLOCK_BYTES;
-			continue;
-		}
-		size_t take = SHA256_BLOCK_BYTES - ctx->block_used;
-		if (take > len)
-			take = len;
-		for (size_t i = 0; i < take; i++)
-			ctx->block[ctx->block_used + i] = p[i];
-		ctx->block_used += take;
-		p += take;
-		len -= take;
-		if (ctx->block_used == SHA256_BLOCK_BYTES) {
-			sha256_compress(ctx->state, ctx->block);
-			ctx->block_used = 0;
-		}
-	}
+	md_block_update(&ctx->buffer, ctx->state, sha256_compress, data, len);
 }
 
 void sha256_final(struct sha256_ctx *ctx, uint8_t digest[SHA256_DIGEST_BYTES])
 {
-	/* 5.1.1: a 1 bit, zeros to 56 mod 64 bytes, the bit length (< 2^64). */
-	uint64_t bits = ctx->total_bytes << 3;
-	size_t used = ctx->block_used;
-	ctx->block[used++] = 0x80;
-	if (used > 56) {
-		while (used < SHA256_BLOCK_BYTES)
-			ctx->block[used++] = 0;
-		sha256_compress(ctx->state, ctx->block);
-		used = 0;
-	}
-	while (used < 56)
-		ctx->block[used++] = 0;
-	for (int i = 0; i < 8; i++)
-		ctx->block[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
-	sha256_compress(ctx->state, ctx->block);
+	/* 5.1.1: the bit length goes in big-endian. */
+	md_block_final(&ctx->buffer, ctx->state, sha256_compress, 1);
 
 	for (int i = 0; i < SHA256_DIGEST_BYTES; i++)
 		digest[i] = (uint8_t)(ctx->state[i / 4] >> (24 - 8 * (i % 4)));
-	sha256_wipe(ctx, sizeof *ctx);
+	md_wipe(ctx, sizeof *ctx);
 }
 
 void sha256(const void *data, size_t len, uint8_t digest[SHA256_DIGEST_BYTES])

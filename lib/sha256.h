@@ -13,14 +13,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "md_block.h"
+
 #define SHA256_DIGEST_BYTES 32
 #define SHA256_BLOCK_BYTES 64
 
 struct sha256_ctx {
 	uint32_t state[8];                  /* H0..H7 (FIPS 180-4 6.2) */
-	uint64_t total_bytes;               /* message length so far */
-	uint8_t block[SHA256_BLOCK_BYTES];  /* a partial block awaiting more input */
-	size_t block_used;                  /* bytes of block filled, < SHA256_BLOCK_BYTES */
+	struct md_block buffer;             /* the partial block and the length */
 };
 
 /* Starts a new hash in ctx. */
