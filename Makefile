@@ -244,9 +244,9 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(MM_SRCS) $(wildcard mm/*.h)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(MM_SRCS) $(LIB_HOST_SRCS) $(wildcard mm/*.h lib/*.h)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined $< $(MM_SRCS) -o $@
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined $< $(MM_SRCS) $(LIB_HOST_SRCS) -o $@
 
 fuzz: deps
 	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz needs clang (apt-get install clang)"; exit 1; }
