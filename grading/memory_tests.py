@@ -64,3 +64,24 @@ def double_free_panics():
         q.expect(rf"panic: hart \d+: kalloc: page_free\({m.group(1)}\) refused: double free",
                  BOOT_TIMEOUT)
         check("FAIL" not in q.output, "the second free was accepted")
+
+
+@test("kmalloc_mixed_and_remote_frees")
+def kmalloc_mixed_and_remote_frees():
+    """kmalloc over frames: payloads survive, remote frees are reclaimed, heap_check clean."""
+    with Qemu(qemu_command(bootargs="test=kmalloc,poweroff")) as q:
+        m = q.expect(r"magma: test kmalloc: (\d+) ops, (\d+) corrupted payloads, heap_check "
+                     r"(\w+), .*: (OK|FAIL)\n", BOOT_TIMEOUT * 2)
+        check(m.group(4) == "OK" and m.group(3) == "clean" and m.group(2) == "0", m.group(0))
+
+
+@test("heap_corruption_panics_naming_block")
+def heap_corruption_panics_naming_block():
+    with Qemu(qemu_command(bootargs="test=heap_corrupt")) as q:
+        m = q.expect(r"flipping magic byte 1 of block 0x([0-9a-f]+)", BOOT_TIMEOUT)
+        block = int(m.group(1), 16)
+        p = q.expect(r"panic: hart \d+: heap: kfree: .* in block 0x([0-9a-f]+), field magic: "
+                     r"found 0x([0-9a-f]+), expected 0x([0-9a-f]+)", BOOT_TIMEOUT)
+        check(int(p.group(1), 16) in (block, block + 24), "the panic names another block")
+        check(int(p.group(2), 16) ^ int(p.group(3), 16) == 0x40 << 8,
+              "found/expected should differ in exactly the flipped bit of byte 1")

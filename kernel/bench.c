@@ -3,6 +3,7 @@
  *
  *   frame      alloc+free pairs on one hart: the fast path, no shared lock
  *   frame_all  every kernel hart allocating and freeing bursts at once
+ *   kmalloc    the mixed kmalloc/kfree pattern of tests/bench/bench_heap.c
  */
 #include "bench.h"
 
@@ -10,6 +11,7 @@
 #include "console.h"
 #include "hart.h"
 #include "kalloc.h"
+#include "kmalloc.h"
 #include "panic.h"
 #include "selftest.h"
 #include "smp.h"
@@ -100,6 +102,43 @@ static void bench_frame_all(void)
 	}
 }
 
+#define KMALLOC_WINDOW 1024
+#define KMALLOC_OPS 50000
+
+/*
+ * The mixed pattern of the host benchmark: a window of live blocks of
+ * 16..4096 bytes, each step frees a random one and allocates a new one.
+ */
+static void bench_kmalloc(void)
+{
+	static void *live[KMALLOC_WINDOW];
+	uint64_t rng = 0x2545f4914f6cdd1dull;
+	for (int i = 0; i < KMALLOC_WINDOW; i++) {
+		rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+		live[i] = kmalloc(16 + rng % 4081);
+	}
+	uint64_t start = instret();
+	for (int step = 0; step < KMALLOC_OPS; step++) {
+		rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+		int slot = (int)(rng % KMALLOC_WINDOW);
+		kfree(live[slot]);
+		live[slot] = kmalloc(16 + (rng >> 20) % 4081);
+	}
+	uint64_t spent = instret() - start;
+	struct heap_stats stats;
+	struct heap_fault fault = { 0 };
+	push_intr_off();
+	heap_stats(kmalloc_heap(), &stats, &fault);
+	pop_intr_off();
+	kprintf("bench: kmalloc: %lu instructions per kmalloc+kfree (sizes 16..4096, %d live, "
+		"%d steps), heap %lu KiB, %lu KiB in use, fragmentation %u.%u%%\n",
+		spent / KMALLOC_OPS, KMALLOC_WINDOW, KMALLOC_OPS,
+		(unsigned long)stats.total_bytes >> 10, (unsigned long)stats.used_bytes >> 10,
+		heap_fragmentation_permille(&stats) / 10, heap_fragmentation_permille(&stats) % 10);
+	for (int i = 0; i < KMALLOC_WINDOW; i++)
+		kfree(live[i]);
+}
+
 void bench_run(void)
 {
 	static const struct {
@@ -108,6 +147,7 @@ void bench_run(void)
 	} benches[] = {
 		{ "frame", bench_frame },
 		{ "frame_all", bench_frame_all },
+		{ "kmalloc", bench_kmalloc },
 	};
 	for (unsigned i = 0; i < sizeof(benches) / sizeof(benches[0]); i++) {
 		if (bootarg_selected("bench", benches[i].name))

@@ -15,6 +15,7 @@
 #include "intr.h"
 #include "panic.h"
 #include "kalloc.h"
+#include "kmalloc.h"
 #include "pmp.h"
 #include "sbi.h"
 #include "selftest.h"
@@ -144,7 +145,9 @@ static void boot_main(uintptr_t fdt_pa)
 	vm_enable_hart();
 	uart_init(board.uart_base);
 	console_use_uart();
-	kprintf("magma: paging on (Sv39), %lu frames free\n", frame_count_free(kalloc_frames()));
+	kmalloc_init();
+	kprintf("magma: paging on (Sv39), %lu frames free; kernel heap at 0x%lx\n",
+		frame_count_free(kalloc_frames()), KHEAP_VA_BASE);
 	kprintf("magma: interrupts: %s\n", intr_description());
 	timer_init(board.timebase_hz);
 	kprintf("magma: timer: %s, %d Hz tick, timebase %lu Hz\n", timer_mechanism(),

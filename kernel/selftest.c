@@ -14,6 +14,7 @@
 #include "hart.h"
 #include "ipi.h"
 #include "kalloc.h"
+#include "kmalloc.h"
 #include "panic.h"
 #include "sbi.h"
 #include "smp.h"
@@ -180,6 +181,101 @@ static void test_frames(void)
 		bad == 0 && taken == free_before && free_after == free_before ? "OK" : "FAIL");
 }
 
+/* A deterministic xorshift: the same "random" pattern on every boot. */
+static uint64_t next_random(uint64_t *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return *state;
+}
+
+#define KMALLOC_LIVE 256
+
+struct live_block {
+	uint8_t *p;
+	size_t size;
+	uint8_t fill;
+};
+
+static int block_intact(const struct live_block *b)
+{
+	for (size_t i = 0; i < b->size; i++) {
+		if (b->p[i] != (uint8_t)(b->fill + i))
+			return 0;
+	}
+	return 1;
+}
+
+static void free_on_this_hart(void *arg)
+{
+	struct live_block *blocks = arg;
+	for (int i = this_hartid() % 2; i < KMALLOC_LIVE; i += 2) {
+		if (blocks[i].p && (i % 3 == (int)(this_hartid() % 3))) {
+			kfree(blocks[i].p);
+			blocks[i].p = 0;
+		}
+	}
+}
+
+/*
+ * Mixed kmalloc/kfree of 16..8192 bytes with every payload filled and
+ * re-checked, then frees from other harts (the delayed remote-free path),
+ * then heap_check over the whole heap.
+ */
+static void test_kmalloc(void)
+{
+	static struct live_block blocks[KMALLOC_LIVE];
+	uint64_t rng = 0x9e3779b97f4a7c15ull;
+	int broken = 0, ops = 0;
+	for (int step = 0; step < 20000; step++) {
+		struct live_block *b = &blocks[next_random(&rng) % KMALLOC_LIVE];
+		if (b->p) {
+			broken += !block_intact(b);
+			kfree(b->p);
+			b->p = 0;
+		} else {
+			b->size = 16 + next_random(&rng) % 8177;
+			b->p = kmalloc(b->size);
+			b->fill = (uint8_t)next_random(&rng);
+			for (size_t i = 0; b->p && i < b->size; i++)
+				b->p[i] = (uint8_t)(b->fill + i);
+		}
+		ops++;
+	}
+	smp_call_all(free_on_this_hart, blocks); /* some blocks die on other harts */
+	for (int i = 0; i < KMALLOC_LIVE; i++) {
+		if (blocks[i].p) {
+			broken += !block_intact(&blocks[i]);
+			kfree(blocks[i].p);
+			blocks[i].p = 0;
+		}
+	}
+	struct heap_fault fault = { 0 };
+	push_intr_off();
+	int check = heap_check(kmalloc_heap(), &fault);
+	struct heap_stats stats;
+	heap_stats(kmalloc_heap(), &stats, &fault);
+	pop_intr_off();
+	kprintf("magma: test kmalloc: %d ops, %d corrupted payloads, heap_check %s, "
+		"%lu KiB from frames in %lu chunks, %lu bytes still used: %s\n", ops, broken,
+		check ? heap_strerror(check) : "clean", (unsigned long)stats.total_bytes >> 10,
+		(unsigned long)stats.chunks, (unsigned long)stats.used_payload_bytes,
+		broken == 0 && check == 0 ? "OK" : "FAIL");
+}
+
+/* Overwrites one byte of a block header; kfree must panic naming block and field. */
+static void test_heap_corrupt(void)
+{
+	uint8_t *p = kmalloc(64);
+	uint8_t *header = p - HEAP_HEADER_BYTES;
+	kprintf("magma: test heap_corrupt: flipping magic byte 1 of block 0x%lx\n",
+		(uintptr_t)header);
+	header[1] ^= 0x40;
+	kfree(p);
+	kprintf("magma: test heap_corrupt: FAIL: kfree accepted a corrupt header\n");
+}
+
 /* A double free of a page must stop the kernel, naming the address. */
 static void test_double_free(void)
 {
@@ -207,6 +303,8 @@ void selftest_run(void)
 		{ "pmp_store", test_pmp_store },
 		{ "frames", test_frames },
 		{ "double_free", test_double_free },
+		{ "kmalloc", test_kmalloc },
+		{ "heap_corrupt", test_heap_corrupt },
 		{ "panic", test_panic },
 	};
 	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {

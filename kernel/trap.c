@@ -12,11 +12,13 @@
 #include "hart.h"
 #include "intr.h"
 #include "ipi.h"
+#include "kmalloc.h"
 #include "panic.h"
 #include "pmp.h"
 #include "probe.h"
 #include "sbi.h"
 #include "timer.h"
+#include "vm.h"
 
 extern char kernel_vector[];
 
@@ -97,6 +99,13 @@ void kernel_trap(struct trap_frame *frame)
 		frame->a0 = scause;
 		frame->a1 = stval;
 		frame->sepc = fixup;
+		return;
+	}
+
+	/* A new heap page this hart's TLB still remembers as invalid: flush and retry. */
+	if ((scause == EXC_LOAD_PAGE || scause == EXC_STORE_PAGE) && kmalloc_in_window(stval) &&
+	    vm_kernel_translate(stval) != VM_NO_MAPPING) {
+		asm volatile("sfence.vma %0, zero" : : "r"(stval) : "memory");
 		return;
 	}
 

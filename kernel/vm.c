@@ -68,6 +68,23 @@ int vm_map(pte_t *root, uint64_t va, uint64_t pa, uint64_t size, uint64_t perm)
 	return 0;
 }
 
+uint64_t vm_unmap_page(pte_t *root, uint64_t va)
+{
+	pte_t *table = root;
+	for (int level = 2; level > 0; level--) {
+		pte_t pte = table[vpn(va, level)];
+		if (!(pte & PTE_V) || (pte & (PTE_R | PTE_W | PTE_X)))
+			return VM_NO_MAPPING; /* not mapped, or inside a large page */
+		table = pte_table(pte);
+	}
+	pte_t *leaf = &table[vpn(va, 0)];
+	if (!(*leaf & PTE_V))
+		return VM_NO_MAPPING;
+	uint64_t pa = (*leaf >> 10) << 12;
+	*leaf = 0;
+	return pa;
+}
+
 uint64_t vm_kernel_translate(uint64_t va)
 {
 	if (!kernel_root || !(csr_read(satp) >> 60))

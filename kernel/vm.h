@@ -31,6 +31,8 @@ typedef uint64_t pte_t;
  * pages where alignment allows. Returns 0, or -1 when out of page-table pages.
  */
 int vm_map(pte_t *root, uint64_t va, uint64_t pa, uint64_t size, uint64_t perm);
+/* Clears the 4 KiB mapping of va; returns the page it mapped, or VM_NO_MAPPING. */
+uint64_t vm_unmap_page(pte_t *root, uint64_t va);
 /* The physical address va maps to in the kernel page table, or VM_NO_MAPPING. */
 uint64_t vm_kernel_translate(uint64_t va);
 

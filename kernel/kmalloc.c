@@ -1,0 +1,114 @@
+/*
+ * kernel/kmalloc.c - the kernel heap over frames mapped into one window.
+ *
+ * Growing maps new pages only at addresses no hart has touched yet, so no
+ * other hart can hold a stale translation for them - unless its TLB cached
+ * the invalid entry, which the privileged spec allows. The trap handler
+ * covers that case: a page fault inside the window on a page that is mapped
+ * now is answered with sfence.vma and a retry (see kernel/trap.c).
+ */
+#include "kmalloc.h"
+
+#include "hart.h"
+#include "kalloc.h"
+#include "panic.h"
+#include "spinlock.h"
+#include "vm.h"
+
+static struct heap kheap;
+static struct spinlock window_lock = SPINLOCK_INIT("kheap window");
+static uint64_t window_used; /* bytes mapped from KHEAP_VA_BASE up */
+
+/* Undoes a partial grow: unmaps and frees the pages mapped at [va, va + bytes). */
+static void unwind(uint64_t va, uint64_t bytes)
+{
+	for (uint64_t off = 0; off < bytes; off += PAGE_SIZE) {
+		uint64_t pa = vm_unmap_page(vm_kernel_root(), va + off);
+		if (pa != VM_NO_MAPPING)
+			page_free((void *)pa);
+	}
+	asm volatile("sfence.vma zero, zero");
+}
+
+/* heap_backing.grow: maps enough fresh frames at the end of the window. */
+static void *grow(void *ctx, size_t min_bytes, size_t *got_bytes)
+{
+	(void)ctx;
+	uint64_t bytes = ((uint64_t)min_bytes + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	spin_lock(&window_lock);
+	uint64_t va = KHEAP_VA_BASE + window_used;
+	void *result = 0;
+	if (bytes && bytes <= KHEAP_VA_SIZE - window_used) {
+		uint64_t mapped = 0;
+		for (; mapped < bytes; mapped += PAGE_SIZE) {
+			void *page = page_alloc();
+			if (!page)
+				break;
+			if (vm_map(vm_kernel_root(), va + mapped, (uint64_t)page, PAGE_SIZE,
+				   PTE_R | PTE_W)) {
+				page_free(page);
+				break;
+			}
+		}
+		if (mapped == bytes) {
+			asm volatile("sfence.vma zero, zero");
+			window_used += bytes;
+			*got_bytes = bytes;
+			result = (void *)va;
+		} else {
+			unwind(va, mapped);
+		}
+	}
+	spin_unlock(&window_lock);
+	return result;
+}
+
+void kmalloc_init(void)
+{
+	static const struct heap_backing backing = { grow, 0 };
+	unsigned narenas = MAGMA_MAX_HARTS < HEAP_MAX_ARENAS ? MAGMA_MAX_HARTS : HEAP_MAX_ARENAS;
+	int err = heap_init(&kheap, &backing, narenas);
+	if (err)
+		panic("kmalloc: heap_init: %s", heap_strerror(err));
+}
+
+static void report(const struct heap_fault *fault, const char *what)
+{
+	panic("heap: %s: %s in block 0x%lx, field %s: found 0x%lx, expected 0x%lx (hart %u, %s)",
+	      what, heap_strerror(fault->err), fault->block, fault->field ? fault->field : "-",
+	      fault->found, fault->expected, fault->hart, fault->op ? fault->op : what);
+}
+
+void *kmalloc(size_t size_bytes)
+{
+	struct heap_fault fault = { 0 };
+	push_intr_off();
+	void *p = heap_alloc(&kheap, (unsigned)this_hartid(), size_bytes, &fault);
+	pop_intr_off();
+	if (!p && fault.err != HEAP_ERR_NOMEM && fault.err != HEAP_ERR_TOO_BIG &&
+	    fault.err != HEAP_ERR_BACKING)
+		report(&fault, "kmalloc");
+	return p;
+}
+
+void kfree(void *ptr)
+{
+	if (!ptr)
+		return;
+	struct heap_fault fault = { 0 };
+	push_intr_off();
+	int err = heap_free(&kheap, (unsigned)this_hartid(), ptr, &fault);
+	pop_intr_off();
+	if (err)
+		report(&fault, "kfree");
+}
+
+int kmalloc_in_window(uint64_t va)
+{
+	return va - KHEAP_VA_BASE < KHEAP_VA_SIZE;
+}
+
+struct heap *kmalloc_heap(void)
+{
+	return &kheap;
+}
