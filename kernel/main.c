@@ -7,8 +7,8 @@
  * paging still off, so the probes test PMP and not the page table.
  */
 #include "../sbi/layout.h"
-#include "../sbi/root.h"
 #include "board.h"
+#include "guard.h"
 #include "console.h"
 #include "hart.h"
 #include "../mm/memmap.h"
@@ -35,6 +35,9 @@ static volatile int boot_claimed;
 static volatile int boot_done; /* the page table and drivers are ready */
 
 #define GUARD_WAIT_MS 1000
+
+/* The hart whose timer tick reads the guard's event ring (the boot hart). */
+volatile uint64_t guard_poller = ~0ul;
 
 static void report_memory(void)
 {
@@ -82,21 +85,6 @@ static void build_memory_map(void)
 	uint64_t usable = memmap_usable_bytes(&memory_map);
 	kprintf("magma: memory: %d regions, %lu MiB usable (%lu frames)\n",
 		memory_map.usable_count, usable >> 20, usable / MEMMAP_PAGE_SIZE);
-}
-
-/* The guard writes ON state >= 1 into the root once it runs. */
-static void report_guard(void)
-{
-	volatile uint8_t *on_state = (volatile uint8_t *)(board.root.base + ROOT_ON_STATE);
-	uint64_t start = timer_now_us(), deadline = start + GUARD_WAIT_MS * 1000;
-	while (*on_state < ROOT_ON_SECONDARY_UP && timer_now_us() < deadline)
-		wfi();
-	if (*on_state < ROOT_ON_SECONDARY_UP)
-		kprintf("magma: guard: root ON state still %u after %d ms: the guard did not "
-			"come up\n", *on_state, GUARD_WAIT_MS);
-	else
-		kprintf("magma: guard: root ON state = %u (after %lu us)\n", *on_state,
-			timer_now_us() - start);
 }
 
 static void hart_online(void)
@@ -162,7 +150,8 @@ static void boot_main(uintptr_t fdt_pa)
 	smp_start_kernel_harts((uintptr_t)_entry, fdt_pa);
 	int online = smp_wait_online(2000);
 	kprintf("magma: %d of %d kernel harts online\n", online, smp.kernel_count);
-	report_guard();
+	guard_wait_ready(GUARD_WAIT_MS);
+	guard_poller = self;
 
 	kprintf("magma: boot complete\n");
 	selftest_run();

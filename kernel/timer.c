@@ -8,6 +8,7 @@
  */
 #include "timer.h"
 
+#include "guard.h"
 #include "hart.h"
 #include "probe.h"
 #include "sbi.h"
@@ -46,6 +47,8 @@ void timer_tick(void)
 {
 	this_hart()->ticks++;
 	set_deadline(read_time() + ticks_per_interval);
+	if (this_hartid() == guard_poller)
+		guard_poll_events();
 }
 
 uint64_t timer_now_us(void)

@@ -1,68 +1,96 @@
 /*
- * sbi/guard/guard.c - the PLACEHOLDER guard.
+ * sbi/guard/guard.c - the guard's main line.
  *
  * Runs alone on the guard hart, in the guard domain: it may touch only guard
- * private, the root range, the mailbox and the UART. For now it announces
- * itself, moves the root's ON state to 1 (secondary up) and sleeps. The real
- * guard (CRC data lock, authenticated mailbox) replaces this file.
+ * private, the root range, the mailbox, the UART and (read only) the device
+ * tree. It trusts nothing the kernel writes. After installing the root it
+ * sleeps in wfi and wakes on its timer to scan the root and keep the ticks.
  */
-#include <stdarg.h>
 #include <stdint.h>
 
-#include "../../lib/fmt.h"
+#include "../../lib/string.h"
 #include "../../mm/fdt.h"
-#include "../console_lock.h"
 #include "../layout.h"
 #include "../root.h"
 #include "../tree.h"
+#include "lock.h"
+#include "runtime.h"
 
 #define TREE_WAIT_TICKS 10000000 /* 1 s at 10 MHz */
-#define KERNEL_LINE_WAIT_TICKS 100000 /* 10 ms */
-#define LSR_THR_EMPTY 0x20
+#define DEFAULT_SCAN_PERIOD_US 10000
 
-static volatile uint8_t *uart;
-
-static void uart_sink(void *ctx, char c)
+/* "guard.scan_us=N" in the bootargs sets the scan period (1 ms .. 1 s). */
+static uint32_t scan_period_from(const struct fdt *tree)
 {
-	(void)ctx;
-	if (!uart)
-		return;
-	if (c == '\n')
-		uart_sink(ctx, '\r');
-	while (!(uart[5] & LSR_THR_EMPTY))
-		;
-	uart[0] = (uint8_t)c;
+	const char *args;
+	int chosen = fdt_path(tree, "/chosen");
+	if (chosen < 0 || fdt_prop_string(tree, chosen, "bootargs", &args))
+		return DEFAULT_SCAN_PERIOD_US;
+	static const char key[] = "guard.scan_us=";
+	for (const char *p = args; *p; p++) {
+		if (strncmp(p, key, sizeof(key) - 1) != 0 || (p != args && p[-1] != ' '))
+			continue;
+		uint32_t us = 0;
+		for (p += sizeof(key) - 1; *p >= '0' && *p <= '9' && us < 10000000; p++)
+			us = us * 10 + (uint32_t)(*p - '0');
+		return us >= 1000 && us <= 1000000 ? us : DEFAULT_SCAN_PERIOD_US;
+	}
+	return DEFAULT_SCAN_PERIOD_US;
 }
 
-static void guard_log(const char *fmt, ...)
+/* Whether this hart's cpu node lists the Zbc extension (carry-less multiply). */
+static int hart_has_zbc(const struct fdt *tree, uint64_t hartid)
 {
-	va_list args;
-	va_start(args, fmt);
-	int taken = console_lock_take(CONSOLE_LOCK_GUARD, KERNEL_LINE_WAIT_TICKS);
-	fmt_format(uart_sink, 0, fmt, args);
-	console_lock_give(taken);
-	va_end(args);
+	int cpus = fdt_path(tree, "/cpus");
+	for (int cpu = fdt_first_child(tree, cpus); cpu >= 0; cpu = fdt_next_sibling(tree, cpu)) {
+		uint64_t id, size;
+		const char *isa;
+		if (fdt_reg(tree, cpu, 0, &id, &size) || id != hartid ||
+		    fdt_prop_string(tree, cpu, "riscv,isa", &isa))
+			continue;
+		for (const char *p = isa; *p; p++) {
+			if (strncmp(p, "_zbc", 4) == 0 && (p[4] == '_' || p[4] == '\0'))
+				return 1;
+		}
+	}
+	return 0;
 }
 
-static void find_uart(uintptr_t fdt_pa)
+/* The guard's clock in the root: micro ticks, and a master tick per micro wrap. */
+static void tick(void)
 {
-	struct fdt fdt;
-	if (tree_open_settled(&fdt, (const void *)fdt_pa, 2u << 20, TREE_WAIT_TICKS) < 0)
-		return;
-	int node = fdt_find_compatible(&fdt, -1, "ns16550a");
-	uint64_t base, size;
-	if (node >= 0 && fdt_reg(&fdt, node, 0, &base, &size) == 0)
-		uart = (volatile uint8_t *)base;
+	uint64_t micro = lock_read64(ROOT_MICRO_TICKS) + 1;
+	if (micro == ROOT_MICRO_WRAP) {
+		micro = 0;
+		uint64_t master = lock_read64(ROOT_MASTER_TICKS) + 1;
+		lock_write(ROOT_MASTER_TICKS, &master, sizeof(master));
+	}
+	lock_write(ROOT_MICRO_TICKS, &micro, sizeof(micro));
+	uint64_t beat = lock_read64(ROOT_HEARTBEAT) + 1;
+	lock_write(ROOT_HEARTBEAT, &beat, sizeof(beat));
+	lock_seal();
 }
 
 void guard_main(uint64_t hartid, uintptr_t fdt_pa)
 {
-	volatile uint8_t *root = (volatile uint8_t *)MAGMA_ROOT_BASE;
-	root[ROOT_ON_STATE] = ROOT_ON_SECONDARY_UP;
+	struct fdt tree;
+	int settled = tree_open_settled(&tree, (const void *)fdt_pa, 2u << 20, TREE_WAIT_TICKS);
+	if (settled < 0)
+		guard_halt(); /* no tree: no UART to say so, and no way to find anything */
+	runtime_init(&tree);
+	uint32_t period_us = scan_period_from(&tree);
+	lock_install((uint32_t)hartid, period_us, hart_has_zbc(&tree, hartid));
+	guard_log("guard: hart %lu: root installed, %lu bytes under CRC-32C (%s) 0x%08x, "
+		  "ON state 2, scan every %u us\n", hartid, (unsigned long)lock_bytes(),
+		  lock_crc_name(), lock_crc(), period_us);
 
-	find_uart(fdt_pa);
-	guard_log("guard: hart %lu up (placeholder guard), root ON state = %u\n", hartid,
-		  root[ROOT_ON_STATE]);
-	for (;;)
+	guard_timer_arm(period_us);
+	for (;;) {
 		asm volatile("wfi");
+		if (!guard_timer_due())
+			continue;
+		guard_timer_arm(period_us);
+		lock_scan();
+		tick();
+	}
 }

@@ -1,0 +1,38 @@
+/*
+ * sbi/events.h - the guard's event ring in the mailbox (MBOX_RING).
+ *
+ * Only the guard writes it. `head` counts events ever posted; event n lives
+ * in entry n % GUARD_EVENT_ENTRIES and carries n in `seq`, so a reader that
+ * fell behind (or a kernel that scribbled on the ring) sees the mismatch
+ * instead of misreading an entry. Plain declarations: no code.
+ */
+#ifndef SBI_EVENTS_H
+#define SBI_EVENTS_H
+
+#include <stdint.h>
+
+#define GUARD_EVENT_ENTRIES 64
+
+enum guard_event_kind {
+	GUARD_EVENT_ROOT_REPAIRED = 1, /* a root byte differed from the shadow: restored */
+	GUARD_EVENT_CRC_REBUILT = 2,   /* the stored CRC failed its MD5: rebuilt from the shadow */
+	GUARD_EVENT_SHADOW_REBUILT = 3 /* the shadow failed the CRC: rebuilt from the root */
+};
+
+struct guard_event {
+	uint64_t seq;    /* the event's number: entry seq % GUARD_EVENT_ENTRIES */
+	uint64_t time;   /* time CSR when the guard found it */
+	uint32_t kind;   /* enum guard_event_kind */
+	uint32_t offset; /* root offset of the byte (ROOT_REPAIRED) */
+	uint8_t bad;     /* what was there */
+	uint8_t good;    /* what the guard put back */
+	uint8_t pad[6];
+};
+
+struct guard_ring {
+	volatile uint64_t head; /* events posted so far */
+	uint64_t reserved;
+	struct guard_event entries[GUARD_EVENT_ENTRIES];
+};
+
+#endif
