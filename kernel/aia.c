@@ -10,12 +10,15 @@
  * IPIs need no SBI call: any hart writes the EIID to another hart's IMSIC
  * page (its seteipnum_le register at offset 0).
  *
- * EIIDs: 1 is the kernel IPI; wired source s arrives as EIID 16 + s.
+ * EIIDs: 1 is the kernel IPI, 2 the guard's doorbell (lib/mbox.h); wired
+ * source s arrives as EIID 16 + s.
  * OpenSBI delegates all wired sources to this S-level APLIC (the tree's
  * riscv,delegate) and programs its MSI address, so we only configure
  * domaincfg, sourcecfg, target and the enables.
  */
+#include "../lib/mbox.h"
 #include "console.h"
+#include "guard.h"
 #include "hart.h"
 #include "intr_driver.h"
 #include "ipi.h"
@@ -140,6 +143,7 @@ static void aia_init_hart(uint64_t hartid)
 	imsic_write(IMSIC_EITHRESHOLD, 0);
 	/* Enable the IPI and every device EIID; on RV64 only even eie registers exist. */
 	imsic_set_bits(IMSIC_EIE0 + 2 * (EIID_IPI / 64), 1ul << (EIID_IPI % 64));
+	imsic_set_bits(IMSIC_EIE0 + 2 * (MBOX_DOORBELL_EIID / 64), 1ul << (MBOX_DOORBELL_EIID % 64));
 	for (uint32_t id = EIID_DEVICE_BASE; id <= EIID_DEVICE_BASE + aia.nsources; id++)
 		imsic_set_bits(IMSIC_EIE0 + 2 * (id / 64), 1ul << (id % 64));
 	pop_intr_off();
@@ -165,6 +169,12 @@ static int aia_enable_source(uint32_t source, uint32_t trigger, uint64_t hartid)
 	return 0;
 }
 
+static void aia_ring_doorbell(uint64_t hartid)
+{
+	if (hartid < MAGMA_MAX_HARTS && aia.imsic_page[hartid])
+		*(volatile uint32_t *)aia.imsic_page[hartid] = MBOX_DOORBELL_EIID;
+}
+
 static void aia_send_ipi(uint64_t hartid)
 {
 	*(volatile uint32_t *)aia.imsic_page[hartid] = EIID_IPI;
@@ -179,6 +189,10 @@ static void aia_handle_external(void)
 			return;
 		if (id == EIID_IPI) {
 			ipi_receive();
+			continue;
+		}
+		if (id == MBOX_DOORBELL_EIID) {
+			guard_doorbell();
 			continue;
 		}
 		uint32_t source = id - EIID_DEVICE_BASE;
@@ -198,5 +212,6 @@ const struct intr_driver aia_driver = {
 	.init_hart = aia_init_hart,
 	.enable_source = aia_enable_source,
 	.send_ipi = aia_send_ipi,
+	.ring_doorbell = aia_ring_doorbell,
 	.handle_external = aia_handle_external,
 };

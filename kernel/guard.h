@@ -19,4 +19,36 @@ extern volatile uint64_t guard_poller;
 /* Logs every event the guard posted since the last call (boot hart's tick). */
 void guard_poll_events(void);
 
+#define GUARD_ERR_TIMEOUT -100 /* no reply within GUARD_REPLY_TIMEOUT_MS */
+#define GUARD_ERR_BUSY -101    /* this hart's slot still holds an unanswered request */
+#define GUARD_REPLY_TIMEOUT_MS 200
+
+struct mbox_request;
+struct mbox_reply;
+struct mbox_status;
+
+/*
+ * Opens this hart's session under `name`: the reply carries the session key,
+ * which is kept in kernel memory and acknowledged at once (KEY_READ) so the
+ * guard wipes it from the shared slot. 0 or an MBOX_ERR_* / GUARD_ERR_*.
+ */
+int guard_open_session(const char *name);
+
+/* Typed calls on this hart's session: 0 or an MBOX_ERR_* / GUARD_ERR_*. */
+int guard_ping(uint64_t value, uint64_t *echo);
+int guard_status(struct mbox_status *status);
+int guard_write_root(uint32_t offset, const void *src, uint16_t len);
+int guard_force_scan(uint32_t *repaired);
+
+/*
+ * Low level, for tests of the guard's refusals: sends req as it is (tag and
+ * seq included) and waits for the reply. 0 or the reply's status.
+ */
+int guard_submit(const struct mbox_request *req, struct mbox_reply *reply);
+/* Fills seq (next in this hart's session) and the tag of req. */
+void guard_sign(struct mbox_request *req);
+
+/* The guard rang this hart's doorbell (AIA): events or a reply are waiting. */
+void guard_doorbell(void);
+
 #endif

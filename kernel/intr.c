@@ -88,6 +88,15 @@ void intr_send_ipi(uint64_t hartid)
 	driver->send_ipi(hartid);
 }
 
+int intr_ring_doorbell(uint64_t hartid)
+{
+	if (!driver->ring_doorbell)
+		return -1;
+	fence(); /* the request is visible before the guard wakes */
+	driver->ring_doorbell(hartid);
+	return 0;
+}
+
 void intr_handle_external(void)
 {
 	driver->handle_external();

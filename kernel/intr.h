@@ -39,6 +39,8 @@ void intr_init_hart(void);
 int intr_attach(uint32_t source, uint32_t trigger, uint64_t hartid, intr_handler fn);
 /* Interrupts hartid (a kernel hart) with an IPI. */
 void intr_send_ipi(uint64_t hartid);
+/* Rings the guard hart's doorbell; 0, or -1 when this machine has none (PLIC). */
+int intr_ring_doorbell(uint64_t hartid);
 /* The S-mode external interrupt handler: claims, dispatches, completes. */
 void intr_handle_external(void);
 

@@ -19,6 +19,7 @@ struct intr_driver {
 	void (*init_hart)(uint64_t hartid);
 	int (*enable_source)(uint32_t source, uint32_t trigger, uint64_t hartid);
 	void (*send_ipi)(uint64_t hartid);
+	void (*ring_doorbell)(uint64_t hartid); /* NULL: the machine has no doorbells */
 	void (*handle_external)(void);
 };
 

@@ -11,6 +11,7 @@
 #include "guard.h"
 #include "console.h"
 #include "hart.h"
+#include "../lib/mbox.h"
 #include "../mm/memmap.h"
 #include "intr.h"
 #include "panic.h"
@@ -152,6 +153,11 @@ static void boot_main(uintptr_t fdt_pa)
 	kprintf("magma: %d of %d kernel harts online\n", online, smp.kernel_count);
 	guard_wait_ready(GUARD_WAIT_MS);
 	guard_poller = self;
+	int err = guard_open_session("magma-kernel");
+	if (err)
+		panic("boot: cannot open a session with the guard: %s (%d)", mbox_strerror(err), err);
+	kprintf("magma: guard: session open (key from the guard, read once and wiped from the "
+		"mailbox)\n");
 
 	kprintf("magma: boot complete\n");
 	selftest_run();

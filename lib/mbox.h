@@ -103,6 +103,32 @@ enum mbox_op {
 	MBOX_OP_COUNT
 };
 
+/* The reply data of MBOX_OP_STATUS. */
+struct mbox_status {
+	uint8_t on_state;
+	uint8_t protected_flag;
+	uint8_t protect_state;
+	uint8_t pad[5];
+	uint64_t scan_count;
+	uint64_t incident_count;
+	uint64_t requests_ok;
+	uint64_t requests_refused;
+	uint64_t last_scan_time;
+};
+
+/* The reply data of MBOX_OP_OPEN: the session id and, once, the key. */
+struct mbox_open_reply {
+	uint32_t session;
+	uint32_t pad;
+	uint8_t key[MBOX_KEY_BYTES];
+};
+
+/*
+ * Doorbells on the AIA machine: the identity a side writes into the other
+ * side's IMSIC S-file page (its seteipnum register) to wake it.
+ */
+#define MBOX_DOORBELL_EIID 2
+
 /* --- refusals: each has its own counter in the root (ROOT_ERR_COUNTERS) --- */
 enum mbox_error {
 	MBOX_ERR_MALFORMED = -1, /* nonzero reserved bits, payload_len too large, bad state */

@@ -13,11 +13,15 @@
 #include "../layout.h"
 #include "../root.h"
 #include "../tree.h"
+#include "doorbell.h"
 #include "lock.h"
+#include "mailbox.h"
 #include "runtime.h"
 
 #define TREE_WAIT_TICKS 10000000 /* 1 s at 10 MHz */
 #define DEFAULT_SCAN_PERIOD_US 10000
+#define POLL_PERIOD_US 1000 /* mailbox polling without doorbells (PLIC machine) */
+#define BURST_US 200        /* after a request, poll this long before sleeping again */
 
 /* "guard.scan_us=N" in the bootargs sets the scan period (1 ms .. 1 s). */
 static uint32_t scan_period_from(const struct fdt *tree)
@@ -71,6 +75,42 @@ static void tick(void)
 	lock_seal();
 }
 
+/* Serves requests until none came for BURST_US: a stream stays fast, idle stays asleep. */
+static void serve_burst(void)
+{
+	uint64_t quiet_ticks = BURST_US * guard_timebase() / 1000000;
+	uint64_t last = guard_now();
+	while (guard_now() - last < quiet_ticks) {
+		if (mailbox_serve())
+			last = guard_now();
+	}
+}
+
+static void run(uint32_t period_us, int doorbells)
+{
+	uint64_t period = period_us * guard_timebase() / 1000000;
+	uint64_t next_scan = guard_now() + period;
+	for (;;) {
+		uint64_t now = guard_now();
+		uint64_t wake = doorbells ? next_scan : now + POLL_PERIOD_US * guard_timebase() / 1000000;
+		if (wake > next_scan)
+			wake = next_scan;
+		guard_timer_arm((wake > now ? wake - now : 0) * 1000000 / guard_timebase());
+		asm volatile("wfi");
+		doorbell_claim();
+		if (mailbox_serve())
+			serve_burst();
+		if (guard_now() >= next_scan) {
+			if (lock_scan())
+				doorbell_ring_others(); /* tell the kernel an incident is in the ring */
+			tick();
+			next_scan += period;
+			if (next_scan < guard_now())
+				next_scan = guard_now() + period; /* we fell behind: do not spin */
+		}
+	}
+}
+
 void guard_main(uint64_t hartid, uintptr_t fdt_pa)
 {
 	struct fdt tree;
@@ -79,18 +119,15 @@ void guard_main(uint64_t hartid, uintptr_t fdt_pa)
 		guard_halt(); /* no tree: no UART to say so, and no way to find anything */
 	runtime_init(&tree);
 	uint32_t period_us = scan_period_from(&tree);
+	/* The mailbox and doorbells first: ON state 2 tells the kernel all is ready. */
+	mailbox_init(&tree, (uint32_t)hartid);
+	int doorbells = doorbell_init(&tree, hartid);
 	lock_install((uint32_t)hartid, period_us, hart_has_zbc(&tree, hartid));
 	guard_log("guard: hart %lu: root installed, %lu bytes under CRC-32C (%s) 0x%08x, "
 		  "ON state 2, scan every %u us\n", hartid, (unsigned long)lock_bytes(),
 		  lock_crc_name(), lock_crc(), period_us);
 
-	guard_timer_arm(period_us);
-	for (;;) {
-		asm volatile("wfi");
-		if (!guard_timer_due())
-			continue;
-		guard_timer_arm(period_us);
-		lock_scan();
-		tick();
-	}
+	guard_log("guard: %s\n", doorbells ? "doorbells: IMSIC, sleeping in wfi between scans"
+					   : "no IMSIC: polling the mailbox every 1 ms");
+	run(period_us, doorbells);
 }

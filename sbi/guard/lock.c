@@ -50,11 +50,17 @@ void lock_write(size_t offset, const void *src, size_t len)
 	}
 }
 
+void lock_read(size_t offset, void *dst, size_t len)
+{
+	uint8_t *d = dst;
+	for (size_t i = 0; i < len; i++)
+		d[i] = offset + i < LOCKED_BYTES ? shadow[offset + i] : 0;
+}
+
 uint64_t lock_read64(size_t offset)
 {
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | shadow[offset + (size_t)i];
+	uint64_t v;
+	lock_read(offset, &v, sizeof(v));
 	return v;
 }
 

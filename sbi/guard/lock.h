@@ -22,7 +22,9 @@
 void lock_install(uint32_t hartid, uint32_t scan_period_us, int use_clmul);
 /* Writes root bytes as the guard: root and shadow both; call lock_seal() after a batch. */
 void lock_write(size_t offset, const void *src, size_t len);
-/* Reads a root u64 field from the shadow (the value the guard vouches for). */
+/* Reads root bytes from the shadow (the values the guard vouches for). */
+void lock_read(size_t offset, void *dst, size_t len);
+/* The same for one little-endian u64 field. */
 uint64_t lock_read64(size_t offset);
 /* Recomputes and stores the CRC of the root and the MD5 of that CRC. */
 void lock_seal(void);

@@ -1,0 +1,68 @@
+/*
+ * sbi/guard/entropy.c - the key pool (see entropy.h).
+ */
+#include "entropy.h"
+
+#include "../../lib/sha256.h"
+
+static uint8_t pool[SHA256_DIGEST_BYTES];
+static uint64_t draws;
+
+static uint64_t cycles(void)
+{
+	uint64_t c;
+	asm volatile("rdcycle %0" : "=r"(c));
+	return c;
+}
+
+static uint64_t now(void)
+{
+	uint64_t t;
+	asm volatile("rdtime %0" : "=r"(t));
+	return t;
+}
+
+/* Mixes 64 jitter samples into ctx: the cost of short busy loops, in cycles. */
+static void add_jitter(struct sha256_ctx *ctx)
+{
+	for (int i = 0; i < 64; i++) {
+		uint64_t start = cycles(), t = now();
+		for (volatile int spin = 0; spin < (int)(start & 31); spin++)
+			;
+		uint64_t sample[2] = { cycles() - start, now() ^ t };
+		sha256_update(ctx, sample, sizeof(sample));
+	}
+}
+
+size_t entropy_init(const struct fdt *tree)
+{
+	struct sha256_ctx ctx;
+	sha256_init(&ctx);
+	size_t seed_bytes = 0;
+	const void *seed;
+	uint32_t len;
+	int chosen = fdt_path(tree, "/chosen");
+	if (chosen >= 0 && fdt_prop(tree, chosen, "rng-seed", &seed, &len) == 0) {
+		sha256_update(&ctx, seed, len);
+		seed_bytes = len;
+	}
+	add_jitter(&ctx);
+	sha256_final(&ctx, pool);
+	return seed_bytes;
+}
+
+void entropy_draw(uint8_t out[32])
+{
+	struct sha256_ctx ctx;
+	sha256_init(&ctx);
+	sha256_update(&ctx, pool, sizeof(pool));
+	draws++;
+	sha256_update(&ctx, &draws, sizeof(draws));
+	add_jitter(&ctx);
+	sha256_final(&ctx, pool);
+	/* The key is a hash of the pool, never the pool itself. */
+	sha256_init(&ctx);
+	sha256_update(&ctx, "magma key", 9);
+	sha256_update(&ctx, pool, sizeof(pool));
+	sha256_final(&ctx, out);
+}
