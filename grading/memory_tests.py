@@ -78,7 +78,7 @@ def kmalloc_mixed_and_remote_frees():
 @test("heap_corruption_panics_naming_block")
 def heap_corruption_panics_naming_block():
     with Qemu(qemu_command(bootargs="test=heap_corrupt")) as q:
-        m = q.expect(r"flipping magic byte 1 of block 0x([0-9a-f]+)", BOOT_TIMEOUT)
+        m = q.expect(r"flipping magic byte 1 of block 0x([0-9a-f]+)\n", BOOT_TIMEOUT)
         block = int(m.group(1), 16)
         p = q.expect(r"panic: hart \d+: heap: kfree: .* in block 0x([0-9a-f]+), field magic: "
                      r"found 0x([0-9a-f]+), expected 0x([0-9a-f]+)", BOOT_TIMEOUT)
