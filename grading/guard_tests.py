@@ -133,3 +133,29 @@ def guard_md5_catches_crc_store_flip_aia():
 @test("guard_md5_catches_crc_store_flip_plic")
 def guard_md5_catches_crc_store_flip_plic():
     inject_crc_store_flip(aia=False)
+
+
+def mailbox(aia):
+    with Qemu(qemu_command(aia=aia, bootargs="test=mailbox,poweroff")) as q:
+        q.expect(r"magma: guard: session open", BOOT_TIMEOUT)
+        q.expect(r"magma: test mailbox: ping 0x6d61676d61 -> 0x6d61676d61 \(ok\)", BOOT_TIMEOUT)
+        q.expect(r"magma: test mailbox: status: ON state 2, ", BOOT_TIMEOUT)
+        q.expect(r"magma: test mailbox: write of the kernel note ok, root reads back the same",
+                 BOOT_TIMEOUT)
+        for what, code in [("a bad tag", -3), ("a replayed sequence number", -4),
+                           (r"a write to the ON state \(protected bits\)", -5),
+                           ("a write to the incident counter", -5),
+                           ("a write past the root", -6), ("operation 99", -2)]:
+            q.expect(rf"magma: test mailbox: {what} refused with .* \({code}\), counter "
+                     rf"(\d+) -> (\d+): OK\n", BOOT_TIMEOUT)
+        q.expect(r"magma: test mailbox: OK \(10 of 10 checks; ON state still 2\)", BOOT_TIMEOUT)
+
+
+@test("mailbox_round_trips_and_refusals_aia")
+def mailbox_round_trips_and_refusals_aia():
+    mailbox(aia=True)
+
+
+@test("mailbox_round_trips_and_refusals_plic")
+def mailbox_round_trips_and_refusals_plic():
+    mailbox(aia=False)

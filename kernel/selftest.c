@@ -7,12 +7,15 @@
  */
 #include "selftest.h"
 
+#include "../lib/mbox.h"
 #include "../lib/string.h"
+#include "../sbi/root.h"
 #include "bench.h"
 #include "board.h"
 #include "console.h"
 #include "hart.h"
 #include "ipi.h"
+#include "guard.h"
 #include "kalloc.h"
 #include "kmalloc.h"
 #include "panic.h"
@@ -276,6 +279,100 @@ static void test_heap_corrupt(void)
 	kprintf("magma: test heap_corrupt: FAIL: kfree accepted a corrupt header\n");
 }
 
+static uint32_t refusals(int err)
+{
+	const volatile uint32_t *counters =
+		(const volatile uint32_t *)(board.root.base + ROOT_ERR_COUNTERS);
+	return counters[mbox_error_index(err)];
+}
+
+/* One refused request: the right code, and its own counter in the root went up by one. */
+static int expect_refusal(const char *what, int err, int want, uint32_t before)
+{
+	uint32_t after = refusals(want);
+	int ok = err == want && after == before + 1;
+	kprintf("magma: test mailbox: %s refused with %s (%d), counter %u -> %u: %s\n", what,
+		mbox_strerror(err), err, before, after, ok ? "OK" : "FAIL");
+	return ok;
+}
+
+/*
+ * The kernel client against the guard: ping, status and an allowed write
+ * round-trip; a bad tag, a replayed sequence number, a denied field, an
+ * offset outside the root and an unknown operation are each refused with
+ * their own code and counter.
+ */
+static void test_mailbox(void)
+{
+	int passed = 0, checks = 0;
+	uint64_t echo = 0;
+	int err = guard_ping(0x6d61676d61ul, &echo);
+	checks++, passed += err == 0 && echo == 0x6d61676d61ul;
+	kprintf("magma: test mailbox: ping 0x6d61676d61 -> 0x%lx (%s)\n", echo, mbox_strerror(err));
+
+	struct mbox_status st;
+	err = guard_status(&st);
+	checks++, passed += err == 0 && st.on_state == ROOT_ON_PROTECTED && st.scan_count > 0;
+	kprintf("magma: test mailbox: status: ON state %u, %lu scans, %lu incidents, %lu requests "
+		"served (%s)\n", st.on_state, st.scan_count, st.incident_count, st.requests_ok,
+		mbox_strerror(err));
+
+	static const char note[] = "written by the kernel";
+	err = guard_write_root(ROOT_KERNEL_NOTE, note, sizeof(note));
+	const volatile char *in_root = (const volatile char *)(board.root.base + ROOT_KERNEL_NOTE);
+	int same = 1;
+	for (size_t i = 0; i < sizeof(note); i++)
+		same &= in_root[i] == note[i];
+	checks++, passed += err == 0 && same;
+	kprintf("magma: test mailbox: write of the kernel note %s, root reads back %s\n",
+		mbox_strerror(err), same ? "the same" : "something else");
+
+	/* A correctly signed request whose tag is then damaged. */
+	struct mbox_request req;
+	struct mbox_reply reply;
+	memset(&req, 0, sizeof(req));
+	req.op = MBOX_OP_PING;
+	guard_sign(&req);
+	req.tag[0] ^= 1;
+	uint32_t before = refusals(MBOX_ERR_BAD_TAG);
+	checks++, passed += expect_refusal("a bad tag", guard_submit(&req, &reply),
+					   MBOX_ERR_BAD_TAG, before);
+
+	/* A good request, sent twice: the second is a replay. */
+	memset(&req, 0, sizeof(req));
+	req.op = MBOX_OP_PING;
+	guard_sign(&req);
+	guard_submit(&req, &reply);
+	before = refusals(MBOX_ERR_REPLAY);
+	checks++, passed += expect_refusal("a replayed sequence number",
+					   guard_submit(&req, &reply), MBOX_ERR_REPLAY, before);
+
+	uint8_t one = ROOT_ON_INITIALISED;
+	before = refusals(MBOX_ERR_DENIED);
+	checks++, passed += expect_refusal("a write to the ON state (protected bits)",
+					   guard_write_root(ROOT_ON_STATE, &one, 1), MBOX_ERR_DENIED,
+					   before);
+	before = refusals(MBOX_ERR_DENIED);
+	checks++, passed += expect_refusal("a write to the incident counter",
+					   guard_write_root(ROOT_INCIDENT_COUNT, &one, 1),
+					   MBOX_ERR_DENIED, before);
+	before = refusals(MBOX_ERR_BAD_OFFSET);
+	checks++, passed += expect_refusal("a write past the root", guard_write_root(0xffff, note, 8),
+					   MBOX_ERR_BAD_OFFSET, before);
+
+	memset(&req, 0, sizeof(req));
+	req.op = 99;
+	guard_sign(&req);
+	before = refusals(MBOX_ERR_UNKNOWN_OP);
+	checks++, passed += expect_refusal("operation 99", guard_submit(&req, &reply),
+					   MBOX_ERR_UNKNOWN_OP, before);
+
+	const volatile uint8_t *on_state = (const volatile uint8_t *)(board.root.base + ROOT_ON_STATE);
+	checks++, passed += *on_state == ROOT_ON_PROTECTED;
+	kprintf("magma: test mailbox: %s (%d of %d checks; ON state still %u)\n",
+		passed == checks ? "OK" : "FAIL", passed, checks, *on_state);
+}
+
 /* A double free of a page must stop the kernel, naming the address. */
 static void test_double_free(void)
 {
@@ -304,6 +401,7 @@ void selftest_run(void)
 		{ "frames", test_frames },
 		{ "double_free", test_double_free },
 		{ "kmalloc", test_kmalloc },
+		{ "mailbox", test_mailbox },
 		{ "heap_corrupt", test_heap_corrupt },
 		{ "panic", test_panic },
 	};
