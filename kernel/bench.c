@@ -4,10 +4,18 @@
  *   frame      alloc+free pairs on one hart: the fast path, no shared lock
  *   frame_all  every kernel hart allocating and freeing bursts at once
  *   kmalloc    the mixed kmalloc/kfree pattern of tests/bench/bench_heap.c
+ *   crc        CRC-32C, table and Zbc clmul, and the guard's scan cost
+ *   mailbox    guard round trips, first after idle and within a burst
  */
 #include "bench.h"
 
+#include "../lib/crc32c.h"
 #include "../mm/frame.h"
+#include "../sbi/root.h"
+#include "board.h"
+#include "guard.h"
+#include "intr.h"
+#include "timer.h"
 #include "console.h"
 #include "hart.h"
 #include "kalloc.h"
@@ -139,6 +147,58 @@ static void bench_kmalloc(void)
 		kfree(live[i]);
 }
 
+/* Both CRC-32C implementations over the same 64 KiB: bytes per instruction. */
+static void bench_crc(void)
+{
+	enum { BYTES = 64 * 1024 };
+	uint8_t *buf = kmalloc(BYTES);
+	if (!buf)
+		panic("bench crc: no memory");
+	for (int i = 0; i < BYTES; i++)
+		buf[i] = (uint8_t)(i * 131 + 7);
+	uint64_t start = instret();
+	uint32_t table = crc32c_table(0, buf, BYTES);
+	uint64_t table_instr = instret() - start;
+	start = instret();
+	uint32_t clmul = crc32c_clmul(0, buf, BYTES);
+	uint64_t clmul_instr = instret() - start;
+	kprintf("bench: crc32c: table %lu.%02lu bytes/instruction, clmul (Zbc) %lu.%02lu "
+		"bytes/instruction, %s\n", BYTES / table_instr, BYTES * 100 / table_instr % 100,
+		BYTES / clmul_instr, BYTES * 100 / clmul_instr % 100,
+		table == clmul ? "same CRC" : "CRCs DIFFER");
+	kfree(buf);
+	const volatile uint8_t *root = (const volatile uint8_t *)board.root.base;
+	uint64_t scan = *(const volatile uint64_t *)(root + ROOT_SCAN_COST);
+	uint32_t period_us = *(const volatile uint32_t *)(root + ROOT_SCAN_PERIOD_US);
+	/* Under -icount shift=0 a hart runs 10^9 instructions per virtual second. */
+	uint64_t per_million = scan * (1000000 / period_us) / 1000;
+	kprintf("bench: guard scan: %lu instructions per scan, every %u us: %lu.%02lu%% of the "
+		"guard hart\n", scan, period_us, per_million / 10000, per_million / 100 % 100);
+}
+
+/* Ping round trips to the guard: after it slept, and back to back. */
+static void bench_mailbox(void)
+{
+	enum { PINGS = 1000 };
+	uint64_t echo;
+	uint64_t deadline = timer_now_us() + 50000;
+	while (timer_now_us() < deadline)
+		wfi(); /* let the guard fall asleep */
+	uint64_t t0 = timer_now_us(), i0 = instret();
+	int err = guard_ping(1, &echo);
+	uint64_t first_us = timer_now_us() - t0, first_instr = instret() - i0;
+	t0 = timer_now_us();
+	i0 = instret();
+	for (int i = 0; i < PINGS && !err; i++)
+		err = guard_ping((uint64_t)i, &echo);
+	uint64_t burst_ns = (timer_now_us() - t0) * 1000 / PINGS;
+	uint64_t burst_instr = (instret() - i0) / PINGS;
+	kprintf("bench: mailbox (%s): first ping after idle %lu us (%lu instructions on this "
+		"hart), in a burst %lu.%03lu us (%lu instructions) per round trip%s\n",
+		intr_driver_name(), first_us, first_instr, burst_ns / 1000, burst_ns % 1000,
+		burst_instr, err ? " - A PING FAILED" : "");
+}
+
 void bench_run(void)
 {
 	static const struct {
@@ -148,6 +208,8 @@ void bench_run(void)
 		{ "frame", bench_frame },
 		{ "frame_all", bench_frame_all },
 		{ "kmalloc", bench_kmalloc },
+		{ "crc", bench_crc },
+		{ "mailbox", bench_mailbox },
 	};
 	for (unsigned i = 0; i < sizeof(benches) / sizeof(benches[0]); i++) {
 		if (bootarg_selected("bench", benches[i].name))

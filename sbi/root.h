@@ -62,6 +62,7 @@
 #define ROOT_REQUESTS_OK      0x148 /* u64: requests served */
 #define ROOT_ERR_COUNTERS     0x150 /* u32[MBOX_ERR_KINDS]: refused requests by kind */
 #define ROOT_ERR_COUNTERS_MAX 16
+#define ROOT_SCAN_COST        0x190 /* u64: instructions (instret) the last scan took */
 #define ROOT_KERNEL_NOTE      0x1c0 /* u8[64]: free text the kernel may write (kernel-writable) */
 #define ROOT_VECTOR_CLOCK     0x200 /* u64[ROOT_VECTOR_SLOTS]: one per hart (own slot kernel-writable) */
 #define ROOT_VECTOR_SLOTS     16

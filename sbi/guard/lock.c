@@ -156,8 +156,16 @@ static int repair_from_shadow(void)
 	return repaired;
 }
 
+static uint64_t instret(void)
+{
+	uint64_t n;
+	asm volatile("rdinstret %0" : "=r"(n));
+	return n;
+}
+
 int lock_scan(void)
 {
+	uint64_t start = instret();
 	int repaired = 0, rebuilt = 0;
 	if (!crc_store_intact()) {
 		store_crc(crc_of(0, shadow, LOCKED_BYTES));
@@ -178,6 +186,7 @@ int lock_scan(void)
 	/* The guard's own bookkeeping, sealed once. */
 	write64(ROOT_SCAN_COUNT, lock_read64(ROOT_SCAN_COUNT) + 1);
 	write64(ROOT_LAST_SCAN_TIME, guard_now());
+	write64(ROOT_SCAN_COST, instret() - start);
 	if (repaired || rebuilt) {
 		write64(ROOT_INCIDENT_COUNT, lock_read64(ROOT_INCIDENT_COUNT) +
 						     (uint64_t)(repaired + rebuilt));
