@@ -70,7 +70,7 @@ KERNEL_OBJS := $(call obj,kernel,$(KERNEL_SRCS))
 GUARD_OBJS := $(call obj,guard,$(GUARD_SRCS))
 
 .PHONY: all qemu qemu-gdb qemu-cmd gdb test host-test host-test-build qemu-test doctor deps \
-	clean kernel guard dtb build-for-run gen-trees fuzz bench bench-host FORCE
+	clean kernel guard dtb build-for-run gen-trees fuzz bench bench-host new-seed FORCE
 
 all: kernel guard dtb
 
@@ -133,15 +133,22 @@ $(DTB): $(DT_STEM).dts
 
 # --- running ---
 
+# A fresh seed for the guard's keys on every boot (see MAGMA_GUARD_SEED_ADDR).
+GUARD_SEED := $(BUILD)/guard-seed.bin
+GUARD_SEED_ADDR := $(shell sed -n 's/^\#define MAGMA_GUARD_SEED_ADDR *\(0x[0-9a-f]*\).*/\1/p' sbi/layout.h)
+new-seed:
+	@mkdir -p $(BUILD) && head -c 64 /dev/urandom > $(GUARD_SEED)
+
 QEMU_CMD = $(QEMU) -machine $(MACHINE) -smp $(CPUS) -m $(MEM) -nographic \
 	-bios default -kernel $(KERNEL) -device loader,file=$(GUARD) -dtb $(DTB) \
+	-device loader,file=$(GUARD_SEED),addr=$(GUARD_SEED_ADDR),force-raw=on \
 	$(if $(BOOTARGS),-append '$(BOOTARGS)')
 
 deps:
 	@tools/deps.sh
 
 build-for-run: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all new-seed
 
 qemu: build-for-run
 	$(QEMU_CMD)
@@ -153,7 +160,7 @@ qemu-gdb: build-for-run $(BUILD)/gdbinit
 # Prints the command that boots this configuration (the test harness runs it).
 qemu-cmd:
 	@tools/deps.sh >&2
-	@$(MAKE) --no-print-directory all >&2
+	@$(MAKE) --no-print-directory all new-seed >&2
 	@echo "$(QEMU_CMD)"
 
 # Remade every time: it carries GDBPORT, which may differ between calls.

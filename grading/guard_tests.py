@@ -159,3 +159,15 @@ def mailbox_round_trips_and_refusals_aia():
 @test("mailbox_round_trips_and_refusals_plic")
 def mailbox_round_trips_and_refusals_plic():
     mailbox(aia=False)
+
+
+@test("session_keys_differ_every_boot")
+def session_keys_differ_every_boot():
+    """Keys come from a fresh boot seed and jitter, never from the image: two boots, two keys."""
+    prints = []
+    for extra in ([], ["-icount", "shift=0"]):  # -icount: no host timing jitter at all
+        for _ in range(2):
+            with Qemu(qemu_command(bootargs="test=mailbox,poweroff") + extra) as q:
+                m = q.expect(r"session key fingerprint ([0-9a-f]{8})\n", BOOT_TIMEOUT * 2)
+                prints.append(m.group(1))
+    check(len(set(prints)) == len(prints), f"session keys repeat across boots: {prints}")

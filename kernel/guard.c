@@ -8,6 +8,7 @@
 #include "guard.h"
 
 #include "../lib/mbox.h"
+#include "../lib/sha256.h"
 #include "../lib/string.h"
 #include "../sbi/events.h"
 #include "../sbi/root.h"
@@ -217,4 +218,12 @@ int guard_force_scan(uint32_t *repaired)
 	if (!err)
 		memcpy(repaired, reply.data, sizeof(*repaired));
 	return err;
+}
+
+uint32_t guard_key_fingerprint(void)
+{
+	uint8_t digest[SHA256_DIGEST_BYTES];
+	sha256(sessions[this_hartid()].key, MBOX_KEY_BYTES, digest);
+	return (uint32_t)digest[0] << 24 | (uint32_t)digest[1] << 16 | (uint32_t)digest[2] << 8 |
+	       digest[3];
 }

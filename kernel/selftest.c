@@ -306,6 +306,7 @@ static void test_mailbox(void)
 {
 	int passed = 0, checks = 0;
 	uint64_t echo = 0;
+	kprintf("magma: test mailbox: session key fingerprint %08x\n", guard_key_fingerprint());
 	int err = guard_ping(0x6d61676d61ul, &echo);
 	checks++, passed += err == 0 && echo == 0x6d61676d61ul;
 	kprintf("magma: test mailbox: ping 0x6d61676d61 -> 0x%lx (%s)\n", echo, mbox_strerror(err));

@@ -4,6 +4,7 @@
 #include "entropy.h"
 
 #include "../../lib/sha256.h"
+#include "../layout.h"
 
 static uint8_t pool[SHA256_DIGEST_BYTES];
 static uint64_t draws;
@@ -38,6 +39,13 @@ size_t entropy_init(const struct fdt *tree)
 {
 	struct sha256_ctx ctx;
 	sha256_init(&ctx);
+	/* The boot's own random bytes, then wiped: nobody reads them twice. */
+	volatile uint8_t *boot_seed = (volatile uint8_t *)MAGMA_GUARD_SEED_ADDR;
+	for (int i = 0; i < MAGMA_GUARD_SEED_BYTES; i++) {
+		uint8_t b = boot_seed[i];
+		sha256_update(&ctx, &b, 1);
+		boot_seed[i] = 0;
+	}
 	size_t seed_bytes = 0;
 	const void *seed;
 	uint32_t len;

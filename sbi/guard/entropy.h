@@ -1,8 +1,9 @@
 /*
  * sbi/guard/entropy.h - where session keys come from.
  *
- * A 32-byte pool in guard private, seeded from the tree's /chosen/rng-seed
- * and from timer jitter (rdcycle and rdtime sampled around busy loops: under
+ * A 32-byte pool in guard private, seeded from 64 random bytes QEMU's loader
+ * puts in guard private at every boot (MAGMA_GUARD_SEED_ADDR, from the
+ * host's /dev/urandom), the tree's /chosen/rng-seed, and timer jitter (rdcycle and rdtime sampled around busy loops: under
  * QEMU without -icount they follow host time and scheduling), and stirred
  * with SHA-256 on every draw together with a counter and fresh jitter. No
  * key is ever a constant compiled into an image.

@@ -61,8 +61,9 @@ void mailbox_init(const struct fdt *tree, uint32_t guard_hart)
 	struct mbox_header h = { MBOX_MAGIC, MBOX_VERSION, MBOX_MAX_SLOTS, MBOX_SLOT_BYTES,
 				 MBOX_RING, 64, guard_hart };
 	copy_out((volatile void *)(MAGMA_MAILBOX_BASE + MBOX_HEADER), &h, sizeof(h));
-	guard_log("guard: mailbox ready: %d slots, keys from %lu bytes of rng-seed and timer "
-		  "jitter\n", MBOX_MAX_SLOTS, (unsigned long)seed);
+	guard_log("guard: mailbox ready: %d slots, keys from a %d-byte boot seed, %lu bytes of "
+		  "rng-seed and timer jitter\n", MBOX_MAX_SLOTS, MAGMA_GUARD_SEED_BYTES,
+		  (unsigned long)seed);
 }
 
 static int same_name(const struct session *s, const struct mbox_request *req)
