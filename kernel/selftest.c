@@ -8,6 +8,7 @@
 #include "selftest.h"
 
 #include "../lib/mbox.h"
+#include "../mm/blockzero.h"
 #include "../lib/string.h"
 #include "../sbi/root.h"
 #include "bench.h"
@@ -374,6 +375,37 @@ static void test_mailbox(void)
 		passed == checks ? "OK" : "FAIL", passed, checks, *on_state);
 }
 
+/* Reads the guard's board tables (block zero) out of the root, as lsdev will. */
+static void test_board(void)
+{
+	const volatile uint8_t *root = (const volatile uint8_t *)board.root.base;
+	uint32_t off = *(const volatile uint32_t *)(root + ROOT_BOARD_OFFSET);
+	uint32_t size = *(const volatile uint32_t *)(root + ROOT_BOARD_SIZE);
+	if (off != ROOT_BOARD_BASE || size > board.root.size - off) {
+		kprintf("magma: test board: FAIL: board tables at root+0x%x, %u bytes\n", off, size);
+		return;
+	}
+	const uint8_t *block = (const uint8_t *)(board.root.base + off);
+	int rams = blockzero_count(block, size, BLOCKZERO_RAM);
+	int ios = blockzero_count(block, size, BLOCKZERO_IO);
+	int devices = blockzero_count(block, size, BLOCKZERO_DEVICES);
+	kprintf("magma: test board: %d RAM ranges, %d I/O ranges, %d devices in %u bytes\n", rams,
+		ios, devices, size);
+	int bad = rams < 1 || ios < 1 || devices < 1;
+	for (int i = 1; i <= devices; i++) {
+		struct blockzero_device d;
+		struct blockzero_range r;
+		enum blockzero_table t;
+		bad |= blockzero_device_entry(block, size, (uint32_t)i, &d) != 0;
+		t = d.mapped_type == BLOCKZERO_MAPPED_RAM ? BLOCKZERO_RAM : BLOCKZERO_IO;
+		bad |= blockzero_range_entry(block, size, t, d.mapped_index, &r) != 0;
+		kprintf("magma: board: device %u %s at 0x%lx-0x%lx (%s entry %u)\n", d.unique_id,
+			blockzero_type_name(d.type), r.base, r.base + r.last_byte,
+			t == BLOCKZERO_RAM ? "RAM" : "I/O", d.mapped_index);
+	}
+	kprintf("magma: test board: %s\n", bad ? "FAIL" : "OK");
+}
+
 /* A double free of a page must stop the kernel, naming the address. */
 static void test_double_free(void)
 {
@@ -403,6 +435,7 @@ void selftest_run(void)
 		{ "double_free", test_double_free },
 		{ "kmalloc", test_kmalloc },
 		{ "mailbox", test_mailbox },
+		{ "board", test_board },
 		{ "heap_corrupt", test_heap_corrupt },
 		{ "panic", test_panic },
 	};

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "../../lib/string.h"
+#include "../../mm/blockzero.h"
 #include "../../mm/fdt.h"
 #include "../layout.h"
 #include "../root.h"
@@ -122,7 +123,12 @@ void guard_main(uint64_t hartid, uintptr_t fdt_pa)
 	/* The mailbox and doorbells first: ON state 2 tells the kernel all is ready. */
 	mailbox_init(&tree, (uint32_t)hartid);
 	int doorbells = doorbell_init(&tree, hartid);
-	lock_install((uint32_t)hartid, period_us, hart_has_zbc(&tree, hartid));
+	static uint8_t board[MAGMA_ROOT_SIZE - ROOT_BOARD_BASE] __attribute__((aligned(8)));
+	size_t board_bytes = 0;
+	int err = blockzero_build(&tree, board, sizeof(board), &board_bytes);
+	if (err)
+		guard_log("guard: board tables not built: %s\n", blockzero_strerror(err));
+	lock_install((uint32_t)hartid, period_us, hart_has_zbc(&tree, hartid), board, board_bytes);
 	guard_log("guard: hart %lu: root installed, %lu bytes under CRC-32C (%s) 0x%08x, "
 		  "ON state 2, scan every %u us\n", hartid, (unsigned long)lock_bytes(),
 		  lock_crc_name(), lock_crc(), period_us);

@@ -11,15 +11,16 @@
 #include "../root.h"
 #include "runtime.h"
 
-/* The root bytes under the lock: protected and shared bits (board tables later). */
-#define LOCKED_BYTES ROOT_BOARD_BASE
+/* The root bytes under the lock: protected and shared bits, then the board tables. */
+static size_t locked_bytes = ROOT_BOARD_BASE;
+#define LOCKED_BYTES locked_bytes
 
 static volatile uint8_t *const root = (volatile uint8_t *)MAGMA_ROOT_BASE;
 static struct guard_ring *const ring =
 	(struct guard_ring *)(MAGMA_MAILBOX_BASE + MBOX_RING);
 
 /* In guard private (this image's bss): out of the kernel's reach. */
-static uint8_t shadow[LOCKED_BYTES];
+static uint8_t shadow[MAGMA_ROOT_SIZE];
 static uint32_t stored_crc;
 static uint8_t stored_crc_md5[MD5_DIGEST_BYTES];
 static uint64_t events_posted;
@@ -112,8 +113,12 @@ static void post(uint32_t kind, uint32_t offset, uint8_t bad, uint8_t good)
 	ring->head = n + 1;
 }
 
-void lock_install(uint32_t hartid, uint32_t scan_period_us, int use_clmul)
+void lock_install(uint32_t hartid, uint32_t scan_period_us, int use_clmul,
+		  const uint8_t *board, size_t board_bytes)
 {
+	if (board_bytes > MAGMA_ROOT_SIZE - ROOT_BOARD_BASE)
+		board_bytes = 0; /* cannot happen: the builder was given exactly this space */
+	locked_bytes = ROOT_BOARD_BASE + ((board_bytes + 7) & ~(size_t)7);
 	crc_of = crc32c_select(use_clmul);
 	crc_name = crc_of == crc32c_table ? "table" : "clmul";
 	ring->head = 0;
@@ -126,8 +131,9 @@ void lock_install(uint32_t hartid, uint32_t scan_period_us, int use_clmul)
 	write8(ROOT_VERSION_MAJOR, ROOT_LAYOUT_MAJOR);
 	write8(ROOT_VERSION_MINOR, ROOT_LAYOUT_MINOR);
 	write8(ROOT_VERSION_INC, ROOT_LAYOUT_INC);
-	uint32_t words[4] = { hartid, scan_period_us, ROOT_BOARD_BASE, 0 };
+	uint32_t words[4] = { hartid, scan_period_us, ROOT_BOARD_BASE, (uint32_t)board_bytes };
 	lock_write(ROOT_GUARD_HART, words, sizeof(words));
+	lock_write(ROOT_BOARD_BASE, board, board_bytes);
 	write64(ROOT_INITIAL_TIME, guard_now());
 
 	/* ON state 1: the secondary (this hart) is up and the root is filled in. */

@@ -18,8 +18,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Installs the root (ON state 0 -> 1 -> 2) and seals it. */
-void lock_install(uint32_t hartid, uint32_t scan_period_us, int use_clmul);
+/*
+ * Installs the root (ON state 0 -> 1 -> 2) with the board tables (board,
+ * board_bytes) at ROOT_BOARD_BASE, and seals it.
+ */
+void lock_install(uint32_t hartid, uint32_t scan_period_us, int use_clmul,
+		  const uint8_t *board, size_t board_bytes);
 /* Writes root bytes as the guard: root and shadow both; call lock_seal() after a batch. */
 void lock_write(size_t offset, const void *src, size_t len);
 /* Reads root bytes from the shadow (the values the guard vouches for). */
