@@ -240,17 +240,24 @@ static void init_harts(struct frame_allocator *fa)
 	}
 }
 
-/* Puts every frame in the pool, in address order (lowest first out). */
+/*
+ * Puts every frame in the pool, span by span in the order of fa->spans
+ * (largest first), each span in address order: the frames handed out first
+ * are those both lookups find at the first comparison.
+ */
 static void init_pool(struct frame_allocator *fa)
 {
-	uint32_t n = fa->total_frames;
-	for (uint32_t i = 0; i < n; i++) {
-		fa->meta[i].next = i + 1 < n ? i + 1 : NO_FRAME;
-		fa->meta[i].state = PLACE_POOL;
+	uint32_t *link = &fa->pool.head;
+	for (const struct frame_span *sp = fa->spans; sp->nframes; sp++) {
+		for (uint32_t i = sp->first; i < sp->first + sp->nframes; i++) {
+			fa->meta[i].state = PLACE_POOL;
+			*link = i;
+			link = &fa->meta[i].next;
+		}
 	}
+	*link = NO_FRAME;
 	fa->pool.lock = 0;
-	fa->pool.head = n ? 0 : NO_FRAME;
-	fa->pool.count = n;
+	fa->pool.count = fa->total_frames;
 }
 
 int frame_init(struct frame_allocator *fa, const struct frame_range *ranges, size_t nranges,
