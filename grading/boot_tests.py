@@ -46,7 +46,7 @@ def boot_cpus4():
         expect_hart_layout(q, [0, 1, 2], 3)
         expect_all_online(q, [0, 1, 2])
         check(re.search(r"guard: hart 3: root installed", q.output), "the guard never logged")
-        check(re.search(r"magma: guard: root ON state = 1", q.output),
+        check(re.search(r"magma: guard: root ON state 2 \(protected\)", q.output),
               "the kernel never saw the guard's ON state")
 
 

@@ -148,7 +148,9 @@ def mailbox(aia):
                            ("a write past the root", -6), ("operation 99", -2)]:
             q.expect(rf"magma: test mailbox: {what} refused with .* \({code}\), counter "
                      rf"(\d+) -> (\d+): OK\n", BOOT_TIMEOUT)
-        q.expect(r"magma: test mailbox: OK \(10 of 10 checks; ON state still 2\)", BOOT_TIMEOUT)
+        q.expect(r"magma: test mailbox: forced scan: 0 byte\(s\) repaired \(ok\)", BOOT_TIMEOUT)
+        q.expect(r"magma: test mailbox: incidents: \d+ posted, \d+ returned \(ok\)", BOOT_TIMEOUT)
+        q.expect(r"magma: test mailbox: OK \(12 of 12 checks; ON state still 2\)", BOOT_TIMEOUT)
 
 
 @test("mailbox_round_trips_and_refusals_aia")

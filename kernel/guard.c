@@ -227,3 +227,12 @@ uint32_t guard_key_fingerprint(void)
 	return (uint32_t)digest[0] << 24 | (uint32_t)digest[1] << 16 | (uint32_t)digest[2] << 8 |
 	       digest[3];
 }
+
+int guard_incidents(uint64_t first_seq, struct mbox_incidents *out)
+{
+	struct mbox_reply reply;
+	int err = call(MBOX_OP_INCIDENTS, (uint32_t)first_seq, 0, 0, 0, &reply);
+	if (!err)
+		memcpy(out, reply.data, sizeof(*out));
+	return err;
+}

@@ -42,6 +42,8 @@ int guard_ping(uint64_t value, uint64_t *echo);
 int guard_status(struct mbox_status *status);
 int guard_write_root(uint32_t offset, const void *src, uint16_t len);
 int guard_force_scan(uint32_t *repaired);
+struct mbox_incidents;
+int guard_incidents(uint64_t first_seq, struct mbox_incidents *out);
 
 /*
  * Low level, for tests of the guard's refusals: sends req as it is (tag and

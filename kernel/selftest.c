@@ -314,7 +314,7 @@ static void test_mailbox(void)
 
 	struct mbox_status st;
 	err = guard_status(&st);
-	checks++, passed += err == 0 && st.on_state == ROOT_ON_PROTECTED && st.scan_count > 0;
+	checks++, passed += err == 0 && st.on_state == ROOT_ON_PROTECTED && st.protected_flag == 1;
 	kprintf("magma: test mailbox: status: ON state %u, %lu scans, %lu incidents, %lu requests "
 		"served (%s)\n", st.on_state, st.scan_count, st.incident_count, st.requests_ok,
 		mbox_strerror(err));
@@ -368,6 +368,17 @@ static void test_mailbox(void)
 	before = refusals(MBOX_ERR_UNKNOWN_OP);
 	checks++, passed += expect_refusal("operation 99", guard_submit(&req, &reply),
 					   MBOX_ERR_UNKNOWN_OP, before);
+
+	uint32_t repaired = 99;
+	err = guard_force_scan(&repaired);
+	checks++, passed += err == 0 && repaired == 0;
+	kprintf("magma: test mailbox: forced scan: %u byte(s) repaired (%s)\n", repaired,
+		mbox_strerror(err));
+	struct mbox_incidents inc;
+	err = guard_incidents(0, &inc);
+	checks++, passed += err == 0 && inc.count <= MBOX_INCIDENTS_MAX && inc.count <= inc.posted;
+	kprintf("magma: test mailbox: incidents: %lu posted, %u returned (%s)\n", inc.posted,
+		inc.count, mbox_strerror(err));
 
 	const volatile uint8_t *on_state = (const volatile uint8_t *)(board.root.base + ROOT_ON_STATE);
 	checks++, passed += *on_state == ROOT_ON_PROTECTED;

@@ -123,6 +123,21 @@ struct mbox_open_reply {
 	uint8_t key[MBOX_KEY_BYTES];
 };
 
+/* The reply data of MBOX_OP_INCIDENTS: events from seq arg0 on (layout: sbi/events.h). */
+#define MBOX_INCIDENTS_MAX 3
+struct mbox_incident {
+	uint64_t seq, time;
+	uint32_t kind, offset;
+	uint8_t bad, good, pad[6];
+};
+struct mbox_incidents {
+	uint64_t posted; /* events the guard has posted in all */
+	uint32_t count;  /* entries filled below */
+	uint32_t pad;
+	struct mbox_incident events[MBOX_INCIDENTS_MAX];
+};
+_Static_assert(sizeof(struct mbox_incidents) <= MBOX_REPLY_BYTES, "incidents fit a reply");
+
 /*
  * Doorbells on the AIA machine: the identity a side writes into the other
  * side's IMSIC S-file page (its seteipnum register) to wake it.

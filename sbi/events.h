@@ -29,6 +29,8 @@ struct guard_event {
 	uint8_t pad[6];
 };
 
+_Static_assert(sizeof(struct guard_event) == 32, "events are 32 bytes, as struct mbox_incident");
+
 struct guard_ring {
 	volatile uint64_t head; /* events posted so far */
 	uint64_t reserved;

@@ -24,6 +24,7 @@ static uint8_t shadow[MAGMA_ROOT_SIZE];
 static uint32_t stored_crc;
 static uint8_t stored_crc_md5[MD5_DIGEST_BYTES];
 static uint64_t events_posted;
+static struct guard_event events[GUARD_EVENT_ENTRIES]; /* the guard's own copy of the ring */
 static crc32c_fn crc_of;
 static const char *crc_name;
 
@@ -109,8 +110,22 @@ static void post(uint32_t kind, uint32_t offset, uint8_t bad, uint8_t good)
 	e->offset = offset;
 	e->bad = bad;
 	e->good = good;
+	events[n % GUARD_EVENT_ENTRIES] = *e;
 	asm volatile("fence w, w" : : : "memory"); /* the entry before the head */
 	ring->head = n + 1;
+}
+
+int lock_event(uint64_t seq, struct guard_event *out)
+{
+	if (seq >= events_posted || events_posted - seq > GUARD_EVENT_ENTRIES)
+		return 0;
+	*out = events[seq % GUARD_EVENT_ENTRIES];
+	return 1;
+}
+
+uint64_t lock_events_posted(void)
+{
+	return events_posted;
 }
 
 void lock_install(uint32_t hartid, uint32_t scan_period_us, int use_clmul,

@@ -34,6 +34,11 @@ uint64_t lock_read64(size_t offset);
 void lock_seal(void);
 /* One scan: repairs what it finds, posts events; returns how many bytes it repaired. */
 int lock_scan(void);
+struct guard_event;
+/* Event seq from the guard's private copy (not the kernel-writable ring); 0 if gone. */
+int lock_event(uint64_t seq, struct guard_event *out);
+/* Events posted so far. */
+uint64_t lock_events_posted(void);
 /* Bytes of the root under the lock, and the stored CRC, for the log. */
 size_t lock_bytes(void);
 uint32_t lock_crc(void);

@@ -11,6 +11,7 @@
 #include "../../lib/md_block.h"
 #include "../../lib/mbox.h"
 #include "../layout.h"
+#include "../events.h"
 #include "../root.h"
 #include "entropy.h"
 #include "lock.h"
@@ -152,9 +153,17 @@ static int act(uint32_t index, const struct mbox_request *req, struct mbox_reply
 		return 0;
 	}
 	case MBOX_OP_INCIDENTS: {
-		uint64_t count = lock_read64(ROOT_INCIDENT_COUNT);
-		copy_in(reply->data, &count, sizeof(count));
-		reply->len = sizeof(count);
+		/* Events posted so far, then up to MBOX_INCIDENTS_MAX of them from seq arg0. */
+		struct mbox_incidents out = { lock_events_posted(), 0, 0, { { 0 } } };
+		struct guard_event e;
+		while (out.count < MBOX_INCIDENTS_MAX && lock_event(req->arg0 + out.count, &e)) {
+			out.events[out.count] = (struct mbox_incident){ e.seq, e.time, e.kind,
+									e.offset, e.bad, e.good,
+									{ 0 } };
+			out.count++;
+		}
+		copy_in(reply->data, &out, sizeof(out));
+		reply->len = sizeof(out);
 		return 0;
 	}
 	default:
