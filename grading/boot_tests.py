@@ -5,11 +5,10 @@ boot (kernel/selftest.c); `poweroff` makes QEMU exit when it is done.
 """
 
 import re
-import socket
 import subprocess
 import tempfile
 
-from harness import Qemu, check, qemu_command, run_in_pty, test, REPO_ROOT
+from harness import Qemu, check, free_port, qemu_command, run_in_pty, test, REPO_ROOT
 
 BOOT_TIMEOUT = 30
 BOOTED = r"magma: boot complete"
@@ -242,12 +241,6 @@ def make_qemu_ctrl_a_x():
         p.expect(BOOTED, BOOT_TIMEOUT * 3)
         p.send(b"\x01x")
         check(p.wait_exit(BOOT_TIMEOUT) == 0, "make qemu did not exit cleanly on Ctrl-a x")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @test("gdb_attach")

@@ -9,12 +9,11 @@ the guard's repair.
 
 import random
 import re
-import socket
 import subprocess
 import tempfile
 import time
 
-from harness import Qemu, REPO_ROOT, check, qemu_command, scaled, test
+from harness import Qemu, REPO_ROOT, check, free_port, qemu_command, scaled, test
 
 BOOT_TIMEOUT = 30
 ROOT = 0x80100000
@@ -24,12 +23,6 @@ PROTECT_STATE = 0x005  # changes to "repaired" after the first incident
 # kernel note, the vector clock and the unused rest of the shared bits.
 STATIC_OFFSETS = ([o for o in range(0x000, 0x100) if o != PROTECT_STATE] +
                   list(range(0x1c0, 0x280)) + list(range(0x400, 0x1000)))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def gdb(port, commands):
@@ -150,7 +143,9 @@ def mailbox(aia):
                      rf"(\d+) -> (\d+): OK\n", BOOT_TIMEOUT)
         q.expect(r"magma: test mailbox: forced scan: 0 byte\(s\) repaired \(ok\)", BOOT_TIMEOUT)
         q.expect(r"magma: test mailbox: incidents: \d+ posted, \d+ returned \(ok\)", BOOT_TIMEOUT)
-        q.expect(r"magma: test mailbox: OK \(12 of 12 checks; ON state still 2\)", BOOT_TIMEOUT)
+        q.expect(r"magma: test mailbox: a second session named magma-kernel refused with .* "
+                 r"\(-8\), counter (\d+) -> (\d+): OK\n", BOOT_TIMEOUT)
+        q.expect(r"magma: test mailbox: OK \(13 of 13 checks; ON state still 2\)", BOOT_TIMEOUT)
 
 
 @test("mailbox_round_trips_and_refusals_aia")
@@ -186,3 +181,14 @@ def board_tables_in_the_root():
                         q.output), "the UART is missing from the device table")
         check(len(re.findall(r"magma: board: device \d+ virtio-mmio", q.output)) == 8,
               "expected the 8 virtio-mmio slots of QEMU virt")
+
+
+@test("kernel_stops_when_the_guard_never_comes")
+def kernel_stops_when_the_guard_never_comes():
+    """Without the guard image the root never reaches ON state 2: the kernel says so and stops."""
+    cmd = qemu_command()
+    i = cmd.index("loader,file=build/guard/guard.elf")
+    with Qemu(cmd[:i - 1] + cmd[i + 1:]) as q:
+        q.expect(r"magma: guard did not come up within 1000 ms: root ON state is 0", BOOT_TIMEOUT)
+        q.expect(r"magma: stopping: nothing protects the root without the guard", BOOT_TIMEOUT)
+        check("boot complete" not in q.output, "the kernel booted on without its guard")

@@ -36,6 +36,7 @@ import pty
 import re
 import shlex
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -56,6 +57,13 @@ def check(condition: object, message: str) -> None:
     """Fail the current test with `message` unless `condition` is true."""
     if not condition:
         raise TestFailure(message)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now (for QEMU's gdb stub)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def scaled(timeout: float) -> float:

@@ -81,7 +81,7 @@ def heap_corruption_panics_naming_block():
         m = q.expect(r"flipping magic byte 1 of block 0x([0-9a-f]+)\n", BOOT_TIMEOUT)
         block = int(m.group(1), 16)
         p = q.expect(r"panic: hart \d+: heap: kfree: .* in block 0x([0-9a-f]+), field magic: "
-                     r"found 0x([0-9a-f]+), expected 0x([0-9a-f]+)", BOOT_TIMEOUT)
+                     r"found 0x([0-9a-f]+), expected 0x([0-9a-f]+) \(hart", BOOT_TIMEOUT)
         check(int(p.group(1), 16) in (block, block + 24), "the panic names another block")
         check(int(p.group(2), 16) ^ int(p.group(3), 16) == 0x40 << 8,
               "found/expected should differ in exactly the flipped bit of byte 1")

@@ -8,6 +8,7 @@
 #include "guard.h"
 
 #include "../lib/mbox.h"
+#include "../mm/facade.h"
 #include "../lib/sha256.h"
 #include "../lib/string.h"
 #include "../sbi/events.h"
@@ -21,9 +22,23 @@
 
 static uint64_t events_seen;
 
-static volatile uint8_t *root(void)
+/* Read-only facades over the root (the seed's RootFacade / ShareMemoryFacade). */
+static struct facade root_view, protected_bits;
+
+static uint8_t root8(size_t offset)
 {
-	return (volatile uint8_t *)board.root.base;
+	uint8_t v = 0;
+	if (facade_read8(&protected_bits, offset, &v))
+		panic("guard: root+0x%lx is outside the protected bits", offset);
+	return v;
+}
+
+static uint32_t root32(size_t offset)
+{
+	uint32_t v = 0;
+	if (facade_read32(&root_view, offset, &v))
+		panic("guard: cannot read root+0x%lx", offset);
+	return v;
 }
 
 static struct guard_ring *ring(void)
@@ -33,21 +48,24 @@ static struct guard_ring *ring(void)
 
 void guard_wait_ready(uint64_t timeout_ms)
 {
-	volatile uint8_t *on_state = root() + ROOT_ON_STATE;
+	if (facade_init(&root_view, (volatile void *)board.root.base, board.root.size, FACADE_READ,
+			"root") ||
+	    facade_sub(&root_view, ROOT_PROTECTED_BASE, ROOT_PROTECTED_SIZE, FACADE_READ,
+		       "protected bits", &protected_bits))
+		panic("guard: no facade over the root at 0x%lx", board.root.base);
 	uint64_t start = timer_now_us(), deadline = start + timeout_ms * 1000;
-	while (*on_state != ROOT_ON_PROTECTED && timer_now_us() < deadline)
+	while (root8(ROOT_ON_STATE) != ROOT_ON_PROTECTED && timer_now_us() < deadline)
 		wfi();
-	if (*on_state != ROOT_ON_PROTECTED) {
+	if (root8(ROOT_ON_STATE) != ROOT_ON_PROTECTED) {
 		kprintf("magma: guard did not come up within %lu ms: root ON state is %u, "
 			"protected flag %u (the guard hart may have faulted or never started)\n",
-			timeout_ms, *on_state, root()[ROOT_PROTECTED]);
+			timeout_ms, root8(ROOT_ON_STATE), root8(ROOT_PROTECTED));
 		kprintf("magma: stopping: nothing protects the root without the guard\n");
 		halt();
 	}
 	kprintf("magma: guard: root ON state 2 (protected) after %lu us, layout %u.%u.%u, "
-		"guard hart %u\n", timer_now_us() - start, root()[ROOT_VERSION_MAJOR],
-		root()[ROOT_VERSION_MINOR], root()[ROOT_VERSION_INC],
-		*(volatile uint32_t *)(root() + ROOT_GUARD_HART));
+		"guard hart %u\n", timer_now_us() - start, root8(ROOT_VERSION_MAJOR),
+		root8(ROOT_VERSION_MINOR), root8(ROOT_VERSION_INC), root32(ROOT_GUARD_HART));
 	events_seen = ring()->head; /* events before boot were the guard's own business */
 }
 

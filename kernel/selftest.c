@@ -280,6 +280,20 @@ static void test_heap_corrupt(void)
 	kprintf("magma: test heap_corrupt: FAIL: kfree accepted a corrupt header\n");
 }
 
+static volatile int second_open_result;
+
+/* Runs on every hart; the first other than the caller's tries the taken name. */
+static void open_duplicate_session(void *arg)
+{
+	(void)arg;
+	int unclaimed = 1;
+	if (this_hartid() == guard_poller ||
+	    !__atomic_compare_exchange_n(&second_open_result, &unclaimed, 0, 0, __ATOMIC_ACQ_REL,
+					 __ATOMIC_RELAXED))
+		return; /* only one hart other than hart 0's tries */
+	second_open_result = guard_open_session("magma-kernel");
+}
+
 static uint32_t refusals(int err)
 {
 	const volatile uint32_t *counters =
@@ -379,6 +393,14 @@ static void test_mailbox(void)
 	checks++, passed += err == 0 && inc.count <= MBOX_INCIDENTS_MAX && inc.count <= inc.posted;
 	kprintf("magma: test mailbox: incidents: %lu posted, %u returned (%s)\n", inc.posted,
 		inc.count, mbox_strerror(err));
+
+	/* Another hart asks for a session under the name hart 0's session already has. */
+	before = refusals(MBOX_ERR_NAME_TAKEN);
+	second_open_result = 1;
+	smp_call_all(open_duplicate_session, 0);
+	if (second_open_result != 1)
+		checks++, passed += expect_refusal("a second session named magma-kernel",
+						   second_open_result, MBOX_ERR_NAME_TAKEN, before);
 
 	const volatile uint8_t *on_state = (const volatile uint8_t *)(board.root.base + ROOT_ON_STATE);
 	checks++, passed += *on_state == ROOT_ON_PROTECTED;

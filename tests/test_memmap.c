@@ -227,6 +227,34 @@ static void check_magma_tree(const char *path, uint64_t mem_bytes)
 	free(blob);
 }
 
+/* Trees exactly as QEMU dumps them (-machine virt,dumpdtb=) for several CPUS/MEM. */
+TEST(qemu_dumped_trees)
+{
+	static const struct {
+		const char *path;
+		uint64_t mem_bytes;
+	} dumps[] = {
+		{ "build/dt/qemu-2cpu-128M-aia.dtb", 128ull << 20 },
+		{ "build/dt/qemu-3cpu-256M-plic.dtb", 256ull << 20 },
+		{ "build/dt/qemu-8cpu-1G-aia.dtb", 1ull << 30 },
+		{ "build/dt/qemu-4cpu-4G-aia.dtb", 4ull << 30 },
+	};
+	for (size_t i = 0; i < sizeof(dumps) / sizeof(dumps[0]); i++) {
+		struct fdt fdt;
+		unsigned char *blob;
+		if (open_tree(dumps[i].path, &fdt, &blob))
+			continue;
+		struct memmap m;
+		memmap_init(&m);
+		CHECK_EQ(memmap_add_fdt(&m, &fdt), 0);
+		CHECK_EQ(m.ram_count, 1);
+		CHECK_EQ(memmap_finalize(&m), 0);
+		CHECK_EQ(m.usable_count, 1);
+		expect_usable(&m, 0, 0x80000000, dumps[i].mem_bytes);
+		free(blob);
+	}
+}
+
 TEST(magma_trees)
 {
 	check_magma_tree("build/dt/magma-4cpu-128M-aia.dtb", 128ull << 20);
@@ -296,6 +324,7 @@ int main(void)
 	RUN(tree_with_several_nodes_reservations_and_rsvmap);
 	RUN(tree_with_32bit_cells);
 	RUN(tree_without_memory);
+	RUN(qemu_dumped_trees);
 	RUN(magma_trees);
 	RUN(random_maps_match_page_model);
 	RUN(error_strings);
