@@ -158,11 +158,14 @@ static int magic_flag(uint64_t magic)
 
 /* --- chunks --- */
 
-/* The chunk holding address b, or NULL. Entries below nchunks never change. */
+/*
+ * The chunk holding address b, or NULL. Entries below nchunks never change.
+ * Newest first: arenas grow by doubling, so most blocks live in late chunks.
+ */
 static const struct heap_chunk *chunk_of(const struct heap *heap, uintptr_t b)
 {
 	unsigned n = __atomic_load_n(&heap->nchunks, __ATOMIC_ACQUIRE);
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = n; i-- > 0;) {
 		const struct heap_chunk *c = &heap->chunks[i];
 		if (b >= c->base && b < c->end)
 			return c;
