@@ -55,10 +55,3 @@ uint64_t timer_now_us(void)
 {
 	return read_time() * 1000000 / timebase;
 }
-
-void timer_delay_us(uint64_t us)
-{
-	uint64_t end = read_time() + us * timebase / 1000000;
-	while (read_time() < end)
-		;
-}

@@ -18,7 +18,5 @@ void timer_tick(void);
 const char *timer_mechanism(void);
 /* Time since boot in microseconds, from the time CSR. */
 uint64_t timer_now_us(void);
-/* Busy-waits (with wfi-friendly polling left to callers) for us microseconds. */
-void timer_delay_us(uint64_t us);
 
 #endif

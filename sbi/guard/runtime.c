@@ -15,7 +15,6 @@
 
 #define KERNEL_LINE_WAIT_TICKS 100000 /* 10 ms at 10 MHz */
 #define LSR_THR_EMPTY 0x20
-#define SIP_STIP (1ul << 5)
 #define SIE_STIE (1ul << 5)
 
 static volatile uint8_t *uart;
@@ -77,13 +76,6 @@ void guard_timer_arm(uint64_t us)
 	register uint64_t a6 asm("a6") = 0;          /* set_timer */
 	register uint64_t a7 asm("a7") = 0x54494d45; /* SBI TIME extension */
 	asm volatile("ecall" : "+r"(a0) : "r"(a6), "r"(a7) : "a1", "memory");
-}
-
-int guard_timer_due(void)
-{
-	uint64_t sip;
-	asm volatile("csrr %0, sip" : "=r"(sip));
-	return (sip & SIP_STIP) != 0;
 }
 
 void guard_halt(void)

@@ -18,8 +18,6 @@ uint64_t guard_now(void);
 uint64_t guard_timebase(void);
 /* Arms the next timer interrupt `us` microseconds from now (SBI TIME). */
 void guard_timer_arm(uint64_t us);
-/* Whether the timer interrupt is pending (sip.STIP); arming again clears it. */
-int guard_timer_due(void);
 /* Parks the hart for good. */
 void guard_halt(void) __attribute__((noreturn));
 
