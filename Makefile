@@ -96,7 +96,7 @@ $(BUILD)/guard/%.o: %.S
 	@mkdir -p $(dir $@)
 	$(CC) $(ASFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/%.ld: %.ld.in sbi/layout.h
+$(BUILD)/%.ld: %.ld.in include/layout.h
 	@mkdir -p $(dir $@)
 	$(CC) -E -P -x c $< -o $@
 
@@ -123,9 +123,9 @@ $(DT_QEMU).dts:
 		-nographic >$(DT_QEMU).log 2>&1 || { cat $(DT_QEMU).log; exit 1; }
 	dtc -q -I dtb -O dts -o $@ $(DT_QEMU).dtb
 
-$(DT_STEM).dts: $(DT_QEMU).dts sbi/mkdts.py sbi/magma-domains.dtsi.in sbi/layout.h $(FW_VERSION)
+$(DT_STEM).dts: $(DT_QEMU).dts sbi/mkdts.py sbi/magma-domains.dtsi.in include/layout.h $(FW_VERSION)
 	$(PYTHON) sbi/mkdts.py --qemu-dts $< --template sbi/magma-domains.dtsi.in \
-		--layout sbi/layout.h --cpus $(CPUS) --mem $(MEM) \
+		--layout include/layout.h --cpus $(CPUS) --mem $(MEM) \
 		--fw-version $$(cat $(FW_VERSION)) $(if $(filter 1,$(WEAK_LOCK)),--weaken-lock) -o $@
 
 $(DTB): $(DT_STEM).dts
@@ -135,7 +135,7 @@ $(DTB): $(DT_STEM).dts
 
 # A fresh seed for the guard's keys on every boot (see MAGMA_GUARD_SEED_ADDR).
 GUARD_SEED := $(BUILD)/guard-seed.bin
-GUARD_SEED_ADDR := $(shell sed -n 's/^\#define MAGMA_GUARD_SEED_ADDR *\(0x[0-9a-f]*\).*/\1/p' sbi/layout.h)
+GUARD_SEED_ADDR := $(shell sed -n 's/^\#define MAGMA_GUARD_SEED_ADDR *\(0x[0-9a-f]*\).*/\1/p' include/layout.h)
 new-seed:
 	@mkdir -p $(BUILD) && head -c 64 /dev/urandom > $(GUARD_SEED)
 

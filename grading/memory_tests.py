@@ -5,7 +5,7 @@ import re
 from harness import Qemu, check, qemu_command, test
 
 BOOT_TIMEOUT = 30
-GUARDED = {  # ranges no usable region may touch (sbi/layout.h)
+GUARDED = {  # ranges no usable region may touch (include/layout.h)
     "OpenSBI": (0x80000000, 0x80080000),
     "guard private": (0x80080000, 0x80100000),
     "root": (0x80100000, 0x80110000),

@@ -11,7 +11,7 @@
 
 #include "../lib/crc32c.h"
 #include "../mm/frame.h"
-#include "../sbi/root.h"
+#include "../include/root.h"
 #include "board.h"
 #include "guard.h"
 #include "intr.h"

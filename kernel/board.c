@@ -91,7 +91,7 @@ static void find_reserved(const struct fdt *fdt, const char *compat, struct boar
 		panic("board: reserved-memory node %s has no usable reg", fdt_name(fdt, node));
 	/* The guard is linked at these addresses: a stale tree must not boot. */
 	if (out->base != expect_base || out->size != expect_size)
-		panic("board: %s is 0x%lx+0x%lx in the tree but 0x%lx+0x%lx in sbi/layout.h",
+		panic("board: %s is 0x%lx+0x%lx in the tree but 0x%lx+0x%lx in include/layout.h",
 		      compat, out->base, out->size, expect_base, expect_size);
 }
 

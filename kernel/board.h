@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "../mm/fdt.h"
-#include "../sbi/layout.h"
+#include "../include/layout.h"
 
 #define BOARD_MAX_MEMORY 8
 

@@ -5,7 +5,7 @@
 # a0 = hart id and a1 = the device tree's physical address. Paging is off
 # and S-mode interrupts are disabled.
 
-#include "../sbi/layout.h"
+#include "../include/layout.h"
 
 	.section .text.entry
 	.globl _entry

@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "../sbi/layout.h"
+#include "../include/layout.h"
 #include "riscv.h"
 
 struct hart {

@@ -6,17 +6,17 @@
  * Order matters: the PMP lock is proved before anything else runs, with
  * paging still off, so the probes test PMP and not the page table.
  */
-#include "../sbi/layout.h"
+#include "../include/layout.h"
 #include "board.h"
 #include "guard.h"
 #include "console.h"
 #include "hart.h"
 #include "../lib/mbox.h"
-#include "../mm/memmap.h"
 #include "intr.h"
 #include "panic.h"
 #include "kalloc.h"
 #include "kmalloc.h"
+#include "memory.h"
 #include "pmp.h"
 #include "sbi.h"
 #include "selftest.h"
@@ -29,9 +29,8 @@
 struct hart harts[MAGMA_MAX_HARTS];
 char kernel_stacks[MAGMA_MAX_HARTS][MAGMA_KERNEL_STACK_SIZE] __attribute__((aligned(16)));
 
-extern char _entry[], __kernel_end[];
+extern char _entry[];
 
-static struct memmap memory_map;
 static volatile int boot_claimed;
 static volatile int boot_done; /* the page table and drivers are ready */
 
@@ -39,54 +38,6 @@ static volatile int boot_done; /* the page table and drivers are ready */
 
 /* The hart whose timer tick reads the guard's event ring (the boot hart). */
 volatile uint64_t guard_poller = ~0ul;
-
-static void report_memory(void)
-{
-	uint64_t total = 0;
-	for (int i = 0; i < board.memory_count; i++) {
-		const struct board_range *m = &board.memory[i];
-		kprintf("magma: memory: 0x%lx-0x%lx (%lu MiB) from the device tree\n", m->base,
-			m->base + m->size - 1, m->size >> 20);
-		total += m->size;
-	}
-	kprintf("magma: memory: %lu MiB in %d range(s)\n", total >> 20, board.memory_count);
-	kprintf("magma: reserved: guard private 0x%lx-0x%lx, root 0x%lx-0x%lx, "
-		"mailbox 0x%lx-0x%lx\n",
-		board.guard_private.base, board.guard_private.base + board.guard_private.size - 1,
-		board.root.base, board.root.base + board.root.size - 1, board.mailbox.base,
-		board.mailbox.base + board.mailbox.size - 1);
-}
-
-/*
- * The usable memory map: RAM from the tree minus every reservation the tree
- * names (guard private, root, mailbox, OpenSBI's own) and what the kernel
- * knows itself: the firmware, its own image and the tree blob.
- */
-static void build_memory_map(void)
-{
-	memmap_init(&memory_map);
-	int err = memmap_add_fdt(&memory_map, &board.fdt);
-	if (!err)
-		err = memmap_reserve(&memory_map, MAGMA_FIRMWARE_BASE, MAGMA_FIRMWARE_SIZE);
-	if (!err)
-		err = memmap_reserve(&memory_map, MAGMA_KERNEL_BASE,
-				     (uintptr_t)__kernel_end - MAGMA_KERNEL_BASE);
-	if (!err)
-		err = memmap_reserve(&memory_map, board.fdt_pa, board.fdt.total_size);
-	if (!err)
-		err = memmap_finalize(&memory_map);
-	if (err)
-		panic("boot: memory map: %s (fdt: %s)", memmap_strerror(err),
-		      fdt_strerror(memory_map.fdt_error));
-	for (int i = 0; i < memory_map.usable_count; i++) {
-		const struct memmap_range *u = &memory_map.usable[i];
-		kprintf("magma: memory: usable 0x%lx-0x%lx (%lu KiB)\n", u->base,
-			u->base + u->size - 1, u->size >> 10);
-	}
-	uint64_t usable = memmap_usable_bytes(&memory_map);
-	kprintf("magma: memory: %d regions, %lu MiB usable (%lu frames)\n",
-		memory_map.usable_count, usable >> 20, usable / MEMMAP_PAGE_SIZE);
-}
 
 static void hart_online(void)
 {
@@ -123,14 +74,13 @@ static void boot_main(uintptr_t fdt_pa)
 		kprintf("magma: refusing to continue without the PMP lock\n");
 		halt();
 	}
-	report_memory();
-	build_memory_map();
+	const struct memmap *memory_map = memory_map_build();
 
 	if (intr_init(&board.fdt) != 0)
 		panic("boot: no usable interrupt controller");
-	kalloc_init(&memory_map);
+	kalloc_init(memory_map);
 	kalloc_init_hart();
-	vm_build_kernel_table(&memory_map);
+	vm_build_kernel_table(memory_map);
 	vm_enable_hart();
 	uart_init(board.uart_base);
 	console_use_uart();

@@ -10,7 +10,7 @@
 #include "../lib/mbox.h"
 #include "../mm/blockzero.h"
 #include "../lib/string.h"
-#include "../sbi/root.h"
+#include "../include/root.h"
 #include "bench.h"
 #include "board.h"
 #include "console.h"

@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#include "../sbi/layout.h"
+#include "../include/layout.h"
 
 struct smp_harts {
 	uint64_t kernel[MAGMA_MAX_HARTS]; /* kernel harts, boot hart included */

@@ -12,8 +12,8 @@
  */
 #include "mbox.h"
 
-#include "../sbi/layout.h"
-#include "../sbi/root.h"
+#include "../include/layout.h"
+#include "../include/root.h"
 #include "hmac_sha256.h"
 
 _Static_assert(MBOX_ERR_KINDS <= ROOT_ERR_COUNTERS_MAX, "one root counter per refusal kind");
@@ -173,7 +173,7 @@ enum acl_shape {
 	ACL_U64_PER_HART, /* u64[size / 8]: only the requesting hart's own element */
 };
 
-#define KERNEL_NOTE_BYTES 64 /* sbi/root.h: ROOT_KERNEL_NOTE is u8[64] */
+#define KERNEL_NOTE_BYTES 64 /* include/root.h: ROOT_KERNEL_NOTE is u8[64] */
 
 struct acl_field {
 	uint32_t offset; /* root-relative */

@@ -123,7 +123,7 @@ struct mbox_open_reply {
 	uint8_t key[MBOX_KEY_BYTES];
 };
 
-/* The reply data of MBOX_OP_INCIDENTS: events from seq arg0 on (layout: sbi/events.h). */
+/* The reply data of MBOX_OP_INCIDENTS: events from seq arg0 on (layout: include/events.h). */
 #define MBOX_INCIDENTS_MAX 3
 struct mbox_incident {
 	uint64_t seq, time;

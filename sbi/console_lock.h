@@ -12,9 +12,9 @@
 
 #include <stdint.h>
 
-#include "layout.h"
+#include "../include/layout.h"
 
-/* The lock word: the first word of the mailbox (sbi/layout.h). */
+/* The lock word: the first word of the mailbox (include/layout.h). */
 #define CONSOLE_LOCK_PA MAGMA_MAILBOX_BASE
 
 /* Owner ids written into the word, so a debugger shows who holds it. */

@@ -2,7 +2,7 @@
 """sbi/mkdts.py - builds magma's device tree source for one CPUS/MEM/machine.
 
 Input: the tree QEMU itself generates for the machine (dumped with
--machine virt,dumpdtb= and decompiled with dtc), sbi/layout.h, the domain
+-machine virt,dumpdtb= and decompiled with dtc), include/layout.h, the domain
 fragment template sbi/magma-domains.dtsi.in, and the OpenSBI version read
 from the firmware's boot banner. Output: QEMU's tree with magma's fragment
 appended, ready for dtc.
@@ -41,7 +41,7 @@ def parse_size(text):
 
 
 def read_layout(path):
-    """The MAGMA_* constants of sbi/layout.h as a dict of ints."""
+    """The MAGMA_* constants of include/layout.h as a dict of ints."""
     layout = {}
     with open(path) as f:
         for line in f:

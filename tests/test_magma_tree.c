@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "../mm/fdt.h"
-#include "../sbi/layout.h"
+#include "../include/layout.h"
 #include "check.h"
 
 #define IMSIC_S_BASE 0x28000000ull

@@ -16,8 +16,8 @@
 
 #include "../lib/hmac_sha256.h"
 #include "../lib/mbox.h"
-#include "../sbi/layout.h"
-#include "../sbi/root.h"
+#include "../include/layout.h"
+#include "../include/root.h"
 #include "check.h"
 
 static const int all_errors[MBOX_ERR_KINDS] = {

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "../mm/memmap.h"
-#include "../sbi/layout.h"
+#include "../include/layout.h"
 #include "check.h"
 
 #define PAGE MEMMAP_PAGE_SIZE

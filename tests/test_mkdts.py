@@ -14,7 +14,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "sbi"))
 import mkdts  # noqa: E402
 
-LAYOUT = mkdts.read_layout(ROOT / "sbi" / "layout.h")
+LAYOUT = mkdts.read_layout(ROOT / "include" / "layout.h")
 TEMPLATE = (ROOT / "sbi" / "magma-domains.dtsi.in").read_text()
 
 MINI_QEMU_DTS = """/dts-v1/;

@@ -4,7 +4,7 @@
 #include "doorbell.h"
 
 #include "../../lib/mbox.h"
-#include "../layout.h"
+#include "../../include/layout.h"
 
 #define IRQ_S_EXT 9
 #define IMSIC_PAGE 0x1000u

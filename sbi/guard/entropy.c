@@ -4,7 +4,7 @@
 #include "entropy.h"
 
 #include "../../lib/sha256.h"
-#include "../layout.h"
+#include "../../include/layout.h"
 
 static uint8_t pool[SHA256_DIGEST_BYTES];
 static uint64_t draws;

@@ -6,9 +6,9 @@
 #include "../../lib/crc32c.h"
 #include "../../lib/md5.h"
 #include "../../lib/mbox.h"
-#include "../events.h"
-#include "../layout.h"
-#include "../root.h"
+#include "../../include/events.h"
+#include "../../include/layout.h"
+#include "../../include/root.h"
 #include "runtime.h"
 
 /* The root bytes under the lock: protected and shared bits, then the board tables. */

@@ -10,9 +10,9 @@
 
 #include "../../lib/md_block.h"
 #include "../../lib/mbox.h"
-#include "../layout.h"
-#include "../events.h"
-#include "../root.h"
+#include "../../include/layout.h"
+#include "../../include/events.h"
+#include "../../include/root.h"
 #include "entropy.h"
 #include "lock.h"
 #include "runtime.h"

@@ -27,8 +27,8 @@
 
 #include "../../lib/hmac_sha256.h"
 #include "../../lib/mbox.h"
-#include "../../sbi/layout.h"
-#include "../../sbi/root.h"
+#include "../../include/layout.h"
+#include "../../include/root.h"
 
 struct input {
 	const uint8_t *next;

@@ -1,5 +1,5 @@
 /*
- * sbi/layout.h - magma's fixed physical memory layout.
+ * include/layout.h - magma's fixed physical memory layout.
  *
  * One source of truth for the kernel, the guard, the linker scripts and the
  * device-tree generator (sbi/mkdts.py reads the MAGMA_* defines below), so the

@@ -1,5 +1,5 @@
 /*
- * sbi/events.h - the guard's event ring in the mailbox (MBOX_RING).
+ * include/events.h - the guard's event ring in the mailbox (MBOX_RING).
  *
  * Only the guard writes it. `head` counts events ever posted; event n lives
  * in entry n % GUARD_EVENT_ENTRIES and carries n in `seq`, so a reader that

@@ -1,7 +1,7 @@
 /*
- * sbi/root.h - the layout of the root range, for guard, kernel and user space.
+ * include/root.h - the layout of the root range, for guard, kernel and user space.
  *
- * The root range (MAGMA_ROOT_BASE, 64 KiB, sbi/layout.h) is written only by
+ * The root range (MAGMA_ROOT_BASE, 64 KiB, include/layout.h) is written only by
  * the guard; PMP makes it read-only to the kernel, and the kernel maps it
  * read-only into every process. Three parts, as the seed lays them out:
  *
