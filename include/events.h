@@ -14,10 +14,17 @@
 #define GUARD_EVENT_ENTRIES 64
 
 enum guard_event_kind {
-	GUARD_EVENT_ROOT_REPAIRED = 1, /* a root byte differed from the shadow: restored */
-	GUARD_EVENT_CRC_REBUILT = 2,   /* the stored CRC failed its MD5: rebuilt from the shadow */
-	GUARD_EVENT_SHADOW_REBUILT = 3 /* the shadow failed the CRC: rebuilt from the root */
+	GUARD_EVENT_ROOT_REPAIRED = 1,  /* a root byte differed from the shadow: restored */
+	GUARD_EVENT_CRC_REBUILT = 2,    /* the stored CRC failed its MD5: rebuilt from the shadow */
+	GUARD_EVENT_SHADOW_REBUILT = 3, /* the shadow failed the CRC, the root passed: shadow
+					   rebuilt from the root (offset: first byte that differed) */
+	GUARD_EVENT_BOTH_CHANGED = 4,   /* root and shadow agree but fail the CRC: both were
+					   changed alike; nothing to repair from, CRC adopted */
+	GUARD_EVENT_REPAIRS_UNLISTED = 5, /* offset: repairs in this scan past the listed ones */
+	GUARD_EVENT_CONFLICT = 6,       /* root and shadow differ and neither passes the CRC:
+					   root restored from the shadow, CRC adopted */
 };
+#define GUARD_EVENT_KINDS 6
 
 struct guard_event {
 	uint64_t seq;    /* the event's number: entry seq % GUARD_EVENT_ENTRIES */

@@ -12,8 +12,13 @@
  *                  authenticated mailbox request (see the ACL in lib/mbox.c).
  *   0x1000-...     board tables (block zero): RAM, I/O and device tables.
  *
- * All multi-byte fields are little-endian and naturally aligned, so a reader
- * never sees a torn value. Plain constants: no code, no kernel headers.
+ * All multi-byte fields are little-endian and naturally aligned, and the
+ * guard writes each with one store of its size, so a reader never sees a
+ * torn field. The only value that spans two fields, the guard's clock
+ * (micro and master ticks), is written inside ROOT_TICK_SEQ: odd while it
+ * changes, so a reader retries until it sees the same even value before and
+ * after (lib/root_clock.h). The whole 64 KiB is under the guard's lock.
+ * Plain constants: no code, no kernel headers.
  */
 #ifndef MAGMA_ROOT_H
 #define MAGMA_ROOT_H
@@ -36,6 +41,7 @@
 #define ROOT_SCAN_PERIOD_US 0x00c /* u32: the CRC scan period */
 #define ROOT_BOARD_OFFSET   0x010 /* u32: where the board tables start (root-relative) */
 #define ROOT_BOARD_SIZE     0x014 /* u32: their size in bytes */
+#define ROOT_MICRO_WRAP     0x018 /* u32: micro ticks per master tick */
 
 /* ON state: how far the guard has brought the root. */
 #define ROOT_ON_INITIALISED  0
@@ -63,11 +69,13 @@
 #define ROOT_ERR_COUNTERS     0x150 /* u32[MBOX_ERR_KINDS]: refused requests by kind */
 #define ROOT_ERR_COUNTERS_MAX 16
 #define ROOT_SCAN_COST        0x190 /* u64: instructions (instret) the last scan took */
+#define ROOT_TICK_SEQ         0x198 /* u64: odd while micro/master ticks change (a seqlock) */
 #define ROOT_KERNEL_NOTE      0x1c0 /* u8[64]: free text the kernel may write (kernel-writable) */
 #define ROOT_VECTOR_CLOCK     0x200 /* u64[ROOT_VECTOR_SLOTS]: one per hart (own slot kernel-writable) */
 #define ROOT_VECTOR_SLOTS     16
 
-#define ROOT_MICRO_WRAP 1000000u /* micro ticks per master tick */
+#define ROOT_MICRO_WRAP_DEFAULT 1000000u /* micro ticks per master tick, unless the
+					      guard's bootargs say guard.tick_wrap=N */
 
 /* --- board tables: root+0x1000.. --- */
 #define ROOT_BOARD_BASE 0x1000

@@ -15,6 +15,7 @@
 #include "../include/layout.h"
 #include "../include/root.h"
 #include "hmac_sha256.h"
+#include "md_block.h"
 
 _Static_assert(MBOX_ERR_KINDS <= ROOT_ERR_COUNTERS_MAX, "one root counter per refusal kind");
 _Static_assert(MBOX_TAG_BYTES <= HMAC_SHA256_BYTES, "a tag is a truncated HMAC");
@@ -32,6 +33,10 @@ const char *mbox_strerror(int err)
 	case MBOX_ERR_NO_SESSION: return "no open session";
 	case MBOX_ERR_NAME_TAKEN: return "session name already in use";
 	case MBOX_ERR_BAD_LENGTH: return "length out of range for the operation";
+	case MBOX_ERR_SESSION_LIVE: return "session is live: OPEN must be signed with its key";
+	case MBOX_ERR_NO_ENTROPY: return "guard has no boot seed: no session keys";
+	case MBOX_ERR_TIMEOUT: return "no reply from the guard within the client's patience";
+	case MBOX_ERR_STALE_REPLY: return "reply does not answer this request (seq differs)";
 	default: return "unknown error";
 	}
 }
@@ -39,7 +44,7 @@ const char *mbox_strerror(int err)
 int mbox_error_index(int err)
 {
 	/* The codes run -1 .. -MBOX_ERR_KINDS with no gaps. */
-	if (err > MBOX_ERR_MALFORMED || err < MBOX_ERR_BAD_LENGTH)
+	if (err > MBOX_ERR_MALFORMED || err < -MBOX_ERR_KINDS)
 		return -1;
 	return -err - 1;
 }
@@ -71,7 +76,7 @@ int mbox_parse_request(const struct mbox_request *req)
 	case MBOX_OP_OPEN:
 		if (req->payload_len < 1 || req->payload_len > MBOX_NAME_BYTES)
 			return MBOX_ERR_BAD_LENGTH;
-		if (req->seq != 0 || req->arg0 != 0 || req->arg1 != 0)
+		if (req->arg0 != 0 || req->arg1 != 0)
 			return MBOX_ERR_MALFORMED;
 		if (!name_ok(req->payload, req->payload_len))
 			return MBOX_ERR_MALFORMED;
@@ -79,6 +84,7 @@ int mbox_parse_request(const struct mbox_request *req)
 	case MBOX_OP_KEY_READ:
 	case MBOX_OP_STATUS:
 	case MBOX_OP_SCAN:
+	case MBOX_OP_CLOSE:
 		if (req->payload_len != 0)
 			return MBOX_ERR_BAD_LENGTH;
 		if (req->arg0 != 0 || req->arg1 != 0)
@@ -124,7 +130,17 @@ static uint8_t *put_le(uint8_t *p, uint64_t v, int nbytes)
  * payload_len are not covered. A payload_len above the buffer (a request
  * parse refuses) covers only the buffer, so this never reads past *req.
  */
-void mbox_request_tag(const uint8_t key[MBOX_KEY_BYTES], const struct mbox_request *req,
+void mbox_key_init(struct mbox_key *k, const uint8_t key[MBOX_KEY_BYTES])
+{
+	hmac_sha256_init(&k->keyed, key, MBOX_KEY_BYTES);
+}
+
+void mbox_key_wipe(struct mbox_key *k)
+{
+	md_wipe(k, sizeof(*k));
+}
+
+void mbox_request_tag(const struct mbox_key *key, const struct mbox_request *req,
 		      uint8_t tag[MBOX_TAG_BYTES])
 {
 	uint8_t header[MBOX_TAG_HEADER_BYTES];
@@ -139,22 +155,21 @@ void mbox_request_tag(const uint8_t key[MBOX_KEY_BYTES], const struct mbox_reque
 	if (payload_bytes > MBOX_PAYLOAD_BYTES)
 		payload_bytes = MBOX_PAYLOAD_BYTES;
 
-	struct hmac_sha256_ctx ctx;
+	struct hmac_sha256_ctx ctx = key->keyed; /* final() wipes this copy */
 	uint8_t mac[HMAC_SHA256_BYTES];
-	hmac_sha256_init(&ctx, key, MBOX_KEY_BYTES);
 	hmac_sha256_update(&ctx, header, sizeof header);
 	hmac_sha256_update(&ctx, req->payload, payload_bytes);
 	hmac_sha256_final(&ctx, mac);
 	for (int i = 0; i < MBOX_TAG_BYTES; i++)
 		tag[i] = mac[i];
+	md_wipe(mac, sizeof mac);
 }
 
 /*
  * The tag first: a forger learns nothing from which check failed, and a
  * replayed request with a bad tag counts as a forgery, not a replay.
  */
-int mbox_verify(const uint8_t key[MBOX_KEY_BYTES], uint64_t last_seq,
-		const struct mbox_request *req)
+int mbox_verify(const struct mbox_key *key, uint64_t last_seq, const struct mbox_request *req)
 {
 	uint8_t want[MBOX_TAG_BYTES];
 	mbox_request_tag(key, req, want);

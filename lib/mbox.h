@@ -14,12 +14,21 @@
  *   2. guard:  copies the slot, parses, verifies the tag and sequence number,
  *              acts, writes the reply, then state = MBOX_REPLY;
  *   3. kernel: reads the reply, then state = MBOX_EMPTY.
- * MBOX_OP_OPEN is the only unauthenticated request: it opens a session under
- * a unique name and its reply carries the session key, once; the kernel
- * acknowledges with MBOX_OP_KEY_READ (authenticated with that key) and the
- * guard then wipes the key from the slot. Every later request carries a
- * strictly increasing sequence number and an HMAC-SHA256 tag, truncated to
- * MBOX_TAG_BYTES, over the request header and payload (mbox_request_tag()).
+ * MBOX_OP_OPEN on a slot without a live session is the only unauthenticated
+ * request: it opens a session under a unique name and its reply carries the
+ * session key, once; the kernel acknowledges with MBOX_OP_KEY_READ
+ * (authenticated with that key), whose reply overwrites the key in the slot.
+ * Every later request carries a strictly increasing sequence number and an
+ * HMAC-SHA256 tag, truncated to MBOX_TAG_BYTES, over the request header and
+ * payload (mbox_request_tag()). An OPEN on a slot whose session is live must
+ * itself be signed with that session's key (it re-keys the session), so
+ * nobody without the key can take a session over; MBOX_OP_CLOSE ends one.
+ *
+ * The slot state moves EMPTY -> REQUEST (kernel) -> BUSY (guard, by
+ * compare-and-swap) -> REPLY (guard) -> EMPTY (kernel). A kernel that gave up
+ * waiting may take back a request the guard has not started (REQUEST ->
+ * EMPTY, by compare-and-swap, so exactly one side wins) and discards a late
+ * reply; a reply is accepted only when its seq is the request's.
  *
  * Freestanding: no libc, no kernel headers (the guard and host tests use it).
  */
@@ -29,6 +38,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "hmac_sha256.h"
 
 /* --- layout of the mailbox range (offsets from MAGMA_MAILBOX_BASE) --- */
 #define MBOX_CONSOLE_LOCK  0x0000 /* u32: see sbi/console_lock.h */
@@ -100,6 +111,7 @@ enum mbox_op {
 	MBOX_OP_WRITE_ROOT = 5,  /* arg0: root offset, arg1: length, payload: bytes */
 	MBOX_OP_SCAN = 6,        /* force a CRC scan now; reply: incidents found */
 	MBOX_OP_INCIDENTS = 7,   /* arg0: first incident index; reply: up to N incidents */
+	MBOX_OP_CLOSE = 8,       /* ends the session: its key and name are forgotten */
 	MBOX_OP_COUNT
 };
 
@@ -155,23 +167,41 @@ enum mbox_error {
 	MBOX_ERR_NO_SESSION = -7,/* authenticated op before OPEN, or a closed session */
 	MBOX_ERR_NAME_TAKEN = -8,/* OPEN with a name already in use */
 	MBOX_ERR_BAD_LENGTH = -9,/* op-specific length out of range */
+	MBOX_ERR_SESSION_LIVE = -10, /* unsigned OPEN on a slot whose session is live */
+	MBOX_ERR_NO_ENTROPY = -11,   /* OPEN, but the guard has no boot seed for keys */
+	/* Client-side outcomes (the kernel's, never counted by the guard): */
+	MBOX_ERR_TIMEOUT = -12,      /* no reply within the client's patience */
+	MBOX_ERR_STALE_REPLY = -13,  /* the reply's seq is not the request's */
 };
-#define MBOX_ERR_KINDS 9
+#define MBOX_ERR_KINDS 11 /* refusals the guard counts: -1 .. -MBOX_ERR_KINDS */
+#define MBOX_ERR_LAST MBOX_ERR_STALE_REPLY
 
-/* A short English description of an MBOX_ERR_* code. */
+/* A short English description of any MBOX_ERR_* code (refusal or client-side). */
 const char *mbox_strerror(int err);
-/* The index of err in ROOT_ERR_COUNTERS (0 .. MBOX_ERR_KINDS-1), or -1 if not an error. */
+/* The index of a guard refusal in ROOT_ERR_COUNTERS (0 .. MBOX_ERR_KINDS-1), or -1. */
 int mbox_error_index(int err);
+
+/*
+ * A session key, ready to sign: HMAC-SHA256's inner and outer states after
+ * absorbing the key, computed once per session (mbox_key_init), so a tag
+ * costs only the message's blocks. Wipe it (mbox_key_wipe) when the session ends.
+ */
+struct mbox_key {
+	struct hmac_sha256_ctx keyed;
+};
+void mbox_key_init(struct mbox_key *k, const uint8_t key[MBOX_KEY_BYTES]);
+void mbox_key_wipe(struct mbox_key *k);
 
 /*
  * Checks a request copied out of a slot: a known op, payload_len within
  * bounds, op-specific argument shapes. Pure: looks at nothing but *req.
+ * An OPEN with seq 0 is unsigned; one with a seq is signed (a re-key).
  * Returns 0 or MBOX_ERR_MALFORMED / _UNKNOWN_OP / _BAD_LENGTH.
  */
 int mbox_parse_request(const struct mbox_request *req);
 
 /* The tag over seq, op, payload_len, arg0, arg1 and the used payload bytes. */
-void mbox_request_tag(const uint8_t key[MBOX_KEY_BYTES], const struct mbox_request *req,
+void mbox_request_tag(const struct mbox_key *key, const struct mbox_request *req,
 		      uint8_t tag[MBOX_TAG_BYTES]);
 
 /*
@@ -179,8 +209,7 @@ void mbox_request_tag(const uint8_t key[MBOX_KEY_BYTES], const struct mbox_reque
  * sequence number accepted: MBOX_ERR_BAD_TAG, MBOX_ERR_REPLAY or 0. The tag
  * is compared in constant time, and checked before the sequence number.
  */
-int mbox_verify(const uint8_t key[MBOX_KEY_BYTES], uint64_t last_seq,
-		const struct mbox_request *req);
+int mbox_verify(const struct mbox_key *key, uint64_t last_seq, const struct mbox_request *req);
 
 /*
  * Whether the kernel may write len bytes at root offset `offset` (one

@@ -20,10 +20,29 @@
 #include "../include/root.h"
 #include "check.h"
 
+/* The raw-key forms of mbox_request_tag and mbox_verify, for tests. */
+static void tag_with(const uint8_t *key, const struct mbox_request *r, uint8_t *tag)
+{
+	struct mbox_key k;
+	mbox_key_init(&k, key);
+	mbox_request_tag(&k, r, tag);
+	mbox_key_wipe(&k);
+}
+
+static int verify_with(const uint8_t *key, uint64_t last_seq, const struct mbox_request *r)
+{
+	struct mbox_key k;
+	mbox_key_init(&k, key);
+	int err = mbox_verify(&k, last_seq, r);
+	mbox_key_wipe(&k);
+	return err;
+}
+
 static const int all_errors[MBOX_ERR_KINDS] = {
 	MBOX_ERR_MALFORMED, MBOX_ERR_UNKNOWN_OP, MBOX_ERR_BAD_TAG,
 	MBOX_ERR_REPLAY,    MBOX_ERR_DENIED,     MBOX_ERR_BAD_OFFSET,
 	MBOX_ERR_NO_SESSION, MBOX_ERR_NAME_TAKEN, MBOX_ERR_BAD_LENGTH,
+	MBOX_ERR_SESSION_LIVE, MBOX_ERR_NO_ENTROPY,
 };
 
 static const uint8_t test_key[MBOX_KEY_BYTES] = {
@@ -59,14 +78,14 @@ static struct mbox_request tagged_write(uint64_t seq)
 	struct mbox_request r = request(MBOX_OP_WRITE_ROOT, seq, 8, ROOT_OS_TIME_DELTA, 8, 0x3c);
 	for (int i = 0; i < 8; i++)
 		r.payload[i] = (uint8_t)(0x11 * (i + 1));
-	mbox_request_tag(test_key, &r, r.tag);
+	tag_with(test_key, &r, r.tag);
 	return r;
 }
 
 static bool tag_is(const struct mbox_request *r, const uint8_t want[MBOX_TAG_BYTES])
 {
 	uint8_t tag[MBOX_TAG_BYTES];
-	mbox_request_tag(test_key, r, tag);
+	tag_with(test_key, r, tag);
 	return memcmp(tag, want, MBOX_TAG_BYTES) == 0;
 }
 
@@ -124,12 +143,21 @@ TEST(error_codes_distinct)
 	for (int i = 0; i < MBOX_ERR_KINDS; i++)
 		CHECK_EQ(seen_index[i], 1);
 	CHECK_EQ(mbox_error_index(MBOX_ERR_MALFORMED), 0);
-	CHECK_EQ(mbox_error_index(MBOX_ERR_BAD_LENGTH), MBOX_ERR_KINDS - 1);
+	CHECK_EQ(mbox_error_index(MBOX_ERR_NO_ENTROPY), MBOX_ERR_KINDS - 1);
+	/* Client-side outcomes have names but no refusal counter. */
+	CHECK_EQ(mbox_error_index(MBOX_ERR_TIMEOUT), -1);
+	CHECK_EQ(mbox_error_index(MBOX_ERR_STALE_REPLY), -1);
+	for (int err = -1; err >= MBOX_ERR_LAST; err--)
+		CHECK(strcmp(mbox_strerror(err), "unknown error") != 0);
+	for (int a = -1; a >= MBOX_ERR_LAST; a--) {
+		for (int b = a - 1; b >= MBOX_ERR_LAST; b--)
+			CHECK(strcmp(mbox_strerror(a), mbox_strerror(b)) != 0);
+	}
 	CHECK_EQ(mbox_error_index(0), -1);
 	CHECK_EQ(mbox_error_index(1), -1);
 	CHECK_EQ(mbox_error_index(-MBOX_ERR_KINDS - 1), -1);
+	CHECK(strcmp(mbox_strerror(MBOX_ERR_LAST - 1), "unknown error") == 0);
 	CHECK_EQ(mbox_error_index(-2147483647 - 1), -1);
-	CHECK(strcmp(mbox_strerror(-MBOX_ERR_KINDS - 1), "unknown error") == 0);
 	CHECK(strcmp(mbox_strerror(1), "unknown error") == 0);
 }
 
@@ -155,6 +183,7 @@ TEST(parse_ops)
 		request(MBOX_OP_WRITE_ROOT, 4, 8, ROOT_OS_TIME_DELTA, 8, 0x77),
 		request(MBOX_OP_SCAN, 5, 0, 0, 0, 0x77),
 		request(MBOX_OP_INCIDENTS, 6, 0, 3, 0, 0x77),
+		request(MBOX_OP_CLOSE, 7, 0, 0, 0, 0x77),
 	};
 	CHECK_EQ(sizeof ok / sizeof ok[0], MBOX_OP_COUNT - 1);
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
@@ -204,12 +233,13 @@ TEST(parse_open)
 	r.payload[2] = 0xff;
 	CHECK_EQ(mbox_parse_request(&r), 0);
 
-	/* Reserved fields. */
+	/* A seq makes it a signed re-open: the shape is the same. */
 	r = open_request("k");
 	r.seq = 1;
-	CHECK_EQ(mbox_parse_request(&r), MBOX_ERR_MALFORMED);
+	CHECK_EQ(mbox_parse_request(&r), 0);
 	r.seq = 1ull << 63;
-	CHECK_EQ(mbox_parse_request(&r), MBOX_ERR_MALFORMED);
+	CHECK_EQ(mbox_parse_request(&r), 0);
+	/* Reserved fields. */
 	r = open_request("k");
 	r.arg0 = 1;
 	CHECK_EQ(mbox_parse_request(&r), MBOX_ERR_MALFORMED);
@@ -325,7 +355,7 @@ TEST(tag_known_answers)
 TEST(tag_covers_every_field)
 {
 	const struct mbox_request base = tagged_write(0x8877665544332211ull);
-	CHECK_EQ(mbox_verify(test_key, 0, &base), 0);
+	CHECK_EQ(verify_with(test_key, 0, &base), 0);
 
 	/* Flip one bit in each byte of each covered header field. */
 	static const struct {
@@ -345,7 +375,7 @@ TEST(tag_covers_every_field)
 				((uint8_t *)&r)[fields[f].offset + i] ^= (uint8_t)(1u << bit);
 				CHECK(!tag_is(&r, base.tag));
 				/* seq only grows here, so the tag is what fails. */
-				CHECK_EQ(mbox_verify(test_key, 0, &r), MBOX_ERR_BAD_TAG);
+				CHECK_EQ(verify_with(test_key, 0, &r), MBOX_ERR_BAD_TAG);
 			}
 		}
 	}
@@ -354,13 +384,13 @@ TEST(tag_covers_every_field)
 		uint8_t key[MBOX_KEY_BYTES];
 		memcpy(key, test_key, sizeof key);
 		key[i] ^= 0x80;
-		CHECK_EQ(mbox_verify(key, 0, &base), MBOX_ERR_BAD_TAG);
+		CHECK_EQ(verify_with(key, 0, &base), MBOX_ERR_BAD_TAG);
 	}
 	/* A tag wrong in any one byte, including the last. */
 	for (int i = 0; i < MBOX_TAG_BYTES; i++) {
 		struct mbox_request r = base;
 		r.tag[i] ^= 0x01;
-		CHECK_EQ(mbox_verify(test_key, 0, &r), MBOX_ERR_BAD_TAG);
+		CHECK_EQ(verify_with(test_key, 0, &r), MBOX_ERR_BAD_TAG);
 	}
 }
 
@@ -371,7 +401,7 @@ TEST(tag_ignores_uncovered_bytes)
 		struct mbox_request r = base;
 		r.payload[i] ^= 0xff;
 		CHECK(tag_is(&r, base.tag));
-		CHECK_EQ(mbox_verify(test_key, 4, &r), 0);
+		CHECK_EQ(verify_with(test_key, 4, &r), 0);
 	}
 	/* The tag field is not part of its own message. */
 	struct mbox_request r = base;
@@ -380,9 +410,9 @@ TEST(tag_ignores_uncovered_bytes)
 	/* A full payload is covered to its last byte. */
 	r = request(MBOX_OP_WRITE_ROOT, 6, MBOX_PAYLOAD_BYTES, ROOT_KERNEL_NOTE,
 		    MBOX_PAYLOAD_BYTES, 0x42);
-	mbox_request_tag(test_key, &r, r.tag);
+	tag_with(test_key, &r, r.tag);
 	r.payload[MBOX_PAYLOAD_BYTES - 1] ^= 1;
-	CHECK_EQ(mbox_verify(test_key, 5, &r), MBOX_ERR_BAD_TAG);
+	CHECK_EQ(verify_with(test_key, 5, &r), MBOX_ERR_BAD_TAG);
 }
 
 /* A request parse would refuse must still be tagged without reading past it. */
@@ -391,10 +421,10 @@ TEST(tag_oversized_payload_len_stays_in_bounds)
 	struct mbox_request *r = malloc(sizeof *r); /* exact size: ASan sees any overread */
 	*r = request(MBOX_OP_WRITE_ROOT, 7, 0xffff, 0, 0xffff, 0x5a);
 	CHECK_EQ(mbox_parse_request(r), MBOX_ERR_MALFORMED);
-	mbox_request_tag(test_key, r, r->tag);
-	CHECK_EQ(mbox_verify(test_key, 6, r), 0);
+	tag_with(test_key, r, r->tag);
+	CHECK_EQ(verify_with(test_key, 6, r), 0);
 	r->payload_len = MBOX_PAYLOAD_BYTES; /* payload_len is still covered */
-	CHECK_EQ(mbox_verify(test_key, 6, r), MBOX_ERR_BAD_TAG);
+	CHECK_EQ(verify_with(test_key, 6, r), MBOX_ERR_BAD_TAG);
 	free(r);
 }
 
@@ -403,32 +433,32 @@ TEST(tag_oversized_payload_len_stays_in_bounds)
 TEST(verify_refuses_replays)
 {
 	struct mbox_request r = tagged_write(10);
-	CHECK_EQ(mbox_verify(test_key, 10, &r), MBOX_ERR_REPLAY);
-	CHECK_EQ(mbox_verify(test_key, 11, &r), MBOX_ERR_REPLAY);
-	CHECK_EQ(mbox_verify(test_key, UINT64_MAX, &r), MBOX_ERR_REPLAY);
-	CHECK_EQ(mbox_verify(test_key, 9, &r), 0);
-	CHECK_EQ(mbox_verify(test_key, 0, &r), 0);
+	CHECK_EQ(verify_with(test_key, 10, &r), MBOX_ERR_REPLAY);
+	CHECK_EQ(verify_with(test_key, 11, &r), MBOX_ERR_REPLAY);
+	CHECK_EQ(verify_with(test_key, UINT64_MAX, &r), MBOX_ERR_REPLAY);
+	CHECK_EQ(verify_with(test_key, 9, &r), 0);
+	CHECK_EQ(verify_with(test_key, 0, &r), 0);
 	r = tagged_write(0); /* seq 0 belongs to OPEN: never above a last */
-	CHECK_EQ(mbox_verify(test_key, 0, &r), MBOX_ERR_REPLAY);
+	CHECK_EQ(verify_with(test_key, 0, &r), MBOX_ERR_REPLAY);
 	r = tagged_write(UINT64_MAX);
-	CHECK_EQ(mbox_verify(test_key, UINT64_MAX - 1, &r), 0);
-	CHECK_EQ(mbox_verify(test_key, UINT64_MAX, &r), MBOX_ERR_REPLAY);
+	CHECK_EQ(verify_with(test_key, UINT64_MAX - 1, &r), 0);
+	CHECK_EQ(verify_with(test_key, UINT64_MAX, &r), MBOX_ERR_REPLAY);
 	r = tagged_write(1ull << 32); /* compared as 64-bit numbers */
-	CHECK_EQ(mbox_verify(test_key, (1ull << 32) - 1, &r), 0);
-	CHECK_EQ(mbox_verify(test_key, (1ull << 32) + 1, &r), MBOX_ERR_REPLAY);
+	CHECK_EQ(verify_with(test_key, (1ull << 32) - 1, &r), 0);
+	CHECK_EQ(verify_with(test_key, (1ull << 32) + 1, &r), MBOX_ERR_REPLAY);
 }
 
 TEST(verify_checks_tag_before_replay)
 {
 	struct mbox_request r = tagged_write(10);
 	r.tag[MBOX_TAG_BYTES - 1] ^= 0x40;
-	CHECK_EQ(mbox_verify(test_key, 10, &r), MBOX_ERR_BAD_TAG);
-	CHECK_EQ(mbox_verify(test_key, 20, &r), MBOX_ERR_BAD_TAG);
-	CHECK_EQ(mbox_verify(test_key, 9, &r), MBOX_ERR_BAD_TAG);
+	CHECK_EQ(verify_with(test_key, 10, &r), MBOX_ERR_BAD_TAG);
+	CHECK_EQ(verify_with(test_key, 20, &r), MBOX_ERR_BAD_TAG);
+	CHECK_EQ(verify_with(test_key, 9, &r), MBOX_ERR_BAD_TAG);
 	/* A replay with its seq bumped is a forgery, not a fresh request. */
 	r = tagged_write(10);
 	r.seq = 11;
-	CHECK_EQ(mbox_verify(test_key, 10, &r), MBOX_ERR_BAD_TAG);
+	CHECK_EQ(verify_with(test_key, 10, &r), MBOX_ERR_BAD_TAG);
 }
 
 /* --- the access list --- */

@@ -35,14 +35,16 @@ static void add_jitter(struct sha256_ctx *ctx)
 	}
 }
 
-size_t entropy_init(const struct fdt *tree)
+int entropy_init(const struct fdt *tree, size_t *rng_seed_bytes)
 {
 	struct sha256_ctx ctx;
 	sha256_init(&ctx);
 	/* The boot's own random bytes, then wiped: nobody reads them twice. */
 	volatile uint8_t *boot_seed = (volatile uint8_t *)MAGMA_GUARD_SEED_ADDR;
+	uint8_t any = 0;
 	for (int i = 0; i < MAGMA_GUARD_SEED_BYTES; i++) {
 		uint8_t b = boot_seed[i];
+		any |= b;
 		sha256_update(&ctx, &b, 1);
 		boot_seed[i] = 0;
 	}
@@ -56,7 +58,8 @@ size_t entropy_init(const struct fdt *tree)
 	}
 	add_jitter(&ctx);
 	sha256_final(&ctx, pool);
-	return seed_bytes;
+	*rng_seed_bytes = seed_bytes;
+	return any != 0;
 }
 
 void entropy_draw(uint8_t out[32])

@@ -16,8 +16,12 @@
 
 #include "../../mm/fdt.h"
 
-/* Seeds the pool; returns how many bytes of rng-seed the tree gave. */
-size_t entropy_init(const struct fdt *tree);
+/*
+ * Seeds the pool and wipes the boot seed page. Returns 1 if the boot seed
+ * was there (any byte nonzero), 0 if the page was all zero (nothing loaded
+ * it: keys would rest on jitter alone). *rng_seed_bytes: what the tree gave.
+ */
+int entropy_init(const struct fdt *tree, size_t *rng_seed_bytes);
 /* Fills out[0..32) with fresh key material. */
 void entropy_draw(uint8_t out[32]);
 

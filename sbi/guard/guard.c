@@ -24,23 +24,30 @@
 #define POLL_PERIOD_US 1000 /* mailbox polling without doorbells (PLIC machine) */
 #define BURST_US 200        /* after a request, poll this long before sleeping again */
 
-/* "guard.scan_us=N" in the bootargs sets the scan period (1 ms .. 1 s). */
-static uint32_t scan_period_from(const struct fdt *tree)
+/*
+ * The guard's knobs, from the bootargs of its own tree copy: "key=N" with N
+ * in [min, max], else fallback.
+ *   guard.scan_us=N     the scan period (1 ms .. 1 s)
+ *   guard.tick_wrap=N   micro ticks per master tick (tests watch it wrap)
+ *   guard.stall_ms=N    fault injection: no scans for N ms, 1 s after install
+ */
+static uint32_t knob(const struct fdt *tree, const char *key, uint32_t min, uint32_t max,
+		     uint32_t fallback)
 {
 	const char *args;
 	int chosen = fdt_path(tree, "/chosen");
 	if (chosen < 0 || fdt_prop_string(tree, chosen, "bootargs", &args))
-		return DEFAULT_SCAN_PERIOD_US;
-	static const char key[] = "guard.scan_us=";
+		return fallback;
+	size_t key_len = strlen(key);
 	for (const char *p = args; *p; p++) {
-		if (strncmp(p, key, sizeof(key) - 1) != 0 || (p != args && p[-1] != ' '))
+		if (strncmp(p, key, key_len) != 0 || p[key_len] != '=' || (p != args && p[-1] != ' '))
 			continue;
-		uint32_t us = 0;
-		for (p += sizeof(key) - 1; *p >= '0' && *p <= '9' && us < 10000000; p++)
-			us = us * 10 + (uint32_t)(*p - '0');
-		return us >= 1000 && us <= 1000000 ? us : DEFAULT_SCAN_PERIOD_US;
+		uint64_t n = 0;
+		for (p += key_len + 1; *p >= '0' && *p <= '9' && n <= max; p++)
+			n = n * 10 + (uint64_t)(*p - '0');
+		return n >= min && n <= max ? (uint32_t)n : fallback;
 	}
-	return DEFAULT_SCAN_PERIOD_US;
+	return fallback;
 }
 
 /* Whether this hart's cpu node lists the Zbc extension (carry-less multiply). */
@@ -61,54 +68,75 @@ static int hart_has_zbc(const struct fdt *tree, uint64_t hartid)
 	return 0;
 }
 
-/* The guard's clock in the root: micro ticks, and a master tick per micro wrap. */
-static void tick(void)
+/*
+ * The guard's clock in the root: micro ticks, and a master tick per wrap.
+ * The two change inside the tick sequence word (odd meanwhile), so a reader
+ * never sees a micro wrap without its master tick.
+ */
+static void tick(uint32_t wrap)
 {
+	uint64_t seq = lock_read64(ROOT_TICK_SEQ);
+	lock_write64(ROOT_TICK_SEQ, seq + 1);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
 	uint64_t micro = lock_read64(ROOT_MICRO_TICKS) + 1;
-	if (micro == ROOT_MICRO_WRAP) {
+	if (micro >= wrap) {
 		micro = 0;
-		uint64_t master = lock_read64(ROOT_MASTER_TICKS) + 1;
-		lock_write(ROOT_MASTER_TICKS, &master, sizeof(master));
+		lock_write64(ROOT_MASTER_TICKS, lock_read64(ROOT_MASTER_TICKS) + 1);
 	}
-	lock_write(ROOT_MICRO_TICKS, &micro, sizeof(micro));
-	uint64_t beat = lock_read64(ROOT_HEARTBEAT) + 1;
-	lock_write(ROOT_HEARTBEAT, &beat, sizeof(beat));
+	lock_write64(ROOT_MICRO_TICKS, micro);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	lock_write64(ROOT_TICK_SEQ, seq + 2);
+	lock_write64(ROOT_HEARTBEAT, lock_read64(ROOT_HEARTBEAT) + 1);
+	mailbox_publish_counters();
 	lock_seal();
 }
 
-/* Serves requests until none came for BURST_US: a stream stays fast, idle stays asleep. */
-static void serve_burst(void)
+struct schedule {
+	uint64_t period, poll, burst; /* in time-CSR ticks */
+	uint32_t wrap;
+	uint64_t stall_from, stall_until;
+	int doorbells;
+};
+
+static void scan_and_tick(const struct schedule *sc)
 {
-	uint64_t quiet_ticks = BURST_US * guard_timebase() / 1000000;
-	uint64_t last = guard_now();
-	while (guard_now() - last < quiet_ticks) {
-		if (mailbox_serve())
-			last = guard_now();
-	}
+	if (lock_scan())
+		doorbell_ring_others(); /* tell the kernel an incident is in the ring */
+	tick(sc->wrap);
 }
 
-static void run(uint32_t period_us, int doorbells)
+/*
+ * One loop for scans and requests. The scan deadline is checked on every
+ * turn, also while a stream of requests keeps the guard polling, so no
+ * flood (valid or junk) can hold a scan back. After a request the guard
+ * polls for a short burst, so a stream is fast; then it sleeps in wfi until
+ * a doorbell, the next scan or (no IMSIC) the next poll.
+ */
+static void run(const struct schedule *sc)
 {
-	uint64_t period = period_us * guard_timebase() / 1000000;
-	uint64_t next_scan = guard_now() + period;
+	uint64_t next_scan = guard_now() + sc->period, busy_until = 0;
 	for (;;) {
 		uint64_t now = guard_now();
-		uint64_t wake = doorbells ? next_scan : now + POLL_PERIOD_US * guard_timebase() / 1000000;
+		if (now >= next_scan) {
+			if (now < sc->stall_from || now >= sc->stall_until)
+				scan_and_tick(sc);
+			next_scan += sc->period;
+			if (next_scan <= guard_now())
+				next_scan = guard_now() + sc->period; /* fell behind: never spin */
+			continue;
+		}
+		if (mailbox_serve()) {
+			busy_until = guard_now() + sc->burst;
+			continue;
+		}
+		if (now < busy_until)
+			continue;
+		uint64_t wake = sc->doorbells ? next_scan : now + sc->poll;
 		if (wake > next_scan)
 			wake = next_scan;
-		guard_timer_arm((wake > now ? wake - now : 0) * 1000000 / guard_timebase());
+		guard_timer_arm((wake - now) * 1000000 / guard_timebase());
 		asm volatile("wfi");
 		doorbell_claim();
-		if (mailbox_serve())
-			serve_burst();
-		if (guard_now() >= next_scan) {
-			if (lock_scan())
-				doorbell_ring_others(); /* tell the kernel an incident is in the ring */
-			tick();
-			next_scan += period;
-			if (next_scan < guard_now())
-				next_scan = guard_now() + period; /* we fell behind: do not spin */
-		}
 	}
 }
 
@@ -119,7 +147,9 @@ void guard_main(uint64_t hartid, uintptr_t fdt_pa)
 	if (settled < 0)
 		guard_halt(); /* no tree: no UART to say so, and no way to find anything */
 	runtime_init(&tree);
-	uint32_t period_us = scan_period_from(&tree);
+	uint32_t period_us = knob(&tree, "guard.scan_us", 1000, 1000000, DEFAULT_SCAN_PERIOD_US);
+	uint32_t wrap = knob(&tree, "guard.tick_wrap", 2, 1000000000, ROOT_MICRO_WRAP_DEFAULT);
+	uint32_t stall_ms = knob(&tree, "guard.stall_ms", 1, 60000, 0);
 	/* The mailbox and doorbells first: ON state 2 tells the kernel all is ready. */
 	mailbox_init(&tree, (uint32_t)hartid);
 	int doorbells = doorbell_init(&tree, hartid);
@@ -128,12 +158,22 @@ void guard_main(uint64_t hartid, uintptr_t fdt_pa)
 	int err = blockzero_build(&tree, board, sizeof(board), &board_bytes);
 	if (err)
 		guard_log("guard: board tables not built: %s\n", blockzero_strerror(err));
-	lock_install((uint32_t)hartid, period_us, hart_has_zbc(&tree, hartid), board, board_bytes);
-	guard_log("guard: hart %lu: root installed, %lu bytes under CRC-32C (%s) 0x%08x, "
-		  "ON state 2, scan every %u us\n", hartid, (unsigned long)lock_bytes(),
-		  lock_crc_name(), lock_crc(), period_us);
+	lock_install((uint32_t)hartid, period_us, wrap, hart_has_zbc(&tree, hartid), board,
+		     board_bytes);
+	guard_log("guard: hart %lu: root installed, all %u bytes under CRC-32C (%s) 0x%08x, "
+		  "ON state 2, scan every %u us\n", hartid, MAGMA_ROOT_SIZE, lock_crc_name(),
+		  lock_crc(), period_us);
 
+	uint64_t hz = guard_timebase(), now = guard_now();
+	struct schedule sc = { period_us * hz / 1000000, POLL_PERIOD_US * hz / 1000000,
+			       BURST_US * hz / 1000000, wrap, ~0ull, ~0ull, doorbells };
+	if (stall_ms) {
+		sc.stall_from = now + hz; /* a second after install */
+		sc.stall_until = sc.stall_from + stall_ms * hz / 1000;
+		guard_log("guard: fault injection: no scans for %u ms from 1 s after install\n",
+			  stall_ms);
+	}
 	guard_log("guard: %s\n", doorbells ? "doorbells: IMSIC, sleeping in wfi between scans"
 					   : "no IMSIC: polling the mailbox every 1 ms");
-	run(period_us, doorbells);
+	run(&sc);
 }

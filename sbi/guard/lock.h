@@ -1,16 +1,28 @@
 /*
- * sbi/guard/lock.h - the data lock: the root under CRC-32C, MD5 and a shadow.
+ * sbi/guard/lock.h - the data lock: the whole 64 KiB root under a shadow, a
+ * CRC-32C and an MD5 of that CRC.
  *
  * Three copies of the truth, all but the first out of the kernel's reach:
- *   the root range itself (kernel-readable; PMP-locked against its writes),
+ *   the root range itself (kernel-readable; PMP-locked against its stores,
+ *     but not against a debugger, a device's DMA or QEMU's page-table walker),
  *   a shadow copy of it in guard private,
- *   the CRC-32C of the root, and an MD5 of that CRC, in guard private.
- * A scan recomputes the root's CRC; on a mismatch, the bytes that differ
- * from the shadow are put back and each is reported as an incident. A stored
- * CRC that no longer matches its MD5 is rebuilt from the shadow; a shadow
- * that no longer matches the CRC is rebuilt from the root.
- * The guard's own writes go through lock_write() and lock_seal(), so they
- * never count as incidents.
+ *   the CRC-32C of the root and an MD5 of that CRC, in guard private.
+ *
+ * The stored CRC is correct by construction: the guard's own writes
+ * (lock_write) fold exactly the bytes they change into it (lib/crc32c_patch),
+ * so it is never recomputed from a copy that might be damaged, and a damaged
+ * shadow or CRC store is never sealed in. A batch of writes ends in
+ * lock_seal(), which stores the MD5 of the CRC; the first write of a batch
+ * first checks that MD5, so a flipped CRC store is caught however many
+ * batches come before the next scan.
+ *
+ * A scan compares root and shadow byte by byte (a CRC match is no proof
+ * against a writer that controls several bytes) and checks the shadow's CRC:
+ *   root == shadow, CRC ok        nothing happened;
+ *   they differ, shadow's CRC ok  the root bytes are put back (one event each);
+ *   they differ, root's CRC ok    the shadow was hit: rebuilt from the root;
+ *   they differ, neither ok       conflict: the shadow wins (it is private);
+ *   they agree, CRC fails         both changed alike: reported, CRC adopted.
  */
 #ifndef GUARD_LOCK_H
 #define GUARD_LOCK_H
@@ -19,30 +31,30 @@
 #include <stdint.h>
 
 /*
- * Installs the root (ON state 0 -> 1 -> 2) with the board tables (board,
- * board_bytes) at ROOT_BOARD_BASE, and seals it.
+ * Installs the root (ON state 0 -> 1 -> 2): zeroes all of it, writes the
+ * protected and shared bits and the board tables (board, board_bytes) at
+ * ROOT_BOARD_BASE, and seals it.
  */
-void lock_install(uint32_t hartid, uint32_t scan_period_us, int use_clmul,
+void lock_install(uint32_t hartid, uint32_t scan_period_us, uint32_t micro_wrap, int use_clmul,
 		  const uint8_t *board, size_t board_bytes);
-/* Writes root bytes as the guard: root and shadow both; call lock_seal() after a batch. */
+/*
+ * Writes root bytes as the guard: shadow, CRC and root, the root with one
+ * aligned store per naturally aligned field. Call lock_seal() after a batch.
+ */
 void lock_write(size_t offset, const void *src, size_t len);
+void lock_write64(size_t offset, uint64_t value);
+void lock_write32(size_t offset, uint32_t value);
+void lock_write8(size_t offset, uint8_t value);
 /* Reads root bytes from the shadow (the values the guard vouches for). */
 void lock_read(size_t offset, void *dst, size_t len);
-/* The same for one little-endian u64 field. */
 uint64_t lock_read64(size_t offset);
-/* Recomputes and stores the CRC of the root and the MD5 of that CRC. */
+uint32_t lock_read32(size_t offset);
+/* Ends a batch of writes: stores the MD5 of the stored CRC. */
 void lock_seal(void);
-/* One scan: repairs what it finds, posts events; returns how many bytes it repaired. */
+/* One scan: repairs what it finds, posts events, seals; returns the root bytes repaired. */
 int lock_scan(void);
-struct guard_event;
-/* Event seq from the guard's private copy (not the kernel-writable ring); 0 if gone. */
-int lock_event(uint64_t seq, struct guard_event *out);
-/* Events posted so far. */
-uint64_t lock_events_posted(void);
-/* Bytes of the root under the lock, and the stored CRC, for the log. */
-size_t lock_bytes(void);
+/* The stored CRC, and "table" or "clmul", for the log. */
 uint32_t lock_crc(void);
-/* "table" or "clmul". */
 const char *lock_crc_name(void);
 
 #endif

@@ -1,34 +1,40 @@
 /*
  * sbi/guard/mailbox.c - serving requests from the kernel harts' slots.
  *
- * Slot i belongs to kernel hart i. A request goes: copy out, parse
- * (mbox_parse_request, pure), authenticate (mbox_verify: tag, then
- * sequence number), act, reply. Every refusal has its own counter in the
- * root; every acceptance counts in ROOT_REQUESTS_OK.
+ * Slot i belongs to kernel hart i. A request goes: claim the slot (REQUEST
+ * -> BUSY by compare-and-swap, so a kernel taking back a request it gave up
+ * on and the guard never both win), copy out, parse (mbox_parse_request,
+ * pure), authenticate (mbox_verify: tag, then sequence number), act, reply.
  */
 #include "mailbox.h"
 
-#include "../../lib/md_block.h"
-#include "../../lib/mbox.h"
-#include "../../include/layout.h"
 #include "../../include/events.h"
+#include "../../include/layout.h"
 #include "../../include/root.h"
+#include "../../lib/mbox.h"
+#include "../../lib/md_block.h"
+#include "../../lib/string.h"
 #include "entropy.h"
+#include "event_log.h"
 #include "lock.h"
 #include "runtime.h"
 
 #define NO_SESSION 0u
 
 struct session {
-	uint32_t id;                  /* NO_SESSION when closed */
+	uint32_t id;   /* NO_SESSION when closed */
+	uint32_t hart; /* whose session: the ACL's per-hart rule follows this */
 	uint8_t name[MBOX_NAME_BYTES];
 	uint16_t name_len;
-	uint8_t key[MBOX_KEY_BYTES];
+	struct mbox_key key; /* HMAC states, ready to sign */
 	uint64_t last_seq;
 };
 
 static struct session sessions[MBOX_MAX_SLOTS];
+static uint8_t served[MBOX_MAX_SLOTS]; /* slots of real kernel harts */
 static uint32_t next_session_id = 1;
+static int have_boot_seed;
+static uint32_t refused[MBOX_ERR_KINDS], refused_published[MBOX_ERR_KINDS];
 
 static volatile struct mbox_slot *slot(uint32_t i)
 {
@@ -52,19 +58,42 @@ static void copy_out(volatile void *dst, const void *src, size_t n)
 		d[i] = s[i];
 }
 
+/* Marks the slot of every cpu of the tree except the guard's own. */
+static int find_kernel_harts(const struct fdt *tree, uint32_t guard_hart)
+{
+	int count = 0, cpus = fdt_path(tree, "/cpus");
+	for (int cpu = fdt_first_child(tree, cpus); cpu >= 0; cpu = fdt_next_sibling(tree, cpu)) {
+		uint64_t hart, size;
+		const char *type;
+		if (fdt_prop_string(tree, cpu, "device_type", &type) || strcmp(type, "cpu") ||
+		    fdt_reg(tree, cpu, 0, &hart, &size) || hart == guard_hart || hart >= MBOX_MAX_SLOTS)
+			continue;
+		count += !served[hart];
+		served[hart] = 1;
+	}
+	return count;
+}
+
 void mailbox_init(const struct fdt *tree, uint32_t guard_hart)
 {
-	size_t seed = entropy_init(tree);
+	size_t rng_seed_bytes;
+	have_boot_seed = entropy_init(tree, &rng_seed_bytes);
+	int harts = find_kernel_harts(tree, guard_hart);
 	for (uint32_t i = 0; i < MBOX_MAX_SLOTS; i++) {
 		slot(i)->state = MBOX_EMPTY;
 		slot(i)->session = NO_SESSION;
 	}
 	struct mbox_header h = { MBOX_MAGIC, MBOX_VERSION, MBOX_MAX_SLOTS, MBOX_SLOT_BYTES,
-				 MBOX_RING, 64, guard_hart };
+				 MBOX_RING, GUARD_EVENT_ENTRIES, guard_hart };
 	copy_out((volatile void *)(MAGMA_MAILBOX_BASE + MBOX_HEADER), &h, sizeof(h));
-	guard_log("guard: mailbox ready: %d slots, keys from a %d-byte boot seed, %lu bytes of "
-		  "rng-seed and timer jitter\n", MBOX_MAX_SLOTS, MAGMA_GUARD_SEED_BYTES,
-		  (unsigned long)seed);
+	if (have_boot_seed)
+		guard_log("guard: mailbox ready: slots of %d kernel harts, keys from a %d-byte boot "
+			  "seed, %lu bytes of rng-seed and timer jitter\n", harts,
+			  MAGMA_GUARD_SEED_BYTES, (unsigned long)rng_seed_bytes);
+	else
+		guard_log("guard: no boot seed (the seed page at 0x%x is all zero: was it loaded?): "
+			  "refusing sessions, keys would rest on timer jitter alone\n",
+			  MAGMA_GUARD_SEED_ADDR);
 }
 
 static int same_name(const struct session *s, const struct mbox_request *req)
@@ -78,32 +107,61 @@ static int same_name(const struct session *s, const struct mbox_request *req)
 	return 1;
 }
 
+static void publish_registered(void)
+{
+	uint32_t harts = 0;
+	for (uint32_t i = 0; i < MBOX_MAX_SLOTS; i++)
+		harts += sessions[i].id != NO_SESSION;
+	lock_write32(ROOT_REGISTERED_HARTS, harts);
+}
+
+/*
+ * A fresh session, or a re-key of a live one. A live session is taken over
+ * only by an OPEN signed with its own key: otherwise anybody could replace
+ * the key of a hart's session with one it knows.
+ */
 static int open_session(uint32_t index, const struct mbox_request *req, struct mbox_reply *reply)
 {
+	struct session *s = &sessions[index];
+	if (!have_boot_seed)
+		return MBOX_ERR_NO_ENTROPY;
+	if (s->id != NO_SESSION) {
+		if (req->seq == 0)
+			return MBOX_ERR_SESSION_LIVE;
+		int err = mbox_verify(&s->key, s->last_seq, req);
+		if (err)
+			return err;
+	} else if (req->seq != 0) {
+		return MBOX_ERR_NO_SESSION; /* signed, but there is no key to check it with */
+	}
 	for (uint32_t i = 0; i < MBOX_MAX_SLOTS; i++) {
 		if (i != index && same_name(&sessions[i], req))
 			return MBOX_ERR_NAME_TAKEN;
 	}
-	struct session *s = &sessions[index];
 	s->id = next_session_id++;
+	s->hart = index;
 	s->name_len = req->payload_len;
 	for (int i = 0; i < s->name_len; i++)
 		s->name[i] = req->payload[i];
-	entropy_draw(s->key);
-	s->last_seq = 0;
 	struct mbox_open_reply open = { s->id, 0, { 0 } };
-	for (int i = 0; i < MBOX_KEY_BYTES; i++)
-		open.key[i] = s->key[i];
+	entropy_draw(open.key);
+	mbox_key_init(&s->key, open.key);
+	s->last_seq = 0;
 	copy_in(reply->data, &open, sizeof(open));
 	reply->len = sizeof(open);
 	md_wipe(&open, sizeof(open));
 	slot(index)->session = s->id;
-	uint32_t harts = 0;
-	for (uint32_t i = 0; i < MBOX_MAX_SLOTS; i++)
-		harts += sessions[i].id != NO_SESSION;
-	lock_write(ROOT_REGISTERED_HARTS, &harts, sizeof(harts));
-	lock_seal();
+	publish_registered();
 	return 0;
+}
+
+static void close_session(uint32_t index)
+{
+	struct session *s = &sessions[index];
+	mbox_key_wipe(&s->key);
+	md_wipe(s, sizeof(*s));
+	slot(index)->session = NO_SESSION;
+	publish_registered();
 }
 
 static void status(struct mbox_reply *reply)
@@ -115,17 +173,29 @@ static void status(struct mbox_reply *reply)
 	st.scan_count = lock_read64(ROOT_SCAN_COUNT);
 	st.incident_count = lock_read64(ROOT_INCIDENT_COUNT);
 	st.requests_ok = lock_read64(ROOT_REQUESTS_OK);
-	for (int k = 0; k < MBOX_ERR_KINDS; k++) {
-		uint32_t refused;
-		lock_read(ROOT_ERR_COUNTERS + 4 * (size_t)k, &refused, sizeof(refused));
-		st.requests_refused += refused;
-	}
+	for (int k = 0; k < MBOX_ERR_KINDS; k++)
+		st.requests_refused += refused[k];
 	st.last_scan_time = lock_read64(ROOT_LAST_SCAN_TIME);
 	copy_in(reply->data, &st, sizeof(st));
 	reply->len = sizeof(st);
 }
 
-/* Runs an authenticated request; 0 or an MBOX_ERR_*. */
+/* Events from seq arg0 on, from the guard's private copy (never from the ring). */
+static void incidents(uint64_t first, struct mbox_reply *reply)
+{
+	struct mbox_incidents out = { event_log_posted(), 0, 0, { { 0 } } };
+	struct guard_event e;
+	while (out.count < MBOX_INCIDENTS_MAX && event_log_get(first + out.count, &e)) {
+		out.events[out.count] = (struct mbox_incident){ e.seq,	  e.time, e.kind,
+								e.offset, e.bad,  e.good,
+								{ 0 } };
+		out.count++;
+	}
+	copy_in(reply->data, &out, sizeof(out));
+	reply->len = sizeof(out);
+}
+
+/* Runs an authenticated request of session `index`; 0 or an MBOX_ERR_*. */
 static int act(uint32_t index, const struct mbox_request *req, struct mbox_reply *reply)
 {
 	switch (req->op) {
@@ -139,11 +209,10 @@ static int act(uint32_t index, const struct mbox_request *req, struct mbox_reply
 		status(reply);
 		return 0;
 	case MBOX_OP_WRITE_ROOT: {
-		int err = mbox_acl_check(req->arg0, req->arg1, index);
+		int err = mbox_acl_check(req->arg0, req->arg1, sessions[index].hart);
 		if (err)
 			return err;
 		lock_write(req->arg0, req->payload, (size_t)req->arg1);
-		lock_seal();
 		return 0;
 	}
 	case MBOX_OP_SCAN: {
@@ -152,20 +221,12 @@ static int act(uint32_t index, const struct mbox_request *req, struct mbox_reply
 		reply->len = sizeof(repaired);
 		return 0;
 	}
-	case MBOX_OP_INCIDENTS: {
-		/* Events posted so far, then up to MBOX_INCIDENTS_MAX of them from seq arg0. */
-		struct mbox_incidents out = { lock_events_posted(), 0, 0, { { 0 } } };
-		struct guard_event e;
-		while (out.count < MBOX_INCIDENTS_MAX && lock_event(req->arg0 + out.count, &e)) {
-			out.events[out.count] = (struct mbox_incident){ e.seq, e.time, e.kind,
-									e.offset, e.bad, e.good,
-									{ 0 } };
-			out.count++;
-		}
-		copy_in(reply->data, &out, sizeof(out));
-		reply->len = sizeof(out);
+	case MBOX_OP_INCIDENTS:
+		incidents(req->arg0, reply);
 		return 0;
-	}
+	case MBOX_OP_CLOSE:
+		close_session(index);
+		return 0;
 	default:
 		return MBOX_ERR_UNKNOWN_OP;
 	}
@@ -181,36 +242,46 @@ static int handle(uint32_t index, const struct mbox_request *req, struct mbox_re
 	struct session *s = &sessions[index];
 	if (s->id == NO_SESSION)
 		return MBOX_ERR_NO_SESSION;
-	err = mbox_verify(s->key, s->last_seq, req);
+	err = mbox_verify(&s->key, s->last_seq, req);
 	if (err)
 		return err;
 	s->last_seq = req->seq;
 	return act(index, req, reply);
 }
 
+void mailbox_publish_counters(void)
+{
+	for (int k = 0; k < MBOX_ERR_KINDS; k++) {
+		if (refused[k] != refused_published[k]) {
+			lock_write32(ROOT_ERR_COUNTERS + 4 * (size_t)k, refused[k]);
+			refused_published[k] = refused[k];
+		}
+	}
+}
+
+/* An accepted request: its root writes, the counters and one seal. A refusal: a private count. */
 static void count(int err)
 {
-	if (err == 0) {
-		uint64_t ok = lock_read64(ROOT_REQUESTS_OK) + 1;
-		lock_write(ROOT_REQUESTS_OK, &ok, sizeof(ok));
-	} else {
-		size_t off = ROOT_ERR_COUNTERS + 4 * (size_t)mbox_error_index(err);
-		uint32_t n;
-		lock_read(off, &n, sizeof(n));
-		n++;
-		lock_write(off, &n, sizeof(n));
+	if (err) {
+		int k = mbox_error_index(err);
+		if (k >= 0)
+			refused[k]++;
+		return;
 	}
+	lock_write64(ROOT_REQUESTS_OK, lock_read64(ROOT_REQUESTS_OK) + 1);
+	mailbox_publish_counters();
 	lock_seal();
 }
 
 int mailbox_serve(void)
 {
-	int served = 0;
+	int n = 0;
 	for (uint32_t i = 0; i < MBOX_MAX_SLOTS; i++) {
 		volatile struct mbox_slot *s = slot(i);
-		if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != MBOX_REQUEST)
+		uint32_t expected = MBOX_REQUEST;
+		if (!served[i] || !__atomic_compare_exchange_n(&s->state, &expected, MBOX_BUSY, 0,
+							       __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 			continue;
-		s->state = MBOX_BUSY;
 		struct mbox_request req;
 		copy_in(&req, &s->request, sizeof(req));
 		struct mbox_reply reply = { 0 };
@@ -221,7 +292,7 @@ int mailbox_serve(void)
 		copy_out(&s->reply, &reply, sizeof(reply));
 		md_wipe(&reply, sizeof(reply));
 		__atomic_store_n(&s->state, MBOX_REPLY, __ATOMIC_RELEASE);
-		served++;
+		n++;
 	}
-	return served;
+	return n;
 }

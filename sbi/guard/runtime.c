@@ -65,6 +65,13 @@ uint64_t guard_now(void)
 	return t;
 }
 
+uint64_t guard_instret(void)
+{
+	uint64_t n;
+	asm volatile("rdinstret %0" : "=r"(n));
+	return n;
+}
+
 uint64_t guard_timebase(void)
 {
 	return timebase;

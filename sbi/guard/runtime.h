@@ -14,6 +14,8 @@ void runtime_init(const struct fdt *tree);
 void guard_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The time CSR. */
 uint64_t guard_now(void);
+/* Instructions retired on this hart (instret), for cost figures. */
+uint64_t guard_instret(void);
 /* The timebase, in ticks per second, from the tree (10 MHz if absent). */
 uint64_t guard_timebase(void);
 /* Arms the next timer interrupt `us` microseconds from now (SBI TIME). */

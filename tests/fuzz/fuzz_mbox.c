@@ -29,6 +29,24 @@
 #include "../../lib/mbox.h"
 #include "../../include/layout.h"
 #include "../../include/root.h"
+/* The raw-key forms of mbox_request_tag and mbox_verify, for tests. */
+static void tag_with(const uint8_t *key, const struct mbox_request *r, uint8_t *tag)
+{
+	struct mbox_key k;
+	mbox_key_init(&k, key);
+	mbox_request_tag(&k, r, tag);
+	mbox_key_wipe(&k);
+}
+
+static int verify_with(const uint8_t *key, uint64_t last_seq, const struct mbox_request *r)
+{
+	struct mbox_key k;
+	mbox_key_init(&k, key);
+	int err = mbox_verify(&k, last_seq, r);
+	mbox_key_wipe(&k);
+	return err;
+}
+
 
 struct input {
 	const uint8_t *next;
@@ -70,7 +88,7 @@ static bool model_accepts(const struct mbox_request *r)
 	uint16_t n = r->payload_len;
 	switch (r->op) {
 	case MBOX_OP_OPEN:
-		if (n < 1 || n > MBOX_NAME_BYTES || r->seq || r->arg0 || r->arg1)
+		if (n < 1 || n > MBOX_NAME_BYTES || r->arg0 || r->arg1)
 			return false;
 		for (uint16_t i = 0; i < n; i++) {
 			if (r->payload[i] < ' ' || r->payload[i] > '~')
@@ -80,6 +98,7 @@ static bool model_accepts(const struct mbox_request *r)
 	case MBOX_OP_KEY_READ:
 	case MBOX_OP_STATUS:
 	case MBOX_OP_SCAN:
+	case MBOX_OP_CLOSE:
 		return n == 0 && r->arg0 == 0 && r->arg1 == 0;
 	case MBOX_OP_PING:
 		return n == 0 && r->arg0 == 0;
@@ -140,41 +159,41 @@ static void model_tag(const uint8_t *key, const struct mbox_request *r, uint8_t 
 static bool tag_equals(const uint8_t *key, const struct mbox_request *r, const uint8_t *want)
 {
 	uint8_t tag[MBOX_TAG_BYTES];
-	mbox_request_tag(key, r, tag);
+	tag_with(key, r, tag);
 	return memcmp(tag, want, MBOX_TAG_BYTES) == 0;
 }
 
 static void check_tag(uint8_t *key, uint64_t last_seq, struct mbox_request *req)
 {
 	uint8_t tag[MBOX_TAG_BYTES], want[MBOX_TAG_BYTES];
-	mbox_request_tag(key, req, tag);
+	tag_with(key, req, tag);
 	model_tag(key, req, want);
 	ASSERT(memcmp(tag, want, MBOX_TAG_BYTES) == 0);
 
 	/* The request's own tag, as the kernel wrote it. */
 	bool tag_right = memcmp(req->tag, tag, MBOX_TAG_BYTES) == 0;
-	int rc = mbox_verify(key, last_seq, req);
+	int rc = verify_with(key, last_seq, req);
 	ASSERT(rc == (!tag_right ? MBOX_ERR_BAD_TAG : req->seq > last_seq ? 0 : MBOX_ERR_REPLAY));
 
 	/* The right tag: only the sequence number decides. */
 	uint8_t kernel_tag[MBOX_TAG_BYTES];
 	memcpy(kernel_tag, req->tag, MBOX_TAG_BYTES);
 	memcpy(req->tag, tag, MBOX_TAG_BYTES);
-	ASSERT(mbox_verify(key, last_seq, req) == (req->seq > last_seq ? 0 : MBOX_ERR_REPLAY));
+	ASSERT(verify_with(key, last_seq, req) == (req->seq > last_seq ? 0 : MBOX_ERR_REPLAY));
 	if (mbox_parse_request(req) == 0 && req->seq > last_seq)
-		ASSERT(mbox_verify(key, last_seq, req) == 0);
+		ASSERT(verify_with(key, last_seq, req) == 0);
 
 	/* One wrong tag byte: BAD_TAG, before any replay check. */
 	size_t i = (size_t)(req->seq % MBOX_TAG_BYTES);
 	req->tag[i] ^= (uint8_t)(1u << (last_seq % 8));
-	ASSERT(mbox_verify(key, last_seq, req) == MBOX_ERR_BAD_TAG);
+	ASSERT(verify_with(key, last_seq, req) == MBOX_ERR_BAD_TAG);
 	req->tag[i] ^= (uint8_t)(1u << (last_seq % 8));
 
 	/* The last covered payload byte counts; the next one does not. */
 	size_t used = req->payload_len < MBOX_PAYLOAD_BYTES ? req->payload_len : MBOX_PAYLOAD_BYTES;
 	if (used > 0) {
 		req->payload[used - 1] ^= 0x01;
-		ASSERT(mbox_verify(key, last_seq, req) == MBOX_ERR_BAD_TAG);
+		ASSERT(verify_with(key, last_seq, req) == MBOX_ERR_BAD_TAG);
 		req->payload[used - 1] ^= 0x01;
 	}
 	if (req->payload_len < MBOX_PAYLOAD_BYTES) {
@@ -185,7 +204,7 @@ static void check_tag(uint8_t *key, uint64_t last_seq, struct mbox_request *req)
 
 	/* Another key. */
 	key[last_seq % MBOX_KEY_BYTES] ^= 0x80;
-	ASSERT(mbox_verify(key, last_seq, req) == MBOX_ERR_BAD_TAG);
+	ASSERT(verify_with(key, last_seq, req) == MBOX_ERR_BAD_TAG);
 	key[last_seq % MBOX_KEY_BYTES] ^= 0x80;
 
 	memcpy(req->tag, kernel_tag, MBOX_TAG_BYTES);
