@@ -70,6 +70,7 @@
 #define ROOT_ERR_COUNTERS_MAX 16
 #define ROOT_SCAN_COST        0x190 /* u64: instructions (instret) the last scan took */
 #define ROOT_TICK_SEQ         0x198 /* u64: odd while micro/master ticks change (a seqlock) */
+#define ROOT_SEAL_COUNT       0x1a0 /* u64: batches of guard writes sealed (cost figure) */
 #define ROOT_KERNEL_NOTE      0x1c0 /* u8[64]: free text the kernel may write (kernel-writable) */
 #define ROOT_VECTOR_CLOCK     0x200 /* u64[ROOT_VECTOR_SLOTS]: one per hart (own slot kernel-writable) */
 #define ROOT_VECTOR_SLOTS     16

@@ -1,70 +1,73 @@
 /*
- * kernel/guard_events.c - waiting for the guard and reporting its incidents.
+ * kernel/guard_events.c - waiting for the guard, reporting its incidents,
+ * and watching that it keeps scanning.
  *
  * The event ring is guard-written but lives in memory the kernel can write
- * too, so nothing read from it is trusted blindly: an entry whose seq is not
- * the one expected is reported as lost, never misread.
+ * too, so nothing read from it is trusted blindly: the head is read before
+ * the entries (with a fence between), a head that goes backwards is
+ * reported and followed, and an entry whose seq is not the one expected is
+ * reported as lost, never misread. The guard's own copy of every event is
+ * one authenticated INCIDENTS request away (guard_incidents).
  */
 #include "guard.h"
 
-#include "../lib/mbox.h"
-#include "../mm/facade.h"
 #include "../include/events.h"
 #include "../include/root.h"
+#include "../lib/mbox.h"
 #include "board.h"
 #include "console.h"
 #include "hart.h"
 #include "intr.h"
 #include "panic.h"
+#include "rootview.h"
 #include "timer.h"
+
+/* Scans missing for this many periods (and at least the floor) are reported. */
+#define SCAN_STALL_PERIODS 20
+#define SCAN_STALL_FLOOR_MS 500
 
 static uint64_t events_seen;
 
-/* Read-only facades over the root (the seed's RootFacade / ShareMemoryFacade). */
-static struct facade root_view, protected_bits;
-
-static uint8_t root8(size_t offset)
-{
-	uint8_t v = 0;
-	if (facade_read8(&protected_bits, offset, &v))
-		panic("guard: root+0x%lx is outside the protected bits", offset);
-	return v;
-}
-
-static uint32_t root32(size_t offset)
-{
-	uint32_t v = 0;
-	if (facade_read32(&root_view, offset, &v))
-		panic("guard: cannot read root+0x%lx", offset);
-	return v;
-}
+static struct {
+	uint64_t scans;        /* ROOT_SCAN_COUNT when it last changed */
+	uint64_t changed_us;   /* when that was */
+	uint64_t limit_us;     /* silence longer than this is a stall */
+	int reported;          /* a stall is being reported */
+} watch;
 
 static struct guard_ring *ring(void)
 {
 	return (struct guard_ring *)(board.mailbox.base + MBOX_RING);
 }
 
+static uint64_t ring_head(void)
+{
+	return __atomic_load_n(&ring()->head, __ATOMIC_ACQUIRE);
+}
+
 void guard_wait_ready(uint64_t timeout_ms)
 {
-	if (facade_init(&root_view, (volatile void *)board.root.base, board.root.size, FACADE_READ,
-			"root") ||
-	    facade_sub(&root_view, ROOT_PROTECTED_BASE, ROOT_PROTECTED_SIZE, FACADE_READ,
-		       "protected bits", &protected_bits))
-		panic("guard: no facade over the root at 0x%lx", board.root.base);
+	rootview_init();
 	uint64_t start = timer_now_us(), deadline = start + timeout_ms * 1000;
-	while (root8(ROOT_ON_STATE) != ROOT_ON_PROTECTED && timer_now_us() < deadline)
+	while (root_u8(ROOT_ON_STATE) != ROOT_ON_PROTECTED && timer_now_us() < deadline)
 		wfi();
-	if (root8(ROOT_ON_STATE) != ROOT_ON_PROTECTED) {
+	if (root_u8(ROOT_ON_STATE) != ROOT_ON_PROTECTED) {
 		kprintf("magma: guard did not come up within %lu ms: root ON state is %u, "
 			"protected flag %u (the guard hart may have faulted or never started)\n",
-			timeout_ms, root8(ROOT_ON_STATE), root8(ROOT_PROTECTED));
+			timeout_ms, root_u8(ROOT_ON_STATE), root_u8(ROOT_PROTECTED));
 		kprintf("magma: stopping: nothing protects the root without the guard\n");
 		halt();
 	}
 	kprintf("magma: guard: root ON state 2 (protected) after %lu us, layout %u.%u.%u, "
-		"guard hart %u\n", timer_now_us() - start, root8(ROOT_VERSION_MAJOR),
-		root8(ROOT_VERSION_MINOR), root8(ROOT_VERSION_INC), root32(ROOT_GUARD_HART));
-	events_seen = ring()->head; /* events before boot were the guard's own business */
+		"guard hart %u\n", timer_now_us() - start, root_u8(ROOT_VERSION_MAJOR),
+		root_u8(ROOT_VERSION_MINOR), root_u8(ROOT_VERSION_INC), root_u32(ROOT_GUARD_HART));
+	events_seen = ring_head(); /* events before boot were the guard's own business */
+	uint64_t period_ms = root_u32(ROOT_SCAN_PERIOD_US) / 1000;
+	watch.limit_us = 1000 * (period_ms * SCAN_STALL_PERIODS > SCAN_STALL_FLOOR_MS
+					 ? period_ms * SCAN_STALL_PERIODS
+					 : SCAN_STALL_FLOOR_MS);
+	watch.scans = root_u64(ROOT_SCAN_COUNT);
+	watch.changed_us = timer_now_us();
 }
 
 static void report(const struct guard_event *e)
@@ -78,16 +81,34 @@ static void report(const struct guard_event *e)
 		kprintf("magma: guard: stored CRC failed its MD5; rebuilt from the shadow\n");
 		break;
 	case GUARD_EVENT_SHADOW_REBUILT:
-		kprintf("magma: guard: shadow copy failed the CRC; rebuilt from the root\n");
+		kprintf("magma: guard: shadow copy failed the CRC (first difference at root+0x%x); "
+			"rebuilt from the root\n", e->offset);
+		break;
+	case GUARD_EVENT_BOTH_CHANGED:
+		kprintf("magma: guard: root and shadow changed alike (CRC mismatch, no byte to "
+			"repair from); CRC adopted\n");
+		break;
+	case GUARD_EVENT_REPAIRS_UNLISTED:
+		kprintf("magma: guard: and %u more byte(s) repaired in that scan\n", e->offset);
+		break;
+	case GUARD_EVENT_CONFLICT:
+		kprintf("magma: guard: root and shadow differ from root+0x%x and neither passes the "
+			"CRC; root restored from the shadow\n", e->offset);
 		break;
 	default:
 		kprintf("magma: guard: event %lu of unknown kind %u\n", e->seq, e->kind);
 	}
 }
 
-void guard_poll_events(void)
+static void poll_ring(void)
 {
-	uint64_t head = ring()->head;
+	uint64_t head = ring_head();
+	if (head < events_seen) {
+		kprintf("magma: guard: event ring head went back from %lu to %lu (not the guard's "
+			"doing); following it\n", events_seen, head);
+		events_seen = head;
+		return;
+	}
 	if (head - events_seen > GUARD_EVENT_ENTRIES) {
 		kprintf("magma: guard: %lu events lost (ring overran)\n",
 			head - events_seen - GUARD_EVENT_ENTRIES);
@@ -101,6 +122,30 @@ void guard_poll_events(void)
 		}
 		report(&e);
 	}
+}
+
+/* The guard's scans must keep coming: say so when they stop, and when they resume. */
+static void watch_scans(void)
+{
+	uint64_t scans = root_u64(ROOT_SCAN_COUNT), now = timer_now_us();
+	if (scans != watch.scans) {
+		if (watch.reported)
+			kprintf("magma: guard: scans resumed after %lu ms without one\n",
+				(now - watch.changed_us) / 1000);
+		watch.scans = scans;
+		watch.changed_us = now;
+		watch.reported = 0;
+	} else if (!watch.reported && now - watch.changed_us > watch.limit_us) {
+		kprintf("magma: guard: no scan for %lu ms (period %u us, last scan count %lu)\n",
+			(now - watch.changed_us) / 1000, root_u32(ROOT_SCAN_PERIOD_US), scans);
+		watch.reported = 1;
+	}
+}
+
+void guard_poll_events(void)
+{
+	poll_ring();
+	watch_scans();
 }
 
 void guard_doorbell(void)

@@ -104,10 +104,14 @@ static void boot_main(uintptr_t fdt_pa)
 	guard_wait_ready(GUARD_WAIT_MS);
 	guard_poller = self;
 	int err = guard_open_session("magma-kernel");
-	if (err)
+	if (err == MBOX_ERR_NO_ENTROPY)
+		kprintf("magma: guard: session refused: %s (%d); booting on without one\n",
+			mbox_strerror(err), err);
+	else if (err)
 		panic("boot: cannot open a session with the guard: %s (%d)", mbox_strerror(err), err);
-	kprintf("magma: guard: session open (key from the guard, read once and wiped from the "
-		"mailbox)\n");
+	else
+		kprintf("magma: guard: session open (key from the guard, read once and wiped from "
+			"the mailbox)\n");
 
 	kprintf("magma: boot complete\n");
 	selftest_run();

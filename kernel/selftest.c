@@ -6,6 +6,7 @@
  * matches these lines.
  */
 #include "selftest.h"
+#include "selftest_guard.h"
 
 #include "../lib/mbox.h"
 #include "../mm/blockzero.h"
@@ -280,165 +281,6 @@ static void test_heap_corrupt(void)
 	kprintf("magma: test heap_corrupt: FAIL: kfree accepted a corrupt header\n");
 }
 
-static volatile int second_open_result;
-
-/* Runs on every hart; the first other than the caller's tries the taken name. */
-static void open_duplicate_session(void *arg)
-{
-	(void)arg;
-	int unclaimed = 1;
-	if (this_hartid() == guard_poller ||
-	    !__atomic_compare_exchange_n(&second_open_result, &unclaimed, 0, 0, __ATOMIC_ACQ_REL,
-					 __ATOMIC_RELAXED))
-		return; /* only one hart other than hart 0's tries */
-	second_open_result = guard_open_session("magma-kernel");
-}
-
-static uint32_t refusals(int err)
-{
-	const volatile uint32_t *counters =
-		(const volatile uint32_t *)(board.root.base + ROOT_ERR_COUNTERS);
-	return counters[mbox_error_index(err)];
-}
-
-/* One refused request: the right code, and its own counter in the root went up by one. */
-static int expect_refusal(const char *what, int err, int want, uint32_t before)
-{
-	uint32_t after = refusals(want);
-	int ok = err == want && after == before + 1;
-	kprintf("magma: test mailbox: %s refused with %s (%d), counter %u -> %u: %s\n", what,
-		mbox_strerror(err), err, before, after, ok ? "OK" : "FAIL");
-	return ok;
-}
-
-/*
- * The kernel client against the guard: ping, status and an allowed write
- * round-trip; a bad tag, a replayed sequence number, a denied field, an
- * offset outside the root and an unknown operation are each refused with
- * their own code and counter.
- */
-static void test_mailbox(void)
-{
-	int passed = 0, checks = 0;
-	uint64_t echo = 0;
-	kprintf("magma: test mailbox: session key fingerprint %08x\n", guard_key_fingerprint());
-	int err = guard_ping(0x6d61676d61ul, &echo);
-	checks++, passed += err == 0 && echo == 0x6d61676d61ul;
-	kprintf("magma: test mailbox: ping 0x6d61676d61 -> 0x%lx (%s)\n", echo, mbox_strerror(err));
-
-	struct mbox_status st;
-	err = guard_status(&st);
-	checks++, passed += err == 0 && st.on_state == ROOT_ON_PROTECTED && st.protected_flag == 1;
-	kprintf("magma: test mailbox: status: ON state %u, %lu scans, %lu incidents, %lu requests "
-		"served (%s)\n", st.on_state, st.scan_count, st.incident_count, st.requests_ok,
-		mbox_strerror(err));
-
-	static const char note[] = "written by the kernel";
-	err = guard_write_root(ROOT_KERNEL_NOTE, note, sizeof(note));
-	const volatile char *in_root = (const volatile char *)(board.root.base + ROOT_KERNEL_NOTE);
-	int same = 1;
-	for (size_t i = 0; i < sizeof(note); i++)
-		same &= in_root[i] == note[i];
-	checks++, passed += err == 0 && same;
-	kprintf("magma: test mailbox: write of the kernel note %s, root reads back %s\n",
-		mbox_strerror(err), same ? "the same" : "something else");
-
-	/* A correctly signed request whose tag is then damaged. */
-	struct mbox_request req;
-	struct mbox_reply reply;
-	memset(&req, 0, sizeof(req));
-	req.op = MBOX_OP_PING;
-	guard_sign(&req);
-	req.tag[0] ^= 1;
-	uint32_t before = refusals(MBOX_ERR_BAD_TAG);
-	checks++, passed += expect_refusal("a bad tag", guard_submit(&req, &reply),
-					   MBOX_ERR_BAD_TAG, before);
-
-	/* A good request, sent twice: the second is a replay. */
-	memset(&req, 0, sizeof(req));
-	req.op = MBOX_OP_PING;
-	guard_sign(&req);
-	guard_submit(&req, &reply);
-	before = refusals(MBOX_ERR_REPLAY);
-	checks++, passed += expect_refusal("a replayed sequence number",
-					   guard_submit(&req, &reply), MBOX_ERR_REPLAY, before);
-
-	uint8_t one = ROOT_ON_INITIALISED;
-	before = refusals(MBOX_ERR_DENIED);
-	checks++, passed += expect_refusal("a write to the ON state (protected bits)",
-					   guard_write_root(ROOT_ON_STATE, &one, 1), MBOX_ERR_DENIED,
-					   before);
-	before = refusals(MBOX_ERR_DENIED);
-	checks++, passed += expect_refusal("a write to the incident counter",
-					   guard_write_root(ROOT_INCIDENT_COUNT, &one, 1),
-					   MBOX_ERR_DENIED, before);
-	before = refusals(MBOX_ERR_BAD_OFFSET);
-	checks++, passed += expect_refusal("a write past the root", guard_write_root(0xffff, note, 8),
-					   MBOX_ERR_BAD_OFFSET, before);
-
-	memset(&req, 0, sizeof(req));
-	req.op = 99;
-	guard_sign(&req);
-	before = refusals(MBOX_ERR_UNKNOWN_OP);
-	checks++, passed += expect_refusal("operation 99", guard_submit(&req, &reply),
-					   MBOX_ERR_UNKNOWN_OP, before);
-
-	uint32_t repaired = 99;
-	err = guard_force_scan(&repaired);
-	checks++, passed += err == 0 && repaired == 0;
-	kprintf("magma: test mailbox: forced scan: %u byte(s) repaired (%s)\n", repaired,
-		mbox_strerror(err));
-	struct mbox_incidents inc;
-	err = guard_incidents(0, &inc);
-	checks++, passed += err == 0 && inc.count <= MBOX_INCIDENTS_MAX && inc.count <= inc.posted;
-	kprintf("magma: test mailbox: incidents: %lu posted, %u returned (%s)\n", inc.posted,
-		inc.count, mbox_strerror(err));
-
-	/* Another hart asks for a session under the name hart 0's session already has. */
-	before = refusals(MBOX_ERR_NAME_TAKEN);
-	second_open_result = 1;
-	smp_call_all(open_duplicate_session, 0);
-	if (second_open_result != 1)
-		checks++, passed += expect_refusal("a second session named magma-kernel",
-						   second_open_result, MBOX_ERR_NAME_TAKEN, before);
-
-	const volatile uint8_t *on_state = (const volatile uint8_t *)(board.root.base + ROOT_ON_STATE);
-	checks++, passed += *on_state == ROOT_ON_PROTECTED;
-	kprintf("magma: test mailbox: %s (%d of %d checks; ON state still %u)\n",
-		passed == checks ? "OK" : "FAIL", passed, checks, *on_state);
-}
-
-/* Reads the guard's board tables (block zero) out of the root, as lsdev will. */
-static void test_board(void)
-{
-	const volatile uint8_t *root = (const volatile uint8_t *)board.root.base;
-	uint32_t off = *(const volatile uint32_t *)(root + ROOT_BOARD_OFFSET);
-	uint32_t size = *(const volatile uint32_t *)(root + ROOT_BOARD_SIZE);
-	if (off != ROOT_BOARD_BASE || size > board.root.size - off) {
-		kprintf("magma: test board: FAIL: board tables at root+0x%x, %u bytes\n", off, size);
-		return;
-	}
-	const uint8_t *block = (const uint8_t *)(board.root.base + off);
-	int rams = blockzero_count(block, size, BLOCKZERO_RAM);
-	int ios = blockzero_count(block, size, BLOCKZERO_IO);
-	int devices = blockzero_count(block, size, BLOCKZERO_DEVICES);
-	kprintf("magma: test board: %d RAM ranges, %d I/O ranges, %d devices in %u bytes\n", rams,
-		ios, devices, size);
-	int bad = rams < 1 || ios < 1 || devices < 1;
-	for (int i = 1; i <= devices; i++) {
-		struct blockzero_device d;
-		struct blockzero_range r;
-		enum blockzero_table t;
-		bad |= blockzero_device_entry(block, size, (uint32_t)i, &d) != 0;
-		t = d.mapped_type == BLOCKZERO_MAPPED_RAM ? BLOCKZERO_RAM : BLOCKZERO_IO;
-		bad |= blockzero_range_entry(block, size, t, d.mapped_index, &r) != 0;
-		kprintf("magma: board: device %u %s at 0x%lx-0x%lx (%s entry %u)\n", d.unique_id,
-			blockzero_type_name(d.type), r.base, r.base + r.last_byte,
-			t == BLOCKZERO_RAM ? "RAM" : "I/O", d.mapped_index);
-	}
-	kprintf("magma: test board: %s\n", bad ? "FAIL" : "OK");
-}
-
 /* A double free of a page must stop the kernel, naming the address. */
 static void test_double_free(void)
 {
@@ -467,10 +309,15 @@ void selftest_run(void)
 		{ "frames", test_frames },
 		{ "double_free", test_double_free },
 		{ "kmalloc", test_kmalloc },
-		{ "mailbox", test_mailbox },
-		{ "board", test_board },
+		{ "mailbox", selftest_mailbox },
+		{ "flood", selftest_flood },
+		{ "root_fields", selftest_root_fields },
+		{ "walker", selftest_walker },
+		{ "ring", selftest_ring },
+		{ "board", selftest_board },
 		{ "heap_corrupt", test_heap_corrupt },
 		{ "panic", test_panic },
+		{ "ping_loop", selftest_ping_loop },
 	};
 	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
 		if (selftest_selected(tests[i].name))

@@ -94,8 +94,10 @@ static size_t next_difference(size_t from)
 
 static int range_differs(size_t offset, size_t len)
 {
-	size_t d = next_difference(offset);
-	return d < ROOT_BYTES && d - offset < len;
+	uint8_t diff = 0;
+	for (size_t i = offset; i < offset + len; i++)
+		diff |= root[i] ^ shadow[i];
+	return diff != 0;
 }
 
 /* --- the stored CRC and its MD5 --- */
@@ -260,6 +262,7 @@ uint32_t lock_read32(size_t offset)
 
 void lock_seal(void)
 {
+	lock_write64(ROOT_SEAL_COUNT, lock_read64(ROOT_SEAL_COUNT) + 1);
 	store_crc(stored_crc);
 	batch_open = 0;
 }
