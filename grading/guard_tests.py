@@ -18,11 +18,14 @@ from harness import Qemu, REPO_ROOT, check, free_port, qemu_command, scaled, tes
 BOOT_TIMEOUT = 30
 ROOT = 0x80100000
 SCAN_US = 100000  # a slow scan, so "within 3 periods" is measurable from outside
+ROOT_SIZE = 0x10000  # all of it is under the lock
 PROTECT_STATE = 0x005  # changes to "repaired" after the first incident
-# Root bytes that stay put while the guard runs: the protected bits, the
-# kernel note, the vector clock and the unused rest of the shared bits.
+# Root bytes that stay put while the guard runs: everything but the guard's
+# counters, ticks and times (0x100-0x1bf) and the protect state. That is the
+# protected bits, the kernel note, the vector clock, the board tables and
+# the zeroed rest of the 64 KiB.
 STATIC_OFFSETS = ([o for o in range(0x000, 0x100) if o != PROTECT_STATE] +
-                  list(range(0x1c0, 0x280)) + list(range(0x400, 0x1000)))
+                  list(range(0x1c0, ROOT_SIZE)))
 
 
 def gdb(port, commands):
@@ -38,7 +41,7 @@ def gdb(port, commands):
     return done.stdout + done.stderr
 
 
-def read_root(port, length=0x1000):
+def read_root(port, length=ROOT_SIZE):
     with tempfile.NamedTemporaryFile(suffix=".bin") as f:
         gdb(port, [f"dump binary memory {f.name} {ROOT:#x} {ROOT + length:#x}"])
         return open(f.name, "rb").read()
@@ -52,9 +55,10 @@ def guard_symbol(name):
     return int(match.group(1), 16)
 
 
-def boot_with_gdb(aia):
+def boot_with_gdb(aia, tests=""):
     port = free_port()
-    cmd = qemu_command(aia=aia, bootargs=f"guard.scan_us={SCAN_US}")
+    bootargs = f"guard.scan_us={SCAN_US}" + (f" test={tests}" if tests else "")
+    cmd = qemu_command(aia=aia, bootargs=bootargs)
     q = Qemu(cmd + ["-gdb", f"tcp:127.0.0.1:{port}"])
     q.expect(r"magma: guard: root ON state 2 \(protected\)", BOOT_TIMEOUT)
     q.expect(r"magma: boot complete", BOOT_TIMEOUT)
@@ -67,13 +71,14 @@ def guard_on_state_2_within_1s():
         m = q.expect(r"magma: guard: root ON state 2 \(protected\) after (\d+) us, layout 1\.0\.0, "
                      r"guard hart 3", BOOT_TIMEOUT)
         check(int(m.group(1)) < 1000000, f"ON state 2 took {m.group(1)} us")
-        check(re.search(r"guard: hart 3: root installed, \d+ bytes under CRC-32C", q.output),
-              "the guard did not log its install")
+        check(re.search(r"guard: hart 3: root installed, all 65536 bytes under CRC-32C", q.output),
+              "the guard did not log its install of the whole 64 KiB")
 
 
 def inject_root_flips(aia):
-    rng = random.Random(20261121 + aia)
-    offsets = rng.sample(STATIC_OFFSETS, 20)
+    rng = random.Random(20261201 + aia)
+    offsets = rng.sample(STATIC_OFFSETS, 16) + [ROOT_SIZE - 1, 0x1000 + 4808]
+    offsets += rng.sample(range(0x8000, ROOT_SIZE), 2)  # far past the board tables
     q, port = boot_with_gdb(aia)
     with q:
         before = read_root(port)
@@ -93,7 +98,7 @@ def inject_root_flips(aia):
         changed = [o for o in STATIC_OFFSETS if before[o] != after[o]]
         check(not changed, f"root bytes differ after the repairs: {changed[:8]}")
         worst = max(latencies)
-        print(f"    20 flips repaired, none missed; slowest seen from outside {worst * 1000:.0f} ms "
+        print(f"    {len(offsets)} flips over the whole 64 KiB repaired, none missed; slowest seen from outside {worst * 1000:.0f} ms "
               f"(scan period {SCAN_US // 1000} ms)", flush=True)
         check(worst < scaled(3 * SCAN_US / 1e6 + 0.5),
               f"a repair took {worst:.2f} s to show, over 3 scan periods plus slack")
@@ -110,12 +115,15 @@ def guard_repairs_root_flips_plic():
 
 
 def inject_crc_store_flip(aia):
-    q, port = boot_with_gdb(aia)
+    """A flipped CRC store is caught by its MD5, however many requests come before the scan."""
+    q, port = boot_with_gdb(aia, tests="ping_loop")
     with q:
+        q.expect(r"magma: test ping_loop: a ping every tick", BOOT_TIMEOUT)
         crc = guard_symbol("stored_crc")
         gdb(port, [f"set {{unsigned char}}{crc:#x} = {{unsigned char}}{crc:#x} ^ 0x10"])
         q.expect(r"magma: guard: stored CRC failed its MD5; rebuilt from the shadow", scaled(10))
         check("repaired 1 byte" not in q.output, "a CRC-store flip must not look like a root flip")
+        check("test ping_loop: ping" not in q.output, "a ping failed around the flip")
 
 
 @test("guard_md5_catches_crc_store_flip_aia")
@@ -128,6 +136,35 @@ def guard_md5_catches_crc_store_flip_plic():
     inject_crc_store_flip(aia=False)
 
 
+def inject_shadow_flip(aia):
+    """A flipped shadow byte, then requests at once: the root stays, the shadow is rebuilt."""
+    q, port = boot_with_gdb(aia, tests="ping_loop")
+    with q:
+        q.expect(r"magma: test ping_loop: a ping every tick", BOOT_TIMEOUT)
+        shadow = guard_symbol("shadow")
+        before = read_root(port)
+        off = 0x1c3  # a byte of the kernel note: static, and inside a field
+        gdb(port, [f"set {{unsigned char}}{shadow + off:#x} = "
+                   f"{{unsigned char}}{shadow + off:#x} ^ 0x5a"])
+        q.expect(rf"magma: guard: shadow copy failed the CRC \(first difference at "
+                 rf"root\+{off:#x}\); rebuilt from the root\n", scaled(10))
+        after = read_root(port)
+        changed = [o for o in STATIC_OFFSETS if before[o] != after[o]]
+        check(not changed, f"root bytes changed: {[hex(o) for o in changed[:8]]}")
+        check("repaired 1 byte" not in q.output, "the guard 'repaired' the root into the flip")
+        check("test ping_loop: ping" not in q.output, "a ping failed around the flip")
+
+
+@test("guard_shadow_flip_never_sealed_in_aia")
+def guard_shadow_flip_never_sealed_in_aia():
+    inject_shadow_flip(aia=True)
+
+
+@test("guard_shadow_flip_never_sealed_in_plic")
+def guard_shadow_flip_never_sealed_in_plic():
+    inject_shadow_flip(aia=False)
+
+
 def mailbox(aia):
     with Qemu(qemu_command(aia=aia, bootargs="test=mailbox,poweroff")) as q:
         q.expect(r"magma: guard: session open", BOOT_TIMEOUT)
@@ -138,14 +175,28 @@ def mailbox(aia):
         for what, code in [("a bad tag", -3), ("a replayed sequence number", -4),
                            (r"a write to the ON state \(protected bits\)", -5),
                            ("a write to the incident counter", -5),
-                           ("a write past the root", -6), ("operation 99", -2)]:
+                           ("a write past the root", -6), ("operation 99", -2),
+                           ("an unsigned OPEN over the live session", -10)]:
             q.expect(rf"magma: test mailbox: {what} refused with .* \({code}\), counter "
                      rf"(\d+) -> (\d+): OK\n", BOOT_TIMEOUT)
+        q.expect(r"magma: test mailbox: the session still answers after the attempt \(ok\)",
+                 BOOT_TIMEOUT)
         q.expect(r"magma: test mailbox: forced scan: 0 byte\(s\) repaired \(ok\)", BOOT_TIMEOUT)
         q.expect(r"magma: test mailbox: incidents: \d+ posted, \d+ returned \(ok\)", BOOT_TIMEOUT)
         q.expect(r"magma: test mailbox: a second session named magma-kernel refused with .* "
                  r"\(-8\), counter (\d+) -> (\d+): OK\n", BOOT_TIMEOUT)
-        q.expect(r"magma: test mailbox: OK \(13 of 13 checks; ON state still 2\)", BOOT_TIMEOUT)
+        q.expect(r"magma: test mailbox: the session key is nowhere in the slot after KEY_READ: OK",
+                 BOOT_TIMEOUT)
+        q.expect(r"magma: test mailbox: 100 refused requests and a ping cost \d+ seal\(s\) "
+                 r"\(\d+ scans meanwhile\): OK", BOOT_TIMEOUT)
+        q.expect(r"magma: test mailbox: a request in the slot of hart 3 \(no kernel there\) was "
+                 r"never served: OK", BOOT_TIMEOUT)
+        q.expect(r"magma: test mailbox: a stale reply in the slot was dropped, the next ping "
+                 r"answered ok: OK", BOOT_TIMEOUT)
+        q.expect(r"magma: test mailbox: a signed OPEN re-keyed the session .*: OK", BOOT_TIMEOUT)
+        q.expect(r"magma: test mailbox: close ok, then a ping: no open session \(-7\), open "
+                 r"again ok: OK", BOOT_TIMEOUT)
+        q.expect(r"magma: test mailbox: OK \(21 of 21 checks; ON state still 2\)", BOOT_TIMEOUT)
 
 
 @test("mailbox_round_trips_and_refusals_aia")
@@ -192,3 +243,74 @@ def kernel_stops_when_the_guard_never_comes():
         q.expect(r"magma: guard did not come up within 1000 ms: root ON state is 0", BOOT_TIMEOUT)
         q.expect(r"magma: stopping: nothing protects the root without the guard", BOOT_TIMEOUT)
         check("boot complete" not in q.output, "the kernel booted on without its guard")
+
+
+def selftest(bootargs, pattern, aia=True):
+    with Qemu(qemu_command(aia=aia, bootargs=bootargs)) as q:
+        m = q.expect(pattern + r".*: (OK|FAIL)\n", BOOT_TIMEOUT * 2)
+        print("    " + m.group(0).strip(), flush=True)
+        check(m.group(m.lastindex) == "OK", "the self-test failed")
+        return q
+
+
+@test("guard_scans_through_a_flood_aia")
+def guard_scans_through_a_flood_aia():
+    """A flood of valid and junk requests from every kernel hart never holds the scans back."""
+    selftest("test=flood,poweroff", r"magma: test flood: ")
+
+
+@test("guard_scans_through_a_flood_plic")
+def guard_scans_through_a_flood_plic():
+    selftest("test=flood,poweroff", r"magma: test flood: ", aia=False)
+
+
+@test("root_fields_never_torn")
+def root_fields_never_torn():
+    """A u64 counter bumped 3000 times and the two-word clock, read meanwhile: never backwards."""
+    q = selftest("guard.scan_us=2000 guard.tick_wrap=20 test=root_fields,poweroff",
+                 r"magma: test root_fields: ")
+    m = re.search(r"over (\d+) master ticks \(wrap 20\)", q.output)
+    check(m and int(m.group(1)) >= 2, "the clock never wrapped during the test")
+
+
+@test("page_walker_write_to_root_repaired")
+def page_walker_write_to_root_repaired():
+    """QEMU's walker sets an accessed bit in a root page used as a page table; the guard repairs it."""
+    q = selftest("test=walker,poweroff", r"magma: test walker: ")
+    check(re.search(r"magma: guard: repaired 1 byte\(s\) at root\+0x2\d\d", q.output),
+          "the kernel did not log the guard's repair")
+
+
+@test("event_ring_scribbles_and_head_going_back")
+def event_ring_scribbles_and_head_going_back():
+    """Forged ring entries never come back from INCIDENTS; a head moved back is survived."""
+    with Qemu(qemu_command(bootargs="test=ring,poweroff")) as q:
+        m = q.expect(r"magma: test ring: \d+ events posted.*: (OK|FAIL)\n", BOOT_TIMEOUT * 2)
+        check(m.group(1) == "OK", m.group(0))
+        q.expect(r"magma: guard: event ring head went back from \d+ to 0", BOOT_TIMEOUT)
+        q.expect(r"magma: test ring: the kernel carried on, the guard answers \(ok\): OK",
+                 BOOT_TIMEOUT)
+
+
+@test("kernel_reports_when_scans_stop")
+def kernel_reports_when_scans_stop():
+    """The boot hart's tick watches the guard's scans: a stall is logged, and its end."""
+    with Qemu(qemu_command(bootargs="guard.stall_ms=1500")) as q:
+        q.expect(r"guard: fault injection: no scans for 1500 ms", BOOT_TIMEOUT)
+        q.expect(r"magma: boot complete", BOOT_TIMEOUT)
+        m = q.expect(r"magma: guard: no scan for (\d+) ms \(period 10000 us", BOOT_TIMEOUT)
+        check(int(m.group(1)) >= 500, f"reported a stall of only {m.group(1)} ms")
+        m = q.expect(r"magma: guard: scans resumed after (\d+) ms without one\n", BOOT_TIMEOUT)
+        check(int(m.group(1)) >= 1000, f"scans resumed after only {m.group(1)} ms")
+
+
+@test("guard_refuses_sessions_without_a_boot_seed")
+def guard_refuses_sessions_without_a_boot_seed():
+    """No seed loaded (all-zero seed page): the guard says why and refuses every session."""
+    cmd = qemu_command()
+    i = next(n for n, arg in enumerate(cmd) if "guard-seed.bin" in arg)
+    with Qemu(cmd[:i - 1] + cmd[i + 1:]) as q:
+        q.expect(r"guard: no boot seed \(the seed page at 0x[0-9a-f]+ is all zero", BOOT_TIMEOUT)
+        q.expect(r"magma: guard: session refused: guard has no boot seed: no session keys "
+                 r"\(-11\)", BOOT_TIMEOUT)
+        q.expect(r"magma: boot complete", BOOT_TIMEOUT)

@@ -388,7 +388,7 @@ static void ping_or_read(void *arg)
 	uint64_t caller = (uint64_t)arg;
 	if (this_hartid() == caller) {
 		uint64_t echo;
-		for (int i = 0; i < 3000; i++)
+		for (int i = 0; i < 1500; i++)
 			guard_ping((uint64_t)i, &echo);
 		pinging = 0;
 		return;
@@ -418,7 +418,7 @@ static void ping_or_read(void *arg)
 }
 
 /*
- * One hart pings 3000 times (each bumps ROOT_REQUESTS_OK, a u64 whose low
+ * One hart pings 1500 times (each bumps ROOT_REQUESTS_OK, a u64 whose low
  * byte carries into the next every 256) while the others read it and the
  * guard's clock: neither may ever appear to go backwards.
  */

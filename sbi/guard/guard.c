@@ -120,9 +120,11 @@ static void run(const struct schedule *sc)
 		if (now >= next_scan) {
 			if (now < sc->stall_from || now >= sc->stall_until)
 				scan_and_tick(sc);
+			/* Keep the cadence; scans missed while the host did not run us are dropped. */
 			next_scan += sc->period;
-			if (next_scan <= guard_now())
-				next_scan = guard_now() + sc->period; /* fell behind: never spin */
+			now = guard_now();
+			if (next_scan <= now)
+				next_scan += ((now - next_scan) / sc->period + 1) * sc->period;
 			continue;
 		}
 		if (mailbox_serve()) {
