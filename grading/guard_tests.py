@@ -55,9 +55,9 @@ def guard_symbol(name):
     return int(match.group(1), 16)
 
 
-def boot_with_gdb(aia, tests=""):
+def boot_with_gdb(aia, tests="", scan_us=SCAN_US):
     port = free_port()
-    bootargs = f"guard.scan_us={SCAN_US}" + (f" test={tests}" if tests else "")
+    bootargs = f"guard.scan_us={scan_us}" + (f" test={tests}" if tests else "")
     cmd = qemu_command(aia=aia, bootargs=bootargs)
     q = Qemu(cmd + ["-gdb", f"tcp:127.0.0.1:{port}"])
     q.expect(r"magma: guard: root ON state 2 \(protected\)", BOOT_TIMEOUT)
@@ -116,13 +116,15 @@ def guard_repairs_root_flips_plic():
 
 def inject_crc_store_flip(aia):
     """A flipped CRC store is caught by its MD5, however many requests come before the scan."""
-    q, port = boot_with_gdb(aia, tests="ping_loop")
+    # Scans 1 s apart, pings 10 ms apart: many requests come before the scan.
+    q, port = boot_with_gdb(aia, tests="ping_loop", scan_us=1000000)
     with q:
         q.expect(r"magma: test ping_loop: a ping every tick", BOOT_TIMEOUT)
         crc = guard_symbol("stored_crc")
         gdb(port, [f"set {{unsigned char}}{crc:#x} = {{unsigned char}}{crc:#x} ^ 0x10"])
         q.expect(r"magma: guard: stored CRC failed its MD5; rebuilt from the shadow", scaled(10))
         check("repaired 1 byte" not in q.output, "a CRC-store flip must not look like a root flip")
+        check("changed alike" not in q.output, "the flipped CRC was sealed in before the scan")
         check("test ping_loop: ping" not in q.output, "a ping failed around the flip")
 
 
@@ -138,7 +140,7 @@ def guard_md5_catches_crc_store_flip_plic():
 
 def inject_shadow_flip(aia):
     """A flipped shadow byte, then requests at once: the root stays, the shadow is rebuilt."""
-    q, port = boot_with_gdb(aia, tests="ping_loop")
+    q, port = boot_with_gdb(aia, tests="ping_loop", scan_us=1000000)
     with q:
         q.expect(r"magma: test ping_loop: a ping every tick", BOOT_TIMEOUT)
         shadow = guard_symbol("shadow")

@@ -393,12 +393,13 @@ static void ping_or_read(void *arg)
 		pinging = 0;
 		return;
 	}
-	uint64_t last_ok = 0, last_ticks = 0, last_master = 0, reads = 0, back = 0;
+	uint64_t last_ok = 0, last_time = 0, last_ticks = 0, last_master = 0, reads = 0, back = 0;
 	uint64_t creads = 0, cback = 0, wraps = 0;
 	while (pinging) {
-		uint64_t ok = root_u64(ROOT_REQUESTS_OK);
-		back += ok < last_ok;
+		uint64_t ok = root_u64(ROOT_REQUESTS_OK), time = root_u64(ROOT_LAST_SCAN_TIME);
+		back += ok < last_ok || time < last_time;
 		last_ok = ok;
+		last_time = time;
 		reads++;
 		struct root_clock c;
 		if (root_clock(&c) == 0) {
@@ -419,15 +420,17 @@ static void ping_or_read(void *arg)
 
 /*
  * One hart pings 1500 times (each bumps ROOT_REQUESTS_OK, a u64 whose low
- * byte carries into the next every 256) while the others read it and the
- * guard's clock: neither may ever appear to go backwards.
+ * byte carries into the next every 256) while the others read it, the time
+ * of the last scan (several bytes change on every scan) and the guard's
+ * clock: none may ever appear to go backwards.
  */
 void selftest_root_fields(void)
 {
 	pinging = 1;
 	smp_call_all(ping_or_read, (void *)this_hartid());
 	int ok = field_reads > 0 && field_backwards == 0 && clock_reads > 0 && clock_backwards == 0;
-	kprintf("magma: test root_fields: %lu reads of requests_ok, %lu went back; %lu clock reads "
+	kprintf("magma: test root_fields: %lu reads of requests_ok and the last scan time, %lu "
+		"went back; %lu clock reads "
 		"over %lu master ticks (wrap %u), %lu went back: %s\n", field_reads,
 		field_backwards, clock_reads, clock_wraps, root_u32(ROOT_MICRO_WRAP),
 		clock_backwards, ok ? "OK" : "FAIL");
