@@ -62,8 +62,8 @@ static bool name_ok(const uint8_t *name, uint16_t len)
 }
 
 /*
- * seq is not checked here except for OPEN: a later request's seq is the
- * session's business (mbox_verify), and seq 0 is never above the last.
+ * seq is never checked here: it is the session's business (mbox_verify), seq
+ * 0 is never above the last, and on OPEN it says whether the OPEN is signed.
  */
 int mbox_parse_request(const struct mbox_request *req)
 {
