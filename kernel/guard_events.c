@@ -115,8 +115,12 @@ static void poll_ring(void)
 		events_seen = head - GUARD_EVENT_ENTRIES;
 	}
 	for (; events_seen < head; events_seen++) {
-		struct guard_event e = ring()->entries[events_seen % GUARD_EVENT_ENTRIES];
-		if (e.seq != events_seen) {
+		const volatile struct guard_event *slot =
+			&ring()->entries[events_seen % GUARD_EVENT_ENTRIES];
+		struct guard_event e = *(const struct guard_event *)slot;
+		/* Re-read the seq: an entry the guard is overwriting meanwhile counts as lost. */
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (e.seq != events_seen || slot->seq != events_seen) {
 			kprintf("magma: guard: event %lu lost (entry holds %lu)\n", events_seen, e.seq);
 			continue;
 		}
