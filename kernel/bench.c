@@ -9,6 +9,7 @@
  */
 #include "bench.h"
 
+#include "../lib/counters.h"
 #include "../lib/crc32c.h"
 #include "../mm/frame.h"
 #include "../include/root.h"
@@ -28,13 +29,6 @@
 #define BURST 100
 #define BURST_ROUNDS 200
 
-static uint64_t instret(void)
-{
-	uint64_t n;
-	asm volatile("rdinstret %0" : "=r"(n));
-	return n;
-}
-
 static struct frame_stats stats_of(uint64_t hartid)
 {
 	struct frame_stats s;
@@ -50,13 +44,13 @@ static void bench_frame(void)
 	push_intr_off();
 	frame_free(me, frame_alloc(me)); /* warm: the cache holds frames */
 	struct frame_stats before = stats_of(this_hartid());
-	uint64_t start = instret();
+	uint64_t start = rdinstret();
 	for (int i = 0; i < PAIRS; i++) {
 		uint64_t pa = frame_alloc(me);
 		if (frame_free(me, pa))
 			panic("bench frame: free of 0x%lx refused", pa);
 	}
-	uint64_t spent = instret() - start;
+	uint64_t spent = rdinstret() - start;
 	struct frame_stats after = stats_of(this_hartid());
 	pop_intr_off();
 	uint64_t pool = (after.refills - before.refills) + (after.drains - before.drains);
@@ -75,7 +69,7 @@ static void burst_on_this_hart(void *arg)
 	uint64_t held[BURST];
 	int was_on = intr_enabled();
 	intr_off();
-	uint64_t start = instret();
+	uint64_t start = rdinstret();
 	for (int round = 0; round < BURST_ROUNDS; round++) {
 		for (int i = 0; i < BURST; i++)
 			held[i] = frame_alloc(me);
@@ -84,7 +78,7 @@ static void burst_on_this_hart(void *arg)
 				panic("bench frame_all: free of 0x%lx refused", held[i]);
 		}
 	}
-	result->instructions[this_hartid()] = instret() - start;
+	result->instructions[this_hartid()] = rdinstret() - start;
 	if (was_on)
 		intr_on();
 }
@@ -125,14 +119,14 @@ static void bench_kmalloc(void)
 		rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
 		live[i] = kmalloc(16 + rng % 4081);
 	}
-	uint64_t start = instret();
+	uint64_t start = rdinstret();
 	for (int step = 0; step < KMALLOC_OPS; step++) {
 		rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
 		int slot = (int)(rng % KMALLOC_WINDOW);
 		kfree(live[slot]);
 		live[slot] = kmalloc(16 + (rng >> 20) % 4081);
 	}
-	uint64_t spent = instret() - start;
+	uint64_t spent = rdinstret() - start;
 	struct heap_stats stats;
 	struct heap_fault fault = { 0 };
 	push_intr_off();
@@ -156,12 +150,12 @@ static void bench_crc(void)
 		panic("bench crc: no memory");
 	for (int i = 0; i < BYTES; i++)
 		buf[i] = (uint8_t)(i * 131 + 7);
-	uint64_t start = instret();
+	uint64_t start = rdinstret();
 	uint32_t table = crc32c_table(0, buf, BYTES);
-	uint64_t table_instr = instret() - start;
-	start = instret();
+	uint64_t table_instr = rdinstret() - start;
+	start = rdinstret();
 	uint32_t clmul = crc32c_clmul(0, buf, BYTES);
-	uint64_t clmul_instr = instret() - start;
+	uint64_t clmul_instr = rdinstret() - start;
 	kprintf("bench: crc32c: table %lu.%02lu bytes/instruction, clmul (Zbc) %lu.%02lu "
 		"bytes/instruction, %s\n", BYTES / table_instr, BYTES * 100 / table_instr % 100,
 		BYTES / clmul_instr, BYTES * 100 / clmul_instr % 100,
@@ -184,15 +178,15 @@ static void bench_mailbox(void)
 	uint64_t deadline = timer_now_us() + 50000;
 	while (timer_now_us() < deadline)
 		wfi(); /* let the guard fall asleep */
-	uint64_t t0 = timer_now_us(), i0 = instret();
+	uint64_t t0 = timer_now_us(), i0 = rdinstret();
 	int err = guard_ping(1, &echo);
-	uint64_t first_us = timer_now_us() - t0, first_instr = instret() - i0;
+	uint64_t first_us = timer_now_us() - t0, first_instr = rdinstret() - i0;
 	t0 = timer_now_us();
-	i0 = instret();
+	i0 = rdinstret();
 	for (int i = 0; i < PINGS && !err; i++)
 		err = guard_ping((uint64_t)i, &echo);
 	uint64_t burst_ns = (timer_now_us() - t0) * 1000 / PINGS;
-	uint64_t burst_instr = (instret() - i0) / PINGS;
+	uint64_t burst_instr = (rdinstret() - i0) / PINGS;
 	kprintf("bench: mailbox (%s): first ping after idle %lu us (%lu instructions on this "
 		"hart), in a burst %lu.%03lu us (%lu instructions) per round trip%s\n",
 		intr_driver_name(), first_us, first_instr, burst_ns / 1000, burst_ns % 1000,

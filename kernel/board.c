@@ -9,11 +9,13 @@
 #include "board.h"
 
 #include "../lib/string.h"
+#include "../mm/fdt.h"
 #include "../sbi/tree.h"
 #include "console.h"
 #include "panic.h"
 
 struct board board;
+static struct fdt tree;
 
 /* QEMU puts the tree in a 2 MiB slot at the top of RAM; no tree of ours is larger. */
 #define FDT_MAX_BYTES (2u << 20)
@@ -100,7 +102,7 @@ void board_init(uintptr_t fdt_pa)
 	if (fdt_pa == 0 || fdt_pa % 8)
 		panic("board: no device tree (a1 = 0x%lx): is next-arg1 set in both domains?",
 		      fdt_pa);
-	int err = tree_open_settled(&board.fdt, (const void *)fdt_pa, FDT_MAX_BYTES,
+	int err = tree_open_settled(&tree, (const void *)fdt_pa, FDT_MAX_BYTES,
 				    board_wait_ticks);
 	if (err == 1)
 		kprintf("magma: warning: /chosen/opensbi-domains is still in the tree; "
@@ -108,8 +110,10 @@ void board_init(uintptr_t fdt_pa)
 	else if (err)
 		panic("board: device tree at 0x%lx is invalid: %s (is next-arg1 in the tree's "
 		      "domains the address QEMU loads the tree at?)", fdt_pa, fdt_strerror(err));
+	board.fdt = &tree;
 	board.fdt_pa = fdt_pa;
-	const struct fdt *fdt = &board.fdt;
+	board.fdt_size = tree.total_size;
+	const struct fdt *fdt = &tree;
 
 	find_memory(fdt);
 	find_cpus(fdt);

@@ -10,8 +10,9 @@
 
 #include <stdint.h>
 
-#include "../mm/fdt.h"
 #include "../include/layout.h"
+
+struct fdt;
 
 #define BOARD_MAX_MEMORY 8
 
@@ -21,8 +22,9 @@ struct board_range {
 };
 
 struct board {
-	struct fdt fdt;
+	const struct fdt *fdt; /* the opened tree (mm/fdt), for drivers that read more */
 	uintptr_t fdt_pa;
+	uint32_t fdt_size; /* the tree's total size in bytes, from its header */
 	struct board_range memory[BOARD_MAX_MEMORY];
 	int memory_count;
 	uint64_t cpu_hartids[MAGMA_MAX_HARTS]; /* every cpu node, whatever its status */

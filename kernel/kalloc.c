@@ -4,6 +4,8 @@
 #include "kalloc.h"
 
 #include "../lib/string.h"
+#include "../mm/frame.h"
+#include "../mm/memmap.h"
 #include "console.h"
 #include "hart.h"
 #include "panic.h"

@@ -11,8 +11,8 @@
 
 #include <stdint.h>
 
-#include "../mm/frame.h"
-#include "../mm/memmap.h"
+struct frame_allocator;
+struct memmap;
 
 #define PAGE_SIZE 4096ul
 

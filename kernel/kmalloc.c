@@ -12,6 +12,7 @@
 #include "hart.h"
 #include "kalloc.h"
 #include "panic.h"
+#include "riscv.h"
 #include "spinlock.h"
 #include "vm.h"
 
@@ -27,7 +28,7 @@ static void unwind(uint64_t va, uint64_t bytes)
 		if (pa != VM_NO_MAPPING)
 			page_free((void *)pa);
 	}
-	asm volatile("sfence.vma zero, zero");
+	sfence_vma_all();
 }
 
 /* heap_backing.grow: maps enough fresh frames at the end of the window. */
@@ -51,7 +52,7 @@ static void *grow(void *ctx, size_t min_bytes, size_t *got_bytes)
 			}
 		}
 		if (mapped == bytes) {
-			asm volatile("sfence.vma zero, zero");
+			sfence_vma_all();
 			window_used += bytes;
 			*got_bytes = bytes;
 			result = (void *)va;

@@ -12,6 +12,7 @@
 #include "console.h"
 #include "hart.h"
 #include "../lib/mbox.h"
+#include "../mm/frame.h"
 #include "intr.h"
 #include "panic.h"
 #include "kalloc.h"
@@ -68,7 +69,7 @@ static void boot_main(uintptr_t fdt_pa)
 
 	board_init(fdt_pa);
 	kprintf("magma: device tree at 0x%lx (%u bytes), bootargs \"%s\"\n", fdt_pa,
-		board.fdt.total_size, board.bootargs);
+		board.fdt_size, board.bootargs);
 
 	if (pmp_prove_lock() != 0) {
 		kprintf("magma: refusing to continue without the PMP lock\n");
@@ -76,7 +77,7 @@ static void boot_main(uintptr_t fdt_pa)
 	}
 	const struct memmap *memory_map = memory_map_build();
 
-	if (intr_init(&board.fdt) != 0)
+	if (intr_init(board.fdt) != 0)
 		panic("boot: no usable interrupt controller");
 	kalloc_init(memory_map);
 	kalloc_init_hart();

@@ -38,14 +38,14 @@ static void report_memory(void)
 static void build_usable_map(void)
 {
 	memmap_init(&memory_map);
-	int err = memmap_add_fdt(&memory_map, &board.fdt);
+	int err = memmap_add_fdt(&memory_map, board.fdt);
 	if (!err)
 		err = memmap_reserve(&memory_map, MAGMA_FIRMWARE_BASE, MAGMA_FIRMWARE_SIZE);
 	if (!err)
 		err = memmap_reserve(&memory_map, MAGMA_KERNEL_BASE,
 				     (uintptr_t)__kernel_end - MAGMA_KERNEL_BASE);
 	if (!err)
-		err = memmap_reserve(&memory_map, board.fdt_pa, board.fdt.total_size);
+		err = memmap_reserve(&memory_map, board.fdt_pa, board.fdt_size);
 	if (!err)
 		err = memmap_finalize(&memory_map);
 	if (err)

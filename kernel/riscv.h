@@ -58,6 +58,11 @@
 /* Sstc: the supervisor timer compare register. */
 #define CSR_STIMECMP 0x14d
 
+/* satp (section 4.1.11): MODE in bits 63:60, the root table's page number below. */
+#define SATP_MODE_MASK (0xful << 60)
+#define SATP_MODE_SV39 (8ul << 60)
+#define SATP_SV39(root_pa) (SATP_MODE_SV39 | ((uint64_t)(root_pa) >> 12))
+
 static inline uint64_t read_tp(void)
 {
 	uint64_t v;
@@ -70,11 +75,6 @@ static inline uint64_t read_fp(void)
 	uint64_t v;
 	asm volatile("mv %0, s0" : "=r"(v));
 	return v;
-}
-
-static inline uint64_t read_time(void)
-{
-	return csr_read(time);
 }
 
 static inline void intr_on(void)
@@ -100,6 +100,23 @@ static inline void wfi(void)
 static inline void fence(void)
 {
 	asm volatile("fence rw, rw" : : : "memory");
+}
+
+/*
+ * sfence.vma (section 4.2.1): earlier page-table stores become visible to
+ * this hart's later translations, and stale TLB entries go. The "memory"
+ * clobber keeps the compiler from moving those stores past it. Other harts
+ * are not affected: each flushes its own.
+ */
+static inline void sfence_vma_all(void)
+{
+	asm volatile("sfence.vma zero, zero" : : : "memory");
+}
+
+/* The same, for the translations of one virtual address only. */
+static inline void sfence_vma_page(uint64_t va)
+{
+	asm volatile("sfence.vma %0, zero" : : "r"(va) : "memory");
 }
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "../lib/mbox.h"
 #include "../mm/blockzero.h"
+#include "../mm/frame.h"
 #include "../lib/string.h"
 #include "../include/root.h"
 #include "bench.h"
@@ -140,7 +141,7 @@ static void test_pmp_store(void)
 {
 	if (vm_map(vm_kernel_root(), ROOT_ALIAS_VA, board.root.base, 4096, PTE_R | PTE_W))
 		panic("test pmp_store: no page to map the alias");
-	asm volatile("sfence.vma zero, zero");
+	sfence_vma_all();
 	kprintf("magma: test pmp_store: storing to root 0x%lx through writable alias 0x%lx\n",
 		board.root.base, ROOT_ALIAS_VA);
 	*(volatile uint8_t *)ROOT_ALIAS_VA = 0x5a;
@@ -168,7 +169,7 @@ static void test_frames(void)
 		uint64_t pa = (uint64_t)page;
 		/* Firmware, guard private, root and mailbox all lie below the mailbox's end. */
 		if (pa < board.mailbox.base + board.mailbox.size || in_range(pa, board.fdt_pa,
-		    board.fdt.total_size) || in_range(pa, MAGMA_KERNEL_BASE,
+		    board.fdt_size) || in_range(pa, MAGMA_KERNEL_BASE,
 		    (uintptr_t)__kernel_end - MAGMA_KERNEL_BASE))
 			bad++;
 		*page = (uint64_t)chain;

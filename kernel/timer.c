@@ -8,6 +8,7 @@
  */
 #include "timer.h"
 
+#include "../lib/counters.h"
 #include "guard.h"
 #include "hart.h"
 #include "probe.h"
@@ -39,19 +40,19 @@ static void set_deadline(uint64_t when)
 
 void timer_init_hart(void)
 {
-	set_deadline(read_time() + ticks_per_interval);
+	set_deadline(rdtime() + ticks_per_interval);
 	csr_set(sie, SIE_STIE);
 }
 
 void timer_tick(void)
 {
 	this_hart()->ticks++;
-	set_deadline(read_time() + ticks_per_interval);
+	set_deadline(rdtime() + ticks_per_interval);
 	if (this_hartid() == guard_poller)
 		guard_poll_events();
 }
 
 uint64_t timer_now_us(void)
 {
-	return read_time() * 1000000 / timebase;
+	return rdtime() * 1000000 / timebase;
 }

@@ -16,6 +16,7 @@
 #include "panic.h"
 #include "pmp.h"
 #include "probe.h"
+#include "riscv.h"
 #include "sbi.h"
 #include "timer.h"
 #include "vm.h"
@@ -105,7 +106,7 @@ void kernel_trap(struct trap_frame *frame)
 	/* A new heap page this hart's TLB still remembers as invalid: flush and retry. */
 	if ((scause == EXC_LOAD_PAGE || scause == EXC_STORE_PAGE) && kmalloc_in_window(stval) &&
 	    vm_kernel_translate(stval) != VM_NO_MAPPING) {
-		asm volatile("sfence.vma %0, zero" : : "r"(stval) : "memory");
+		sfence_vma_page(stval);
 		return;
 	}
 

@@ -7,6 +7,7 @@
  */
 #include "vm.h"
 
+#include "../mm/memmap.h"
 #include "board.h"
 #include "console.h"
 #include "intr.h"
@@ -14,93 +15,86 @@
 #include "kalloc.h"
 #include "riscv.h"
 
-#define SATP_SV39 (8ul << 60)
-#define MEGAPAGE (2ul << 20)
+#define MEGAPAGE VM_LEVEL_SIZE(1)
 
 /* Section boundaries from kernel.ld. */
 extern char __text_start[], __text_end[], __rodata_end[], __kernel_end[];
 
 static pte_t *kernel_root;
 
-static uint64_t vpn(uint64_t va, int level)
+/*
+ * The one page-table walk: the PTE for va at `level` in the table tree under
+ * root. Stops early at a leaf above `level` (a larger page covering va) and
+ * returns that leaf; *found_level always says which level the result is at.
+ * A missing table on the way is allocated (zeroed) when `alloc` is set;
+ * otherwise, or when out of pages, or for va >= VM_MAXVA, the result is NULL.
+ */
+static pte_t *walk(pte_t *root, uint64_t va, int level, int alloc, int *found_level)
 {
-	return (va >> (12 + 9 * level)) & 0x1ff;
-}
-
-static pte_t *pte_table(pte_t pte)
-{
-	return (pte_t *)((pte >> 10) << 12);
-}
-
-/* The PTE for va at `level`, creating intermediate tables; NULL when out of pages. */
-static pte_t *walk_create(pte_t *table, uint64_t va, int level)
-{
-	for (int l = 2; l > level; l--) {
-		pte_t *pte = &table[vpn(va, l)];
+	if (va >= VM_MAXVA)
+		return 0;
+	pte_t *table = root;
+	for (int l = VM_LEVELS - 1; l > level; l--) {
+		pte_t *pte = &table[PX(l, va)];
+		if ((*pte & PTE_V) && (*pte & PTE_LEAF)) {
+			*found_level = l;
+			return pte;
+		}
 		if (!(*pte & PTE_V)) {
-			pte_t *next = page_alloc();
+			pte_t *next = alloc ? page_alloc() : 0;
 			if (!next)
 				return 0;
-			*pte = ((uint64_t)next >> 12) << 10 | PTE_V;
-		} else if (*pte & (PTE_R | PTE_W | PTE_X)) {
-			panic("vm: mapping 0x%lx inside an existing large page", va);
+			*pte = PA2PTE(next) | PTE_V;
 		}
-		table = pte_table(*pte);
+		table = (pte_t *)PTE2PA(*pte);
 	}
-	return &table[vpn(va, level)];
+	*found_level = level;
+	return &table[PX(level, va)];
 }
 
 int vm_map(pte_t *root, uint64_t va, uint64_t pa, uint64_t size, uint64_t perm)
 {
 	uint64_t end = va + size;
+	if (end < va || end > VM_MAXVA)
+		panic("vm: mapping [0x%lx, +0x%lx) reaches past Sv39's 0x%lx", va, size, VM_MAXVA);
 	while (va < end) {
 		int level = (va % MEGAPAGE == 0 && pa % MEGAPAGE == 0 && end - va >= MEGAPAGE) ? 1 : 0;
-		uint64_t step = level ? MEGAPAGE : PAGE_SIZE;
-		pte_t *pte = walk_create(root, va, level);
+		int found;
+		pte_t *pte = walk(root, va, level, 1, &found);
 		if (!pte)
 			return -1;
+		if (found != level)
+			panic("vm: mapping 0x%lx inside an existing level-%d page (pte 0x%lx)", va,
+			      found, *pte);
 		if (*pte & PTE_V)
 			panic("vm: 0x%lx is already mapped (pte 0x%lx)", va, *pte);
-		*pte = (pa >> 12) << 10 | perm | PTE_A | PTE_D | PTE_V;
-		va += step;
-		pa += step;
+		*pte = PA2PTE(pa) | perm | PTE_A | PTE_D | PTE_V;
+		va += VM_LEVEL_SIZE(level);
+		pa += VM_LEVEL_SIZE(level);
 	}
 	return 0;
 }
 
 uint64_t vm_unmap_page(pte_t *root, uint64_t va)
 {
-	pte_t *table = root;
-	for (int level = 2; level > 0; level--) {
-		pte_t pte = table[vpn(va, level)];
-		if (!(pte & PTE_V) || (pte & (PTE_R | PTE_W | PTE_X)))
-			return VM_NO_MAPPING; /* not mapped, or inside a large page */
-		table = pte_table(pte);
-	}
-	pte_t *leaf = &table[vpn(va, 0)];
-	if (!(*leaf & PTE_V))
+	int found;
+	pte_t *leaf = walk(root, va, 0, 0, &found);
+	if (!leaf || found != 0 || !(*leaf & PTE_V))
 		return VM_NO_MAPPING;
-	uint64_t pa = (*leaf >> 10) << 12;
+	uint64_t pa = PTE2PA(*leaf);
 	*leaf = 0;
 	return pa;
 }
 
 uint64_t vm_kernel_translate(uint64_t va)
 {
-	if (!kernel_root || !(csr_read(satp) >> 60))
+	if (!kernel_root || !(csr_read(satp) & SATP_MODE_MASK))
 		return VM_NO_MAPPING;
-	pte_t *table = kernel_root;
-	for (int level = 2; level >= 0; level--) {
-		pte_t pte = table[vpn(va, level)];
-		if (!(pte & PTE_V))
-			return VM_NO_MAPPING;
-		if (pte & (PTE_R | PTE_W | PTE_X)) {
-			uint64_t page = 1ul << (12 + 9 * level);
-			return ((pte >> 10) << 12) + (va & (page - 1));
-		}
-		table = pte_table(pte);
-	}
-	return VM_NO_MAPPING;
+	int found;
+	pte_t *leaf = walk(kernel_root, va, 0, 0, &found);
+	if (!leaf || !(*leaf & PTE_V))
+		return VM_NO_MAPPING;
+	return PTE2PA(*leaf) + (va & (VM_LEVEL_SIZE(found) - 1));
 }
 
 static void map_or_panic(uint64_t base, uint64_t size, uint64_t perm, const char *what)
@@ -128,7 +122,7 @@ void vm_build_kernel_table(const struct memmap *map)
 	/* Every usable page (the frames mm/frame hands out), and the tree, read only. */
 	for (int i = 0; i < map->usable_count; i++)
 		map_or_panic(map->usable[i].base, map->usable[i].size, PTE_R | PTE_W, "usable RAM");
-	map_or_panic(board.fdt_pa, board.fdt.total_size, PTE_R, "device tree");
+	map_or_panic(board.fdt_pa, board.fdt_size, PTE_R, "device tree");
 
 	map_or_panic(board.uart_base, board.uart_size, PTE_R | PTE_W, "UART");
 	int count;
@@ -144,7 +138,7 @@ pte_t *vm_kernel_root(void)
 
 void vm_enable_hart(void)
 {
-	asm volatile("sfence.vma zero, zero");
-	csr_write(satp, SATP_SV39 | ((uint64_t)kernel_root >> 12));
-	asm volatile("sfence.vma zero, zero");
+	sfence_vma_all(); /* the table's stores, before the walker may read it */
+	csr_write(satp, SATP_SV39(kernel_root));
+	sfence_vma_all();
 }

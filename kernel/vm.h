@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#include "../mm/memmap.h"
+struct memmap;
 
 #define PTE_V (1ul << 0)
 #define PTE_R (1ul << 1)
@@ -21,6 +21,25 @@
 #define PTE_G (1ul << 5)
 #define PTE_A (1ul << 6)
 #define PTE_D (1ul << 7)
+#define PTE_LEAF (PTE_R | PTE_W | PTE_X) /* any of these: a leaf, else a table pointer */
+
+/*
+ * Sv39 (section 4.4.1): a virtual address is three 9-bit table indices above
+ * a 12-bit page offset, bits 63:39 copying bit 38; the kernel uses only the
+ * lower half, va < VM_MAXVA. A PTE holds the physical page number in bits
+ * 53:10, above the flags; bits 63:54 are reserved and masked off here.
+ */
+#define VM_PAGE_SHIFT 12
+#define VM_LEVELS 3
+#define VM_MAXVA (1ul << 38)
+/* The index of va in a table at level (2 is the root, 0 maps 4 KiB pages). */
+#define PX(level, va) (((uint64_t)(va) >> (VM_PAGE_SHIFT + 9 * (level))) & 0x1ff)
+/* Bytes one leaf at level maps: 4 KiB, 2 MiB, 1 GiB. */
+#define VM_LEVEL_SIZE(level) (1ul << (VM_PAGE_SHIFT + 9 * (level)))
+#define PTE_PPN_SHIFT 10
+#define PTE_PPN_MASK ((1ul << 44) - 1)
+#define PA2PTE(pa) ((((uint64_t)(pa) >> VM_PAGE_SHIFT) & PTE_PPN_MASK) << PTE_PPN_SHIFT)
+#define PTE2PA(pte) ((((uint64_t)(pte) >> PTE_PPN_SHIFT) & PTE_PPN_MASK) << VM_PAGE_SHIFT)
 
 #define VM_NO_MAPPING (~0ul)
 
@@ -29,9 +48,13 @@ typedef uint64_t pte_t;
 /*
  * Maps [va, va+size) to [pa, pa+size) with perm (PTE_R/W/X), using 2 MiB
  * pages where alignment allows. Returns 0, or -1 when out of page-table pages.
+ * The caller flushes (sfence_vma_*) before relying on the new mappings.
  */
 int vm_map(pte_t *root, uint64_t va, uint64_t pa, uint64_t size, uint64_t perm);
-/* Clears the 4 KiB mapping of va; returns the page it mapped, or VM_NO_MAPPING. */
+/*
+ * Clears the 4 KiB mapping of va; returns the page it mapped, or VM_NO_MAPPING
+ * (also when va lies inside a 2 MiB page). The caller flushes.
+ */
 uint64_t vm_unmap_page(pte_t *root, uint64_t va);
 /* The physical address va maps to in the kernel page table, or VM_NO_MAPPING. */
 uint64_t vm_kernel_translate(uint64_t va);

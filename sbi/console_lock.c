@@ -3,13 +3,13 @@
  */
 #include "console_lock.h"
 
+#include "../lib/counters.h"
+
 static volatile uint32_t *const lock_word = (volatile uint32_t *)CONSOLE_LOCK_PA;
 
 static uint64_t now(void)
 {
-	uint64_t t;
-	asm volatile("rdtime %0" : "=r"(t));
-	return t;
+	return rdtime();
 }
 
 int console_lock_take(uint32_t owner, uint64_t max_ticks)

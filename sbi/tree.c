@@ -3,11 +3,11 @@
  */
 #include "tree.h"
 
+#include "../lib/counters.h"
+
 static uint64_t now(void)
 {
-	uint64_t t;
-	asm volatile("rdtime %0" : "=r"(t));
-	return t;
+	return rdtime();
 }
 
 static int settled(const struct fdt *fdt)

@@ -3,34 +3,21 @@
  */
 #include "entropy.h"
 
+#include "../../lib/counters.h"
 #include "../../lib/sha256.h"
 #include "../../include/layout.h"
 
 static uint8_t pool[SHA256_DIGEST_BYTES];
 static uint64_t draws;
 
-static uint64_t cycles(void)
-{
-	uint64_t c;
-	asm volatile("rdcycle %0" : "=r"(c));
-	return c;
-}
-
-static uint64_t now(void)
-{
-	uint64_t t;
-	asm volatile("rdtime %0" : "=r"(t));
-	return t;
-}
-
 /* Mixes 64 jitter samples into ctx: the cost of short busy loops, in cycles. */
 static void add_jitter(struct sha256_ctx *ctx)
 {
 	for (int i = 0; i < 64; i++) {
-		uint64_t start = cycles(), t = now();
+		uint64_t start = rdcycle(), t = rdtime();
 		for (volatile int spin = 0; spin < (int)(start & 31); spin++)
 			;
-		uint64_t sample[2] = { cycles() - start, now() ^ t };
+		uint64_t sample[2] = { rdcycle() - start, rdtime() ^ t };
 		sha256_update(ctx, sample, sizeof(sample));
 	}
 }

@@ -10,6 +10,7 @@
 
 #include <stdarg.h>
 
+#include "../../lib/counters.h"
 #include "../../lib/fmt.h"
 #include "../console_lock.h"
 
@@ -60,16 +61,12 @@ void runtime_init(const struct fdt *tree)
 
 uint64_t guard_now(void)
 {
-	uint64_t t;
-	asm volatile("rdtime %0" : "=r"(t));
-	return t;
+	return rdtime();
 }
 
 uint64_t guard_instret(void)
 {
-	uint64_t n;
-	asm volatile("rdinstret %0" : "=r"(n));
-	return n;
+	return rdinstret();
 }
 
 uint64_t guard_timebase(void)
