@@ -316,3 +316,18 @@ def guard_refuses_sessions_without_a_boot_seed():
         q.expect(r"magma: guard: session refused: guard has no boot seed: no session keys "
                  r"\(-11\)", BOOT_TIMEOUT)
         q.expect(r"magma: boot complete", BOOT_TIMEOUT)
+
+
+@test("guard_scan_period_from_bootargs")
+def guard_scan_period_from_bootargs():
+    """guard.scan_us=N sets the scan period through lib/bootargs: the last word wins; garbage,
+    out of range (1000..1000000) or a longer key leaves the 10 ms default."""
+    cases = [("guard.scan_us=2000 guard.scan_us=250000", 250000), ("guard.scan_us=1000", 1000),
+             ("guard.scan_us=5000x", 10000), ("guard.scan_us=999", 10000),
+             ("xguard.scan_us=5000", 10000)]
+    for bootargs, want in cases:
+        with Qemu(qemu_command(bootargs=bootargs + " test=poweroff")) as q:
+            m = q.expect(r"guard: hart \d+: root installed, .*, scan every (\d+) us\n",
+                         BOOT_TIMEOUT)
+            check(int(m.group(1)) == want,
+                  f"bootargs \"{bootargs}\": scan every {m.group(1)} us, expected {want}")

@@ -8,6 +8,7 @@
 #include "selftest.h"
 #include "selftest_guard.h"
 
+#include "../lib/bootargs.h"
 #include "../lib/mbox.h"
 #include "../mm/blockzero.h"
 #include "../mm/frame.h"
@@ -34,28 +35,7 @@ extern char _entry[], __kernel_end[];
 
 int bootarg_selected(const char *key, const char *name)
 {
-	size_t key_len = strlen(key), name_len = strlen(name);
-	for (const char *p = board.bootargs; *p;) {
-		while (*p == ' ')
-			p++;
-		if (strncmp(p, key, key_len) != 0 || p[key_len] != '=') {
-			while (*p && *p != ' ')
-				p++;
-			continue;
-		}
-		for (p += key_len + 1; *p && *p != ' ';) {
-			const char *item = p;
-			while (*p && *p != ' ' && *p != ',')
-				p++;
-			size_t len = (size_t)(p - item);
-			if ((len == name_len && strncmp(item, name, name_len) == 0) ||
-			    (len == 3 && strncmp(item, "all", 3) == 0))
-				return 1;
-			if (*p == ',')
-				p++;
-		}
-	}
-	return 0;
+	return bootargs_has(board.bootargs, key, name) || bootargs_has(board.bootargs, key, "all");
 }
 
 int selftest_selected(const char *name)

@@ -8,6 +8,7 @@
  */
 #include <stdint.h>
 
+#include "../../lib/bootargs.h"
 #include "../../lib/string.h"
 #include "../../mm/blockzero.h"
 #include "../../mm/fdt.h"
@@ -35,19 +36,12 @@ static uint32_t knob(const struct fdt *tree, const char *key, uint32_t min, uint
 		     uint32_t fallback)
 {
 	const char *args;
+	uint32_t n;
 	int chosen = fdt_path(tree, "/chosen");
-	if (chosen < 0 || fdt_prop_string(tree, chosen, "bootargs", &args))
+	if (chosen < 0 || fdt_prop_string(tree, chosen, "bootargs", &args) ||
+	    bootargs_u32(args, key, &n))
 		return fallback;
-	size_t key_len = strlen(key);
-	for (const char *p = args; *p; p++) {
-		if (strncmp(p, key, key_len) != 0 || p[key_len] != '=' || (p != args && p[-1] != ' '))
-			continue;
-		uint64_t n = 0;
-		for (p += key_len + 1; *p >= '0' && *p <= '9' && n <= max; p++)
-			n = n * 10 + (uint64_t)(*p - '0');
-		return n >= min && n <= max ? (uint32_t)n : fallback;
-	}
-	return fallback;
+	return n >= min && n <= max ? n : fallback;
 }
 
 /* Whether this hart's cpu node lists the Zbc extension (carry-less multiply). */
