@@ -32,11 +32,10 @@ OBJDUMP := $(CROSS)objdump
 OPT ?= -O2
 CFLAGS := -Wall -Wextra -Werror -std=gnu11 $(OPT) -g -ffreestanding -fno-builtin -nostdlib \
 	-fno-common -fno-stack-protector -fno-pie -fno-omit-frame-pointer \
-	-fno-tree-loop-distribute-patterns -mcmodel=medany \
+	-fno-tree-loop-distribute-patterns -ffunction-sections -fdata-sections -mcmodel=medany \
 	-march=rv64imac_zicsr_zifencei -mabi=lp64
-ASFLAGS := $(CFLAGS)
 # Linking names the plain ISA so the driver picks the rv64imac/lp64 libgcc multilib.
-LDFLAGS := -nostdlib -no-pie -Wl,--build-id=none -Wl,-z,noexecstack -march=rv64imac -mabi=lp64
+LDFLAGS := -nostdlib -no-pie -Wl,--gc-sections -Wl,--build-id=none -Wl,-z,noexecstack -march=rv64imac -mabi=lp64
 
 ifeq ($(AIA),1)
 MACHINE := virt,aia=aplic-imsic
@@ -56,15 +55,21 @@ DT_QEMU := $(BUILD)/dt/qemu-$(CPUS)cpu-$(MEM)-$(MACHINE_TAG)
 DTB := $(DT_STEM).dtb
 FW_VERSION := $(BUILD)/firmware.version
 
-LIB_SRCS := $(wildcard lib/*.c)
-# The host has its own string functions; everything else in lib/ is tested there.
-LIB_HOST_SRCS := $(filter-out lib/string.c,$(LIB_SRCS))
+# Host tests and fuzzers link all of lib/ and mm/; the host has its own string functions.
+LIB_HOST_SRCS := $(filter-out lib/string.c,$(wildcard lib/*.c))
 MM_SRCS := $(wildcard mm/*.c)
-KERNEL_SRCS := $(wildcard kernel/*.c) $(wildcard kernel/*.S) sbi/tree.c sbi/console_lock.c \
-	$(LIB_SRCS) $(MM_SRCS)
-GUARD_SRCS := $(wildcard sbi/guard/*.c) $(wildcard sbi/guard/*.S) sbi/tree.c sbi/console_lock.c \
-	$(LIB_SRCS) $(MM_SRCS)
 
+# Each image names the lib/ and mm/ files it links, so the guard (which must
+# stay small: it is trusted) carries no allocator, memory map or facade code.
+KERNEL_SRCS := $(wildcard kernel/*.c) $(wildcard kernel/*.S) sbi/tree.c sbi/console_lock.c \
+	lib/bootargs.c lib/crc32c.c lib/fmt.c lib/hmac_sha256.c lib/mbox.c lib/md_block.c \
+	lib/sha256.c lib/string.c $(MM_SRCS)
+GUARD_SRCS := $(wildcard sbi/guard/*.c) $(wildcard sbi/guard/*.S) sbi/tree.c sbi/console_lock.c \
+	lib/bootargs.c lib/crc32c.c lib/fmt.c lib/hmac_sha256.c lib/mbox.c lib/md5.c \
+	lib/md_block.c lib/sha256.c lib/string.c mm/blockzero.c mm/fdt.c
+
+# Each image compiles into its own object dir, since lib/, mm/ and sbi/ files
+# go into both: build/<image>/<path>.o comes from <path>.c or <path>.S.
 obj = $(patsubst %,$(BUILD)/$(1)/%.o,$(basename $(2)))
 KERNEL_OBJS := $(call obj,kernel,$(KERNEL_SRCS))
 GUARD_OBJS := $(call obj,guard,$(GUARD_SRCS))
@@ -80,21 +85,14 @@ dtb: $(DTB)
 
 # --- compiling ---
 
-$(BUILD)/kernel/%.o: %.c
+# One rule for every object of every image. Its stem is <image>/<path>
+# (kernel/lib/fmt); the source is <path>.c or <path>.S, and gcc handles both.
+drop_image = $(patsubst $(firstword $(subst /, ,$(1)))/%,%,$(1))
+source_of = $(wildcard $(call drop_image,$(1)).c $(call drop_image,$(1)).S)
+.SECONDEXPANSION:
+$(KERNEL_OBJS) $(GUARD_OBJS): $(BUILD)/%.o: $$(call source_of,$$*)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
-
-$(BUILD)/kernel/%.o: %.S
-	@mkdir -p $(dir $@)
-	$(CC) $(ASFLAGS) -MMD -MP -c $< -o $@
-
-$(BUILD)/guard/%.o: %.c
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
-
-$(BUILD)/guard/%.o: %.S
-	@mkdir -p $(dir $@)
-	$(CC) $(ASFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/%.ld: %.ld.in include/layout.h
 	@mkdir -p $(dir $@)
