@@ -5,6 +5,7 @@
 #   make gdb             gdb-multiarch attached, kernel symbols loaded
 #   make test            host unit tests, then the QEMU system tests
 #   make doctor          check tools, versions and the gdb port
+#   make format          clang-format the C sources in place (format-check: only list)
 #   make clean
 #
 # Machine knobs (no code change needed for any of them):
@@ -75,7 +76,8 @@ KERNEL_OBJS := $(call obj,kernel,$(KERNEL_SRCS))
 GUARD_OBJS := $(call obj,guard,$(GUARD_SRCS))
 
 .PHONY: all qemu qemu-gdb qemu-cmd gdb test host-test host-test-build qemu-test doctor deps \
-	clean kernel guard dtb build-for-run gen-trees fuzz bench bench-host new-seed FORCE
+	clean kernel guard dtb build-for-run gen-trees fuzz bench bench-host new-seed FORCE \
+	format format-check
 
 all: kernel guard dtb
 
@@ -215,7 +217,14 @@ host-test: deps
 qemu-test: build-for-run
 	@$(PYTHON) tests/run_all.py --only qemu
 
-# Everything: host tests, Python and tool tests, then the QEMU system tests.
+# The layout of every .c and .h against .clang-format (tools/format.sh).
+format: deps
+	@tools/format.sh
+
+format-check: deps
+	@tools/format.sh --check
+
+# Everything: host tests, Python and tool tests, the format check, then the QEMU system tests.
 test: deps
 	@$(MAKE) --no-print-directory host-test-build all
 	@$(PYTHON) tests/run_all.py

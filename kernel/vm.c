@@ -58,7 +58,8 @@ int vm_map(pte_t *root, uint64_t va, uint64_t pa, uint64_t size, uint64_t perm)
 	if (end < va || end > VM_MAXVA)
 		panic("vm: mapping [0x%lx, +0x%lx) reaches past Sv39's 0x%lx", va, size, VM_MAXVA);
 	while (va < end) {
-		int level = (va % MEGAPAGE == 0 && pa % MEGAPAGE == 0 && end - va >= MEGAPAGE) ? 1 : 0;
+		/* Level 1 (a 2 MiB page) where one fits, else level 0 (4 KiB). */
+		int level = va % MEGAPAGE == 0 && pa % MEGAPAGE == 0 && end - va >= MEGAPAGE;
 		int found;
 		pte_t *pte = walk(root, va, level, 1, &found);
 		if (!pte)

@@ -2,12 +2,13 @@
 """tests/run_all.py - runs every suite of `make test` and adds up the results.
 
 Suites, in order: host unit tests (C, with sanitizers), the Python unit
-tests (device-tree generator, QEMU harness), the tool-script tests, and the
-QEMU system tests. Each suite's own output is shown as it runs; the last
+tests (device-tree generator, QEMU harness), the tool-script tests, the
+layout of the C sources (clang-format, one test per file), and the QEMU
+system tests. Each suite's own output is shown as it runs; the last
 line is the total, `N passed, N failed`. Exits 1 if anything failed or a
 suite could not report a count (a suite that ran no test counts as failed).
 
-    tests/run_all.py [--only host|python|tools|qemu ...]
+    tests/run_all.py [--only host|python|tools|format|qemu ...]
 """
 import argparse
 import glob
@@ -89,12 +90,16 @@ def tools_suites():
     return [counted(*run(["bash", "tests/test_tools.sh"], "tools: tests/test_tools.sh"))]
 
 
+def format_suites():
+    return [counted(*run(["bash", "tools/format.sh", "--check"], "format: tools/format.sh --check"))]
+
+
 def qemu_suites():
     return [counted(*run([sys.executable, "grading/run_tests.py"], "qemu: grading/run_tests.py"))]
 
 
 SUITES = {"host": host_suites, "python": python_suites, "tools": tools_suites,
-          "qemu": qemu_suites}
+          "format": format_suites, "qemu": qemu_suites}
 
 
 def main():

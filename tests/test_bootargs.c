@@ -183,9 +183,10 @@ TEST(numbers_that_overflow)
 
 TEST(garbage_is_not_a_number)
 {
+	/* The last one: garbage is reported even after digits that overflow. */
 	static const char *const lines[] = {
-		"x=12a", "x=a12", "x=-1", "x=+1", "x=0x10", "x=1.5", "x=1,2", "x=1=2",
-		"x=99999999999x", /* garbage is reported even past an overflow */
+		"x=12a", "x=a12", "x=-1",  "x=+1",           "x=0x10",
+		"x=1.5", "x=1,2", "x=1=2", "x=99999999999x",
 	};
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
 		uint32_t n;

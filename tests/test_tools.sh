@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2016,SC2034  # eval conditions are single-quoted on purpose
 # tests/test_tools.sh -- checks that the environment tools work:
-#   tools/deps.sh, tools/firmware_version.py, tools/doctor.sh.
+#   tools/deps.sh, tools/firmware_version.py, tools/doctor.sh, tools/format.sh.
 # Run by `make test` (assumes the dependencies are installed, i.e. deps.sh
 # has run). Prints PASS/FAIL per check, then "N passed, N failed"; exits 1 if
 # any check failed.
@@ -56,7 +56,7 @@ check "deps.sh --check: everything present -> exit 0, silent" eval '[ "$rc" -eq 
 
 # A PATH holding every tool except the cross compiler.
 nocross=$tmp/nocross
-fake_path "$nocross" qemu-system-riscv64 dtc gdb-multiarch python3 cc make
+fake_path "$nocross" qemu-system-riscv64 dtc gdb-multiarch python3 cc make clang-format
 run env PATH="$nocross" "$BASH" "$tools/deps.sh" --check
 check "deps.sh --check without cross gcc -> exit 1"      [ "$rc" -eq 1 ]
 check "deps.sh --check names gcc-riscv64-unknown-elf"    contains gcc-riscv64-unknown-elf
@@ -65,7 +65,7 @@ check "deps.sh --check does not run apt-get"             lacks "+ apt-get"
 
 # riscv64-linux-gnu-gcc is an acceptable alternative.
 altcross=$tmp/altcross
-fake_path "$altcross" qemu-system-riscv64 dtc gdb-multiarch python3 cc make
+fake_path "$altcross" qemu-system-riscv64 dtc gdb-multiarch python3 cc make clang-format
 ln -s "$(command -v cc)" "$altcross/riscv64-linux-gnu-gcc"
 run env PATH="$altcross" "$BASH" "$tools/deps.sh" --check
 check "deps.sh --check accepts riscv64-linux-gnu-gcc" eval '[ "$rc" -eq 0 ] && [ -z "$out" ]'
@@ -122,6 +122,25 @@ check "firmware_version.py: no banner -> exit 2 after ~1 s (${elapsed_ms} ms)" \
     eval '[ "$rc" -eq 2 ] && [ "$elapsed_ms" -lt 6000 ] && contains "banner from"'
 hang_pid=$(cat "$tmp/hang.pid" 2>/dev/null || echo 0)
 check "firmware_version.py kills the hung QEMU" eval '[ "$hang_pid" -gt 0 ] && ! kill -0 "$hang_pid" 2>/dev/null'
+
+# ---- format.sh -------------------------------------------------------------
+# Files outside the repository still get the repository's .clang-format.
+printf 'static int twice(int x)\n{\n\treturn 2 * x;\n}\n' > "$tmp/good.c"
+printf 'static int twice(int x) {\n    return 2*x;\n}\n' > "$tmp/bad.c"
+cp "$tmp/bad.c" "$tmp/bad-copy.c"
+run "$tools/format.sh" --check "$tmp/good.c"
+check "format.sh --check: formatted file -> exit 0, 1 passed" \
+    eval '[ "$rc" -eq 0 ] && contains "1 passed, 0 failed"'
+run "$tools/format.sh" --check "$tmp/good.c" "$tmp/bad.c"
+check "format.sh --check: unformatted file -> exit 1, named, counted" \
+    eval '[ "$rc" -eq 1 ] && contains "format: $tmp/bad.c differs" && lacks "good.c differs" &&
+          contains "1 passed, 1 failed"'
+check "format.sh --check changes nothing" cmp -s "$tmp/bad.c" "$tmp/bad-copy.c"
+run "$tools/format.sh" "$tmp/bad.c"
+check "format.sh rewrites in place to the house style" cmp -s "$tmp/bad.c" "$tmp/good.c"
+run env CLANG_FORMAT="$tmp/no-such-clang-format" "$tools/format.sh" --check "$tmp/good.c"
+check "format.sh without clang-format -> exit 1, says how to get it" \
+    eval '[ "$rc" -eq 1 ] && contains "deps.sh installs"'
 
 # ---- doctor.sh -------------------------------------------------------------
 # A port that is free right now (so a concurrently running `make qemu-gdb`

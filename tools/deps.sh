@@ -62,6 +62,7 @@ find_missing() {
     have python3       || need python3 python3 "helper scripts (tools/*.py)"
     have cc            || need "cc (host C compiler)" gcc "host unit tests with -fsanitize=address,undefined"
     have make          || need make make "the build itself"
+    have clang-format  || need clang-format clang-format "make format / format-check (part of make test)"
 }
 
 # Unique package list, in order of first appearance.
