@@ -85,3 +85,12 @@ def heap_corruption_panics_naming_block():
         check(int(p.group(1), 16) in (block, block + 24), "the panic names another block")
         check(int(p.group(2), 16) ^ int(p.group(3), 16) == 0x40 << 8,
               "found/expected should differ in exactly the flipped bit of byte 1")
+
+
+@test("vm_walk_map_unmap_translate")
+def vm_walk_map_unmap_translate():
+    """kernel/vm's one walk: 2 MiB and 4 KiB mappings read back, unmapped, refused inside a large page."""
+    with Qemu(qemu_command(bootargs="test=vm,poweroff")) as q:
+        m = q.expect(r"magma: test vm: (OK|FAIL)\n", BOOT_TIMEOUT)
+        check(m.group(1) == "OK" and "test vm: FAIL" not in q.output,
+              "; ".join(re.findall(r"test vm: FAIL: (.*)", q.output)) or "test vm failed")

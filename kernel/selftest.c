@@ -287,6 +287,7 @@ void selftest_run(void)
 		{ "ipi", test_ipi },
 		{ "hsm_guard", test_hsm_guard },
 		{ "pmp_store", test_pmp_store },
+		{ "vm", vm_selftest },
 		{ "frames", test_frames },
 		{ "double_free", test_double_free },
 		{ "kmalloc", test_kmalloc },

@@ -68,5 +68,7 @@ void vm_build_kernel_table(const struct memmap *map);
 void vm_enable_hart(void);
 /* The kernel page table's root, for tests that add mappings. */
 pte_t *vm_kernel_root(void);
+/* test=vm (kernel/vm_selftest.c): map, unmap and translate on the live table. */
+void vm_selftest(void);
 
 #endif
