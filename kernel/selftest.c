@@ -119,7 +119,7 @@ static void test_hsm_guard(void)
  */
 static void test_pmp_store(void)
 {
-	if (vm_map(vm_kernel_root(), ROOT_ALIAS_VA, board.root.base, 4096, PTE_R | PTE_W))
+	if (vm_map(vm_kernel_root(), ROOT_ALIAS_VA, board.root.base, PAGE_SIZE, PTE_R | PTE_W))
 		panic("test pmp_store: no page to map the alias");
 	sfence_vma_all();
 	kprintf("magma: test pmp_store: storing to root 0x%lx through writable alias 0x%lx\n",

@@ -46,11 +46,11 @@ void vm_selftest(void)
 		kprintf("magma: test vm: FAIL: no page to map\n");
 		return;
 	}
-	expect("vm_map of a 4 KiB page", (uint64_t)vm_map(root, small_va, small_pa, 4096, PTE_R),
-	       0);
+	expect("vm_map of a 4 KiB page",
+	       (uint64_t)vm_map(root, small_va, small_pa, PAGE_SIZE, PTE_R), 0);
 	expect("translate inside the 4 KiB page", vm_kernel_translate(small_va + 0x10),
 	       small_pa + 0x10);
-	expect("translate of the next, unmapped page", vm_kernel_translate(small_va + 4096),
+	expect("translate of the next, unmapped page", vm_kernel_translate(small_va + PAGE_SIZE),
 	       VM_NO_MAPPING);
 	expect("unmap of the 4 KiB page", vm_unmap_page(root, small_va), small_pa);
 	expect("translate after unmap", vm_kernel_translate(small_va + 0x10), VM_NO_MAPPING);
