@@ -17,6 +17,7 @@
  * domaincfg, sourcecfg, target and the enables.
  */
 #include "../lib/mbox.h"
+#include "../mm/fdt.h"
 #include "console.h"
 #include "guard.h"
 #include "hart.h"

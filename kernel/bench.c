@@ -12,6 +12,7 @@
 #include "../lib/counters.h"
 #include "../lib/crc32c.h"
 #include "../mm/frame.h"
+#include "../mm/heap.h"
 #include "../include/root.h"
 #include "board.h"
 #include "guard.h"

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 
 #include "../lib/fmt.h"
+#include "../mm/fdt.h"
 #include "console.h"
 #include "hart.h"
 #include "intr_driver.h"

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../mm/fdt.h"
+struct fdt;
 
 /* Trigger types, as the second cell of a device's "interrupts" property. */
 #define INTR_EDGE_RISING 1

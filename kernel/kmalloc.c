@@ -9,6 +9,7 @@
  */
 #include "kmalloc.h"
 
+#include "../mm/heap.h"
 #include "hart.h"
 #include "kalloc.h"
 #include "panic.h"

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../mm/heap.h"
+struct heap;
 
 #define KHEAP_VA_BASE 0x3000000000ul /* 192 GiB: far from the identity map */
 #define KHEAP_VA_SIZE 0x0800000000ul /* 32 GiB of address space, backed on demand */

@@ -6,6 +6,7 @@
  * and 9 = S external interrupt), never from a formula. IPIs go through SBI
  * and arrive as supervisor software interrupts.
  */
+#include "../mm/fdt.h"
 #include "hart.h"
 #include "intr_driver.h"
 #include "sbi.h"

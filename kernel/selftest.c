@@ -12,6 +12,7 @@
 #include "../lib/mbox.h"
 #include "../mm/blockzero.h"
 #include "../mm/frame.h"
+#include "../mm/heap.h"
 #include "../lib/string.h"
 #include "../include/root.h"
 #include "bench.h"
