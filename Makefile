@@ -66,8 +66,8 @@ KERNEL_SRCS := $(wildcard kernel/*.c) $(wildcard kernel/*.S) sbi/tree.c sbi/cons
 	lib/bootargs.c lib/crc32c.c lib/fmt.c lib/hmac_sha256.c lib/mbox.c lib/md_block.c \
 	lib/sha256.c lib/string.c $(MM_SRCS)
 GUARD_SRCS := $(wildcard sbi/guard/*.c) $(wildcard sbi/guard/*.S) sbi/tree.c sbi/console_lock.c \
-	lib/bootargs.c lib/crc32c.c lib/fmt.c lib/hmac_sha256.c lib/mbox.c lib/md5.c \
-	lib/md_block.c lib/sha256.c lib/string.c mm/blockzero.c mm/fdt.c
+	lib/bootargs.c lib/crc32c.c lib/crc32c_patch.c lib/fmt.c lib/hmac_sha256.c lib/mbox.c \
+	lib/md5.c lib/md_block.c lib/sha256.c lib/string.c mm/blockzero.c mm/fdt.c
 
 # Each image compiles into its own object dir, since lib/, mm/ and sbi/ files
 # go into both: build/<image>/<path>.o comes from <path>.c or <path>.S.

@@ -451,23 +451,23 @@ static size_t provoke_walker_write(uint64_t *before, uint64_t *seen)
 	void *target = page_alloc();
 	pte_t *l1 = page_alloc();
 	pte_t *l2 = vm_kernel_root();
-	size_t gigapage = (WALKER_VA >> 30) & 0x1ff;
+	size_t gigapage = PX(2, WALKER_VA);
 	if (!target || !l1 || l2[gigapage]) {
 		kprintf("magma: test walker: no room to set up (l2[%lu] = 0x%lx)\n", gigapage,
 			l2[gigapage]);
 		return 0;
 	}
-	uint64_t leaf = ((uint64_t)target >> 12) << 10 | PTE_V | PTE_R;
+	uint64_t leaf = PA2PTE(target) | PTE_V | PTE_R;
 	if (guard_write_root((uint32_t)offset, &leaf, sizeof(leaf)))
 		return 0;
 	*before = root_u64(offset);
-	l1[0] = (board.root.base >> 12) << 10 | PTE_V; /* the root page as a leaf table */
-	l2[gigapage] = ((uint64_t)l1 >> 12) << 10 | PTE_V;
-	asm volatile("sfence.vma zero, zero" : : : "memory");
-	(void)*(volatile uint64_t *)(WALKER_VA + (offset / 8) * 4096);
+	l1[0] = PA2PTE(board.root.base) | PTE_V; /* the root page as a leaf table */
+	l2[gigapage] = PA2PTE(l1) | PTE_V;
+	sfence_vma_all();
+	(void)*(volatile uint64_t *)(WALKER_VA + (offset / 8) * PAGE_SIZE);
 	*seen = root_u64(offset);
 	l2[gigapage] = 0;
-	asm volatile("sfence.vma zero, zero" : : : "memory");
+	sfence_vma_all();
 	page_free(l1);
 	page_free(target);
 	return offset;
