@@ -268,7 +268,7 @@ def guard_scans_through_a_flood_plic():
 
 @test("root_fields_never_torn")
 def root_fields_never_torn():
-    """A u64 counter bumped 3000 times and the two-word clock, read meanwhile: never backwards."""
+    """A u64 counter bumped by 600 pings and the two-word clock, read meanwhile: never backwards."""
     q = selftest("guard.scan_us=2000 guard.tick_wrap=20 test=root_fields,poweroff",
                  r"magma: test root_fields: ")
     m = re.search(r"over (\d+) master ticks \(wrap 20\)", q.output)

@@ -388,7 +388,7 @@ static void ping_or_read(void *arg)
 	uint64_t caller = (uint64_t)arg;
 	if (this_hartid() == caller) {
 		uint64_t echo, until = timer_now_us() + 500000;
-		for (int i = 0; i < 1500 || timer_now_us() < until; i++)
+		for (int i = 0; i < 600 || timer_now_us() < until; i++)
 			guard_ping((uint64_t)i, &echo);
 		pinging = 0;
 		return;
@@ -419,7 +419,7 @@ static void ping_or_read(void *arg)
 }
 
 /*
- * One hart pings 1500 times and for at least 500 ms (each bumps ROOT_REQUESTS_OK, a u64 whose low
+ * One hart pings 600 times and for at least 500 ms (each bumps ROOT_REQUESTS_OK, a u64 whose low
  * byte carries into the next every 256) while the others read it, the time
  * of the last scan (several bytes change on every scan) and the guard's
  * clock: none may ever appear to go backwards.
