@@ -419,10 +419,10 @@ static void ping_or_read(void *arg)
 }
 
 /*
- * One hart pings 600 times and for at least 500 ms (each bumps ROOT_REQUESTS_OK, a u64 whose low
- * byte carries into the next every 256) while the others read it, the time
- * of the last scan (several bytes change on every scan) and the guard's
- * clock: none may ever appear to go backwards.
+ * One hart pings 600 times and for at least 500 ms (each ping bumps
+ * ROOT_REQUESTS_OK, a u64 whose low byte carries into the next every 256)
+ * while the others read it, the time of the last scan (several bytes change
+ * on every scan) and the guard's clock: none may ever appear to go backwards.
  */
 void selftest_root_fields(void)
 {
