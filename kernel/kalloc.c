@@ -11,7 +11,6 @@
 static struct frame_allocator frames;
 static struct frame_hart *hart_frames[MAGMA_MAX_HARTS];
 
-_Static_assert(FRAME_SIZE == PAGE_SIZE, "frames are pages");
 _Static_assert(MAGMA_MAX_HARTS <= FRAME_MAX_HARTS, "a frame cache for every hart");
 
 void kalloc_init(const struct memmap *map)

@@ -15,6 +15,7 @@
 #include "../mm/memmap.h"
 
 #define PAGE_SIZE 4096ul
+_Static_assert(PAGE_SIZE == MM_PAGE_SIZE, "the kernel's pages are the pages of mm/ (mm/page.h)");
 
 /*
  * Hands every usable range of map to the frame allocator; the per-frame

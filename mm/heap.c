@@ -90,20 +90,6 @@ static struct op op_begin(struct heap *heap, unsigned hart, const char *name,
 	return op;
 }
 
-/* --- locks --- */
-
-static void lock(uint32_t *l)
-{
-	while (__atomic_exchange_n(l, 1u, __ATOMIC_ACQUIRE))
-		while (__atomic_load_n(l, __ATOMIC_RELAXED))
-			;
-}
-
-static void unlock(uint32_t *l)
-{
-	__atomic_store_n(l, 0u, __ATOMIC_RELEASE);
-}
-
 /* --- raw block access (no checks: callers validate first) --- */
 
 static struct block *blk(uintptr_t b)
@@ -503,9 +489,9 @@ static int grow(const struct op *op, uint64_t need)
 	if (want_bytes < a->total_bytes)
 		want_bytes = a->total_bytes;
 	uintptr_t base, end;
-	lock(&op->heap->grow_lock);
+	mm_spin_lock(&op->heap->grow_lock);
 	int err = new_chunk(op, min_bytes, want_bytes, &base, &end);
-	unlock(&op->heap->grow_lock);
+	mm_spin_unlock(&op->heap->grow_lock);
 	if (err)
 		return err;
 	a->total_bytes += end - base;
@@ -605,11 +591,11 @@ static void *alloc_on(const struct op *op, size_t size_bytes)
 	uintptr_t b = 0;
 	if (block_size_for(op, size_bytes, &need))
 		return NULL;
-	lock(&op->arena->lock);
+	mm_spin_lock(&op->arena->lock);
 	int err = reclaim(op);
 	if (!err)
 		err = take(op, need, &b);
-	unlock(&op->arena->lock);
+	mm_spin_unlock(&op->arena->lock);
 	return err ? NULL : (void *)(b + HEAP_HEADER_BYTES);
 }
 
@@ -645,7 +631,7 @@ static int free_on(const struct op *op, void *ptr)
 	struct heap_arena *owner = &op->heap->arenas[c->arena];
 	bool mine = owner == op->arena;
 	if (mine)
-		lock(&owner->lock);
+		mm_spin_lock(&owner->lock);
 	int err = check_used(op, c, b);
 	if (!err)
 		err = claim(op, b);
@@ -657,7 +643,7 @@ static int free_on(const struct op *op, void *ptr)
 			store_magic(b, HEAP_MAGIC(HEAP_FLAG_USED));
 	}
 	if (mine)
-		unlock(&owner->lock);
+		mm_spin_unlock(&owner->lock);
 	return err;
 }
 
@@ -708,7 +694,7 @@ int heap_init(struct heap *heap, const struct heap_backing *backing, unsigned na
 		return HEAP_ERR_BAD_ARG;
 	heap->backing = *backing;
 	heap->narenas = narenas;
-	heap->grow_lock = 0;
+	heap->grow_lock = MM_SPIN_INIT;
 	heap->nchunks = 0;
 	for (unsigned i = 0; i < HEAP_MAX_ARENAS; i++)
 		heap->arenas[i] = (struct heap_arena){ .index = i };
@@ -740,13 +726,13 @@ void *heap_realloc(struct heap *heap, unsigned hart, void *ptr, size_t size_byte
 	uintptr_t b = (uintptr_t)ptr - HEAP_HEADER_BYTES;
 	bool mine = c->arena == op.arena->index, done = false;
 	if (mine)
-		lock(&op.arena->lock);
+		mm_spin_lock(&op.arena->lock);
 	int err = check_used(&op, c, b);
 	uint64_t old_payload = err ? 0 : blk(b)->size - BLOCK_OVERHEAD_BYTES;
 	if (!err && mine)
 		err = resize_in_place(&op, c, b, need, &done);
 	if (mine)
-		unlock(&op.arena->lock);
+		mm_spin_unlock(&op.arena->lock);
 	if (err || done)
 		return err ? NULL : ptr;
 
@@ -879,9 +865,9 @@ static int check_all(struct heap *heap, struct heap_stats *stats, struct heap_fa
 	for (unsigned i = 0; i < heap->narenas; i++) {
 		op.arena = &heap->arenas[i];
 		op.hart = i;
-		lock(&op.arena->lock);
+		mm_spin_lock(&op.arena->lock);
 		int err = check_arena(&op, stats);
-		unlock(&op.arena->lock);
+		mm_spin_unlock(&op.arena->lock);
 		if (err)
 			return err;
 	}
