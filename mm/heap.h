@@ -157,7 +157,7 @@ struct heap_stats {
 	size_t grow_calls;         /* calls of the backing's grow(), failed ones too */
 };
 
-/* The rest of this header is private to mm/heap.c; it is here for sizeof. */
+/* The rest of this header is private to mm/heap*.c; it is here for sizeof. */
 struct heap_chunk {
 	uintptr_t base, end; /* blocks tile [base, end); base is 8 mod 16 */
 	unsigned arena;
