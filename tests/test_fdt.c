@@ -10,10 +10,12 @@
  *    header field, a token, a block boundary) and must get its own
  *    FDT_ERR_* code from fdt_open(). Shapes dtc cannot produce (two roots,
  *    a stray END_NODE, deep nesting) come from a small in-memory builder
- *    whose output is first shown to be byte-identical to dtc's.
+ *    (tests/fdt_build.h) whose output is first shown to be byte-identical
+ *    to dtc's.
  * 3. Robustness: every byte of every valid tree flipped in turn, then a
  *    fixed-seed random mutation loop; whenever fdt_open() accepts the
- *    result every reader runs on every node. Only ASan/UBSan (or a broken
+ *    result every reader runs on every node, and a cursor walk of the whole
+ *    tree must agree with the offset calls node by node. Only ASan/UBSan (or a broken
  *    invariant such as an iteration going backwards) can fail these.
  * 4. fdt_strerror() names every code distinctly.
  *
