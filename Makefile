@@ -188,7 +188,7 @@ HOST_TESTS := $(patsubst tests/%.c,$(BUILD)/host/%,$(wildcard tests/test_*.c))
 # test_fmt feeds deliberately odd format strings to lib/fmt.
 $(BUILD)/host/test_fmt: EXTRA_HOST_CFLAGS := -Wno-format
 
-$(BUILD)/host/test_%: tests/test_%.c tests/check.h $(MM_SRCS) $(wildcard mm/*.h) \
+$(BUILD)/host/test_%: tests/test_%.c $(wildcard tests/*.h) $(MM_SRCS) $(wildcard mm/*.h) \
 		$(LIB_HOST_SRCS) $(wildcard lib/*.h) $(wildcard sbi/*.h)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) $(EXTRA_HOST_CFLAGS) $< $(MM_SRCS) $(LIB_HOST_SRCS) -o $@

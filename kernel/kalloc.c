@@ -6,6 +6,7 @@
 #include "../lib/string.h"
 #include "../mm/frame.h"
 #include "../mm/memmap.h"
+#include "../mm/page.h"
 #include "console.h"
 #include "hart.h"
 #include "panic.h"
@@ -13,8 +14,8 @@
 static struct frame_allocator frames;
 static struct frame_hart *hart_frames[MAGMA_MAX_HARTS];
 
-_Static_assert(FRAME_SIZE == PAGE_SIZE, "frames are pages");
 _Static_assert(MAGMA_MAX_HARTS <= FRAME_MAX_HARTS, "a frame cache for every hart");
+_Static_assert(PAGE_SIZE == MM_PAGE_SIZE, "the kernel's pages are the pages of mm/ (mm/page.h)");
 
 void kalloc_init(const struct memmap *map)
 {

@@ -174,10 +174,14 @@ static bool overlaps_blocks(const struct fdt *fdt, uint64_t off, uint64_t len)
 	return (off < s1 && s0 < off + len) || (off < t1 && t0 < off + len);
 }
 
-/* The reservation block is a list of (address, size) pairs ending with (0, 0). */
-static int check_rsvmap(const struct fdt *fdt)
+/*
+ * The reservation block is a list of (address, size) pairs ending with (0, 0).
+ * Counts the pairs before the terminator, so fdt_reserved_entry() is one read.
+ */
+static int check_rsvmap(struct fdt *fdt)
 {
-	for (uint64_t off = fdt->rsvmap_off;; off += 16) {
+	fdt->rsvmap_count = 0;
+	for (uint64_t off = fdt->rsvmap_off;; off += 16, fdt->rsvmap_count++) {
 		if (off + 16 > fdt->total_size || overlaps_blocks(fdt, off, 16))
 			return FDT_ERR_BADLAYOUT;
 		const uint8_t *e = fdt->blob + off;
@@ -300,58 +304,68 @@ static int skip_nops(const struct fdt *fdt, uint32_t off, struct token *t)
 	}
 }
 
-/* Offset just past the END_NODE that closes node. */
-static int node_end(const struct fdt *fdt, int node)
+/*
+ * Everything below that starts from a node's body (the token after its
+ * BEGIN_NODE) costs time linear in that node's own size: the public calls
+ * that take an offset pay for node_token() first, cursors do not.
+ */
+
+/* Offset just past the END_NODE that closes the node whose body starts at body. */
+static int subtree_end(const struct fdt *fdt, uint32_t body)
 {
 	struct token t;
-	int err = node_token(fdt, node, &t);
-	if (err)
-		return err;
 	int depth = 1;
-	for (uint32_t off = t.next; depth > 0;) {
-		err = tok_read(fdt, off, &t);
+	for (uint32_t off = body;; off = t.next) {
+		int err = tok_read(fdt, off, &t);
 		if (err)
 			return err;
 		if (t.type == FDT_BEGIN_NODE)
 			depth++;
-		else if (t.type == FDT_END_NODE)
-			depth--;
+		else if (t.type == FDT_END_NODE && --depth == 0)
+			return (int)t.next;
 		else if (t.type == FDT_END)
 			return FDT_ERR_BADTOKEN;
-		off = t.next;
-		if (depth == 0)
-			return (int)off;
 	}
-	return FDT_ERR_BADTOKEN;
+}
+
+/* The first child of the node whose body starts at body; *t is the child's BEGIN_NODE. */
+static int first_child_at(const struct fdt *fdt, uint32_t body, struct token *t)
+{
+	for (uint32_t off = body;; off = t->next) {
+		int err = tok_read(fdt, off, t);
+		if (err)
+			return err;
+		if (t->type == FDT_BEGIN_NODE)
+			return (int)off;
+		if (t->type != FDT_PROP && t->type != FDT_NOP)
+			return FDT_ERR_NOTFOUND;
+	}
+}
+
+/* The next sibling of the node whose body starts at body; *t is the sibling's BEGIN_NODE. */
+static int sibling_after(const struct fdt *fdt, uint32_t body, struct token *t)
+{
+	int off = subtree_end(fdt, body);
+	if (off < 0)
+		return off;
+	off = skip_nops(fdt, (uint32_t)off, t);
+	if (off < 0)
+		return off;
+	return t->type == FDT_BEGIN_NODE ? off : FDT_ERR_NOTFOUND;
 }
 
 int fdt_first_child(const struct fdt *fdt, int node)
 {
 	struct token t;
 	int err = node_token(fdt, node, &t);
-	if (err)
-		return err;
-	for (uint32_t off = t.next;; off = t.next) {
-		err = tok_read(fdt, off, &t);
-		if (err)
-			return err;
-		if (t.type == FDT_BEGIN_NODE)
-			return (int)off;
-		if (t.type != FDT_PROP && t.type != FDT_NOP)
-			return FDT_ERR_NOTFOUND;
-	}
+	return err ? err : first_child_at(fdt, t.next, &t);
 }
 
 int fdt_next_sibling(const struct fdt *fdt, int node)
 {
 	struct token t;
-	int off = node_end(fdt, node);
-	if (off < 0)
-		return off;
-	off = skip_nops(fdt, (uint32_t)off, &t);
-	if (off < 0)
-		return off;
-	return t.type == FDT_BEGIN_NODE ? off : FDT_ERR_NOTFOUND;
+	int err = node_token(fdt, node, &t);
+	return err ? err : sibling_after(fdt, t.next, &t);
 }
 
 int fdt_next_node(const struct fdt *fdt, int node)
@@ -394,7 +408,7 @@ const char *fdt_name(const struct fdt *fdt, int node)
 	return node_token(fdt, node, &t) ? NULL : t.name;
 }
 
-static bool name_matches(const char *node_name, const char *want)
+bool fdt_name_matches(const char *node_name, const char *want)
 {
 	size_t i = 0;
 	for (; want[i]; i++) {
@@ -415,7 +429,7 @@ int fdt_subnode(const struct fdt *fdt, int parent, const char *name)
 {
 	for (int child = fdt_first_child(fdt, parent); child >= 0;
 	     child = fdt_next_sibling(fdt, child)) {
-		if (name_matches(fdt_name(fdt, child), name))
+		if (fdt_name_matches(fdt_name(fdt, child), name))
 			return child;
 	}
 	return FDT_ERR_NOTFOUND;
@@ -449,12 +463,12 @@ int fdt_path(const struct fdt *fdt, const char *path)
 	return node;
 }
 
-/* Finds a property of the node whose BEGIN_NODE token t was already read. */
-static int prop_after(const struct fdt *fdt, const struct token *node_tok, const char *name,
-		      const void **value, uint32_t *len)
+/* Finds a property of the node whose body starts at body. */
+static int prop_after(const struct fdt *fdt, uint32_t body, const char *name, const void **value,
+		      uint32_t *len)
 {
 	struct token t;
-	for (uint32_t off = node_tok->next;; off = t.next) {
+	for (uint32_t off = body;; off = t.next) {
 		int err = tok_read(fdt, off, &t);
 		if (err)
 			return err;
@@ -478,7 +492,7 @@ int fdt_prop(const struct fdt *fdt, int node, const char *name, const void **val
 {
 	struct token t;
 	int err = node_token(fdt, node, &t);
-	return err ? err : prop_after(fdt, &t, name, value, len);
+	return err ? err : prop_after(fdt, t.next, name, value, len);
 }
 
 int fdt_prop_cell(const struct fdt *fdt, int node, const char *name, uint32_t idx,
@@ -510,17 +524,23 @@ int fdt_prop_u32(const struct fdt *fdt, int node, const char *name, uint32_t *ou
 	return 0;
 }
 
-int fdt_prop_string(const struct fdt *fdt, int node, const char *name, const char **out)
+/* A property value as a string: FDT_ERR_BADVALUE unless NUL-terminated inside len. */
+static int string_value(int err, const void *v, uint32_t len, const char **out)
 {
-	const void *v;
-	uint32_t len;
-	int err = fdt_prop(fdt, node, name, &v, &len);
 	if (err)
 		return err;
 	if (len == 0 || bounded_strlen(v, len) < 0)
 		return FDT_ERR_BADVALUE;
 	*out = v;
 	return 0;
+}
+
+int fdt_prop_string(const struct fdt *fdt, int node, const char *name, const char **out)
+{
+	const void *v;
+	uint32_t len;
+	int err = fdt_prop(fdt, node, name, &v, &len);
+	return string_value(err, v, len, out);
 }
 
 /* Whether a compatible list (NUL-separated strings) holds compat exactly. */
@@ -549,16 +569,22 @@ bool fdt_is_compatible(const struct fdt *fdt, int node, const char *compat)
 	return fdt_prop(fdt, node, "compatible", &v, &len) == 0 && list_has(v, len, compat);
 }
 
-bool fdt_is_enabled(const struct fdt *fdt, int node)
+/* Whether a status property read with error err (NOTFOUND: none) says "enabled". */
+static bool status_enabled(int err, const char *status)
 {
-	const char *status;
-	int err = fdt_prop_string(fdt, node, "status", &status);
 	if (err == FDT_ERR_NOTFOUND)
 		return true;
 	if (err)
 		return false;
 	return (status[0] == 'o' && status[1] == 'k' &&
 		(status[2] == '\0' || (status[2] == 'a' && status[3] == 'y' && status[4] == '\0')));
+}
+
+bool fdt_is_enabled(const struct fdt *fdt, int node)
+{
+	const char *status = NULL;
+	int err = fdt_prop_string(fdt, node, "status", &status);
+	return status_enabled(err, status);
 }
 
 /*
@@ -589,14 +615,14 @@ static bool match_compatible(const struct fdt *fdt, const struct token *node, co
 {
 	const void *v;
 	uint32_t len;
-	return prop_after(fdt, node, "compatible", &v, &len) == 0 && list_has(v, len, arg);
+	return prop_after(fdt, node->next, "compatible", &v, &len) == 0 && list_has(v, len, arg);
 }
 
 static bool match_phandle(const struct fdt *fdt, const struct token *node, const void *arg)
 {
 	const void *v;
 	uint32_t len;
-	return prop_after(fdt, node, "phandle", &v, &len) == 0 && len == 4 &&
+	return prop_after(fdt, node->next, "phandle", &v, &len) == 0 && len == 4 &&
 	       fdt_be32(v) == *(const uint32_t *)arg;
 }
 
@@ -612,33 +638,80 @@ int fdt_node_by_phandle(const struct fdt *fdt, uint32_t phandle)
 	return find_node(fdt, -1, match_phandle, &phandle);
 }
 
-static int cells(const struct fdt *fdt, int node, const char *name, uint32_t dflt,
-		 uint32_t min)
+/* A #address-cells / #size-cells value read with error err, checked against min..2. */
+static int cells_value(int err, const void *v, uint32_t len, uint32_t dflt, uint32_t min)
 {
-	uint32_t value;
-	int err = fdt_prop_u32(fdt, node, name, &value);
 	if (err == FDT_ERR_NOTFOUND)
 		return (int)dflt;
-	if (err == FDT_ERR_BADOFFSET)
-		return err;
-	if (err)
+	if (err || len != 4)
 		return FDT_ERR_BADCELLS;
+	uint32_t value = fdt_be32(v);
 	return value >= min && value <= 2 ? (int)value : FDT_ERR_BADCELLS;
+}
+
+static int address_cells_at(const struct fdt *fdt, uint32_t body)
+{
+	const void *v = NULL;
+	uint32_t len = 0;
+	int err = prop_after(fdt, body, "#address-cells", &v, &len);
+	return cells_value(err, v, len, 2, 1);
+}
+
+static int size_cells_at(const struct fdt *fdt, uint32_t body)
+{
+	const void *v = NULL;
+	uint32_t len = 0;
+	int err = prop_after(fdt, body, "#size-cells", &v, &len);
+	return cells_value(err, v, len, 1, 0);
 }
 
 int fdt_address_cells(const struct fdt *fdt, int node)
 {
-	return cells(fdt, node, "#address-cells", 2, 1);
+	struct token t;
+	int err = node_token(fdt, node, &t);
+	return err ? err : address_cells_at(fdt, t.next);
 }
 
 int fdt_size_cells(const struct fdt *fdt, int node)
 {
-	return cells(fdt, node, "#size-cells", 1, 0);
+	struct token t;
+	int err = node_token(fdt, node, &t);
+	return err ? err : size_cells_at(fdt, t.next);
+}
+
+/*
+ * A reg value (read with error err) decoded with ac / sc cells, which may be
+ * errors themselves: the first error wins, in the order fdt_reg() documents.
+ */
+static int reg_view(int ac, int sc, int err, const void *v, uint32_t len, struct fdt_reg *reg)
+{
+	if (ac < 0)
+		return ac;
+	if (sc < 0)
+		return sc;
+	if (err)
+		return err;
+	uint32_t entry = 4u * (uint32_t)(ac + sc);
+	if (len % entry)
+		return FDT_ERR_BADREG;
+	*reg = (struct fdt_reg){ v, len / entry, ac, sc };
+	return 0;
 }
 
 static uint64_t read_cells(const uint8_t *p, int n)
 {
 	return n == 2 ? fdt_be64(p) : fdt_be32(p);
+}
+
+int fdt_reg_entry(const struct fdt_reg *reg, uint32_t idx, uint64_t *addr, uint64_t *size)
+{
+	if (idx >= reg->count)
+		return FDT_ERR_NOTFOUND;
+	int ac = reg->address_cells, sc = reg->size_cells;
+	const uint8_t *p = reg->cells + (uint64_t)idx * 4u * (uint32_t)(ac + sc);
+	*addr = read_cells(p, ac);
+	*size = sc ? read_cells(p + 4 * ac, sc) : 0;
+	return 0;
 }
 
 int fdt_reg(const struct fdt *fdt, int node, uint32_t idx, uint64_t *addr, uint64_t *size)
@@ -647,38 +720,86 @@ int fdt_reg(const struct fdt *fdt, int node, uint32_t idx, uint64_t *addr, uint6
 	if (parent < 0)
 		return parent == FDT_ERR_NOTFOUND ? FDT_ERR_BADOFFSET : parent;
 	int ac = fdt_address_cells(fdt, parent), sc = fdt_size_cells(fdt, parent);
-	if (ac < 0)
-		return ac;
-	if (sc < 0)
-		return sc;
-	const void *v;
-	uint32_t len;
+	const void *v = NULL;
+	uint32_t len = 0;
 	int err = fdt_prop(fdt, node, "reg", &v, &len);
-	if (err)
-		return err;
-	uint32_t entry = 4u * (uint32_t)(ac + sc);
-	if (len % entry)
-		return FDT_ERR_BADREG;
-	if (idx >= len / entry)
-		return FDT_ERR_NOTFOUND;
-	const uint8_t *p = (const uint8_t *)v + (uint64_t)idx * entry;
-	*addr = read_cells(p, ac);
-	*size = sc ? read_cells(p + 4 * ac, sc) : 0;
-	return 0;
+	struct fdt_reg reg;
+	err = reg_view(ac, sc, err, v, len, &reg);
+	return err ? err : fdt_reg_entry(&reg, idx, addr, size);
 }
 
 int fdt_reserved_entry(const struct fdt *fdt, uint32_t idx, uint64_t *addr, uint64_t *size)
 {
-	/* fdt_open proved the block is terminated in bounds; stop at the terminator. */
-	for (uint32_t i = 0;; i++) {
-		const uint8_t *e = fdt->blob + fdt->rsvmap_off + (uint64_t)i * 16;
-		uint64_t a = fdt_be64(e), s = fdt_be64(e + 8);
-		if (a == 0 && s == 0)
-			return FDT_ERR_NOTFOUND;
-		if (i == idx) {
-			*addr = a;
-			*size = s;
-			return 0;
-		}
-	}
+	/* fdt_open counted the entries before the terminator, all in bounds. */
+	if (idx >= fdt->rsvmap_count)
+		return FDT_ERR_NOTFOUND;
+	const uint8_t *e = fdt->blob + fdt->rsvmap_off + (uint64_t)idx * 16;
+	*addr = fdt_be64(e);
+	*size = fdt_be64(e + 8);
+	return 0;
+}
+
+/* --- cursors --- */
+
+int fdt_cursor_root(const struct fdt *fdt, struct fdt_cursor *c)
+{
+	struct token t;
+	if (tok_read(fdt, 0, &t) || t.type != FDT_BEGIN_NODE)
+		return FDT_ERR_BADOFFSET;
+	*c = (struct fdt_cursor){ 0, t.name, t.next, FDT_ERR_BADOFFSET, FDT_ERR_BADOFFSET };
+	return 0;
+}
+
+int fdt_cursor_first_child(const struct fdt *fdt, const struct fdt_cursor *parent,
+			   struct fdt_cursor *child)
+{
+	struct token t;
+	int off = first_child_at(fdt, parent->body, &t);
+	if (off < 0)
+		return off;
+	*child = (struct fdt_cursor){ off, t.name, t.next, address_cells_at(fdt, parent->body),
+				      size_cells_at(fdt, parent->body) };
+	return 0;
+}
+
+int fdt_cursor_next_sibling(const struct fdt *fdt, struct fdt_cursor *c)
+{
+	struct token t;
+	int off = sibling_after(fdt, c->body, &t);
+	if (off < 0)
+		return off;
+	c->node = off;
+	c->name = t.name;
+	c->body = t.next;
+	return 0;
+}
+
+int fdt_cursor_prop(const struct fdt *fdt, const struct fdt_cursor *c, const char *name,
+		    const void **value, uint32_t *len)
+{
+	return prop_after(fdt, c->body, name, value, len);
+}
+
+int fdt_cursor_prop_string(const struct fdt *fdt, const struct fdt_cursor *c, const char *name,
+			   const char **out)
+{
+	const void *v = NULL;
+	uint32_t len = 0;
+	int err = prop_after(fdt, c->body, name, &v, &len);
+	return string_value(err, v, len, out);
+}
+
+bool fdt_cursor_is_enabled(const struct fdt *fdt, const struct fdt_cursor *c)
+{
+	const char *status = NULL;
+	int err = fdt_cursor_prop_string(fdt, c, "status", &status);
+	return status_enabled(err, status);
+}
+
+int fdt_cursor_reg(const struct fdt *fdt, const struct fdt_cursor *c, struct fdt_reg *reg)
+{
+	const void *v = NULL;
+	uint32_t len = 0;
+	int err = prop_after(fdt, c->body, "reg", &v, &len);
+	return reg_view(c->address_cells, c->size_cells, err, v, len, reg);
 }

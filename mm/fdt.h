@@ -10,8 +10,10 @@
  * as returned by the navigation calls. An offset that is not the start of a
  * node (say, a word inside a property value that looks like a node token) is
  * FDT_ERR_BADOFFSET: each call walks the token stream to the offset it is
- * given, so it costs time linear in that offset. Negative return values are
- * FDT_ERR_*.
+ * given, so it costs time linear in that offset, and a loop over n nodes
+ * with these calls costs n^2. Code that visits many nodes uses a cursor
+ * (struct fdt_cursor, at the end), which is proved once by the walk that
+ * reaches it. Negative return values are FDT_ERR_*.
  * Freestanding: never include kernel headers here.
  */
 #ifndef MM_FDT_H
@@ -46,6 +48,7 @@ struct fdt {
 	uint32_t struct_off, struct_size;
 	uint32_t strings_off, strings_size;
 	uint32_t rsvmap_off;
+	uint32_t rsvmap_count; /* entries before the reservation block's terminator */
 	uint32_t boot_cpuid;
 };
 
@@ -70,9 +73,11 @@ int fdt_next_node(const struct fdt *fdt, int node);
 /* A node's full name, "cpu@0"; "" for the root, NULL for a bad offset. */
 const char *fdt_name(const struct fdt *fdt, int node);
 /*
- * The child of parent called name. A name without '@' also matches children
- * whose names are name@<unit>; the first match wins.
+ * Whether a node called node_name answers to want: exactly, or, when want
+ * has no '@', as want@<unit> ("memory" matches "memory@80000000").
  */
+bool fdt_name_matches(const char *node_name, const char *want);
+/* The child of parent whose name matches name (fdt_name_matches); the first match wins. */
 int fdt_subnode(const struct fdt *fdt, int parent, const char *name);
 /* The node at an absolute path such as "/cpus/cpu@1". */
 int fdt_path(const struct fdt *fdt, const char *path);
@@ -106,11 +111,24 @@ int fdt_size_cells(const struct fdt *fdt, int node);
 
 /*
  * Decodes entry idx of node's "reg", using the cells its parent declares.
- * Returns 0, FDT_ERR_NOTFOUND past the last entry, or another error.
+ * Returns 0, FDT_ERR_NOTFOUND past the last entry, or another error: the
+ * parent's FDT_ERR_BADCELLS (#address-cells first), then the property's own
+ * (FDT_ERR_NOTFOUND when there is no reg, FDT_ERR_BADREG).
  * *size is 0 when the parent's #size-cells is 0. The root has no parent to
  * give it cells, so fdt_reg on the root is FDT_ERR_BADOFFSET.
  */
 int fdt_reg(const struct fdt *fdt, int node, uint32_t idx, uint64_t *addr, uint64_t *size);
+
+/* A node's reg, found once (fdt_cursor_reg), with the cells that decode it. */
+struct fdt_reg {
+	const uint8_t *cells; /* into the blob */
+	uint32_t count;       /* entries */
+	int address_cells;    /* 1..2, the parent's */
+	int size_cells;       /* 0..2, the parent's; 0: every size reads as 0 */
+};
+
+/* Entry idx of reg: 0, or FDT_ERR_NOTFOUND past the last. */
+int fdt_reg_entry(const struct fdt_reg *reg, uint32_t idx, uint64_t *addr, uint64_t *size);
 
 /* Entry idx of the header's memory-reservation block; FDT_ERR_NOTFOUND at its end. */
 int fdt_reserved_entry(const struct fdt *fdt, uint32_t idx, uint64_t *addr, uint64_t *size);
@@ -118,5 +136,42 @@ int fdt_reserved_entry(const struct fdt *fdt, uint32_t idx, uint64_t *addr, uint
 /* Reads the big-endian u32 / u64 at p (which may be unaligned). */
 uint32_t fdt_be32(const void *p);
 uint64_t fdt_be64(const void *p);
+
+/*
+ * Cursors: visiting many nodes in time linear in the tree.
+ *
+ * A cursor is a node reached by walking from the root, so it needs no
+ * proof: moving to the first child costs the parent's properties, to the
+ * next sibling the current node's subtree, and a property lookup the node's
+ * own properties. A cursor also carries its parent's #address-cells and
+ * #size-cells (read once, when the walk went down), so reg needs no parent
+ * lookup. Its node offset is valid for every call above.
+ */
+struct fdt_cursor {
+	int node;          /* the node's offset */
+	const char *name;  /* its full name, "" for the root */
+	uint32_t body;     /* offset of the token after its BEGIN_NODE */
+	int address_cells; /* the parent's, or FDT_ERR_BADCELLS; FDT_ERR_BADOFFSET at the root */
+	int size_cells;    /* likewise */
+};
+
+/* Sets c at the root of an opened tree. 0, or FDT_ERR_BADOFFSET if fdt was never opened. */
+int fdt_cursor_root(const struct fdt *fdt, struct fdt_cursor *c);
+/* Sets child at parent's first child: 0, FDT_ERR_NOTFOUND when it has none, or an error. */
+int fdt_cursor_first_child(const struct fdt *fdt, const struct fdt_cursor *parent,
+			   struct fdt_cursor *child);
+/* Moves c to its next sibling: 0, FDT_ERR_NOTFOUND after the last (c unchanged), or an error. */
+int fdt_cursor_next_sibling(const struct fdt *fdt, struct fdt_cursor *c);
+/* fdt_prop, fdt_prop_string and fdt_is_enabled on c's node. */
+int fdt_cursor_prop(const struct fdt *fdt, const struct fdt_cursor *c, const char *name,
+		    const void **value, uint32_t *len);
+int fdt_cursor_prop_string(const struct fdt *fdt, const struct fdt_cursor *c, const char *name,
+			   const char **out);
+bool fdt_cursor_is_enabled(const struct fdt *fdt, const struct fdt_cursor *c);
+/*
+ * Finds c's reg and the cells to decode it: 0, or the error fdt_reg would
+ * give (the parent's cells first, then FDT_ERR_NOTFOUND or FDT_ERR_BADREG).
+ */
+int fdt_cursor_reg(const struct fdt *fdt, const struct fdt_cursor *c, struct fdt_reg *reg);
 
 #endif

@@ -74,17 +74,7 @@ const char *frame_strerror(int err)
 	}
 }
 
-/* --- spinlock and counters --- */
-
-static bool lock_try(uint64_t *lock)
-{
-	return __atomic_exchange_n(lock, 1, __ATOMIC_ACQUIRE) == 0;
-}
-
-static void lock_give(uint64_t *lock)
-{
-	__atomic_store_n(lock, 0, __ATOMIC_RELEASE);
-}
+/* --- locks and counters --- */
 
 /* Only the hart itself writes its counters; others read them with atomic loads. */
 static void stat_inc(uint64_t *counter)
@@ -92,19 +82,16 @@ static void stat_inc(uint64_t *counter)
 	__atomic_store_n(counter, *counter + 1, __ATOMIC_RELAXED);
 }
 
-/* Called after a failed first try: counts one contention, spins reading, takes lock. */
-static SLOW_PATH void lock_wait(uint64_t *lock, uint64_t *contended)
+/* Called after a failed first try: counts one contention, then waits for the lock. */
+static SLOW_PATH void lock_wait(struct mm_spin *lock, uint64_t *contended)
 {
 	stat_inc(contended);
-	do {
-		while (__atomic_load_n(lock, __ATOMIC_RELAXED))
-			;
-	} while (!lock_try(lock));
+	mm_spin_lock(lock);
 }
 
-static void lock_take(uint64_t *lock, uint64_t *contended)
+static void lock_take(struct mm_spin *lock, uint64_t *contended)
 {
-	if (!lock_try(lock))
+	if (!mm_spin_try(lock))
 		lock_wait(lock, contended);
 }
 
@@ -141,9 +128,9 @@ static void set_place(struct frame_allocator *fa, uint64_t idx, uint32_t place)
 
 static int pa_to_index(const struct frame_allocator *fa, uint64_t pa, uint64_t *idx)
 {
-	if (pa % FRAME_SIZE)
+	if (pa % MM_PAGE_SIZE)
 		return FRAME_ERR_MISALIGNED;
-	uint64_t pfn = pa / FRAME_SIZE;
+	uint64_t pfn = pa / MM_PAGE_SIZE;
 	for (const struct frame_span *s = fa->spans; s->nframes; s++) {
 		if (pfn - s->base_pfn < s->nframes) { /* also false below base_pfn */
 			*idx = s->first + (pfn - s->base_pfn);
@@ -159,7 +146,7 @@ static uint64_t index_to_pa(const struct frame_allocator *fa, uint64_t idx)
 	const struct frame_span *s = fa->spans;
 	while (idx - s->first >= s->nframes)
 		s++;
-	return (s->base_pfn + (idx - s->first)) * FRAME_SIZE;
+	return (s->base_pfn + (idx - s->first)) * MM_PAGE_SIZE;
 }
 
 /* --- init --- */
@@ -171,18 +158,25 @@ size_t frame_meta_bytes(uint64_t nframes)
 	return (size_t)nframes * sizeof(struct frame_meta);
 }
 
+/* The last byte of a range, which may be 2^64 - 1 (size >= 1 and checked not to wrap). */
+static uint64_t range_last(const struct frame_range *r)
+{
+	return r->base + (r->size - 1);
+}
+
 /* Validates the ranges and counts their frames. */
 static int check_ranges(const struct frame_range *ranges, size_t nranges, uint64_t *nframes)
 {
-	uint64_t prev_end = 0, total = 0;
+	uint64_t total = 0;
 	for (size_t i = 0; i < nranges; i++) {
 		uint64_t base = ranges[i].base, size = ranges[i].size;
-		if (base % FRAME_SIZE || size % FRAME_SIZE || size == 0 || base == 0)
+		if (base % MM_PAGE_SIZE || size % MM_PAGE_SIZE || size == 0 || base == 0)
 			return FRAME_ERR_BADRANGE;
-		if (base + size <= base || base < prev_end)
-			return FRAME_ERR_BADRANGE; /* wraps past 2^64, or unsorted / overlapping */
-		prev_end = base + size;
-		total += size / FRAME_SIZE; /* < 2^52 each: no overflow in FRAME_MAX_RANGES */
+		if (size - 1 > UINT64_MAX - base)
+			return FRAME_ERR_BADRANGE; /* wraps past 2^64 (ending at 2^64 is fine) */
+		if (i && base <= range_last(&ranges[i - 1]))
+			return FRAME_ERR_BADRANGE; /* unsorted or overlapping */
+		total += size / MM_PAGE_SIZE; /* < 2^52 each: no overflow in FRAME_MAX_RANGES */
 	}
 	if (total > FRAME_MAX_FRAMES)
 		return FRAME_ERR_TOOMANY;
@@ -198,7 +192,7 @@ static int check_meta(const struct frame_range *ranges, size_t nranges, const vo
 	if (start % _Alignof(struct frame_meta) || meta_size_bytes < need)
 		return FRAME_ERR_METASIZE;
 	for (size_t i = 0; i < nranges; i++) {
-		if (start < ranges[i].base + ranges[i].size && ranges[i].base < end)
+		if (start <= range_last(&ranges[i]) && ranges[i].base < end)
 			return FRAME_ERR_METAOVERLAP;
 	}
 	return 0;
@@ -215,7 +209,7 @@ static void init_spans(struct frame_allocator *fa, const struct frame_range *ran
 {
 	uint64_t first = 0;
 	for (size_t i = 0; i < nranges; i++) {
-		struct frame_span s = { ranges[i].base / FRAME_SIZE, first, ranges[i].size / FRAME_SIZE };
+		struct frame_span s = { ranges[i].base / MM_PAGE_SIZE, first, ranges[i].size / MM_PAGE_SIZE };
 		size_t j = i; /* insertion sort, largest first */
 		for (; j > 0 && fa->spans[j - 1].nframes < s.nframes; j--)
 			fa->spans[j] = fa->spans[j - 1];
@@ -229,7 +223,7 @@ static void init_harts(struct frame_allocator *fa)
 {
 	for (uint32_t h = 0; h < FRAME_MAX_HARTS; h++) {
 		struct frame_hart *hc = &fa->harts[h];
-		hc->lock = 0;
+		hc->lock = MM_SPIN_INIT;
 		hc->count = 0;
 		hc->fa = fa;
 		hc->id = h;
@@ -256,7 +250,7 @@ static void init_pool(struct frame_allocator *fa)
 		}
 	}
 	*link = NO_FRAME;
-	fa->pool.lock = 0;
+	fa->pool.lock = MM_SPIN_INIT;
 	fa->pool.count = fa->total_frames;
 }
 
@@ -304,7 +298,7 @@ static SLOW_PATH bool refill(struct frame_hart *hc)
 		hc->cache[n - 1 - i] = idx; /* the pool's first frame ends on top */
 	}
 	set_count(&fa->pool.count, fa->pool.count - n);
-	lock_give(&fa->pool.lock);
+	mm_spin_unlock(&fa->pool.lock);
 	set_count(&hc->count, n);
 	if (n > 0)
 		stat_inc(&hc->stats.refills);
@@ -323,7 +317,7 @@ static SLOW_PATH void drain(struct frame_hart *hc)
 		fa->pool.head = idx;
 	}
 	set_count(&fa->pool.count, fa->pool.count + FRAME_BATCH);
-	lock_give(&fa->pool.lock);
+	mm_spin_unlock(&fa->pool.lock);
 	set_count(&hc->count, hc->count - FRAME_BATCH);
 	stat_inc(&hc->stats.drains);
 }
@@ -349,7 +343,7 @@ static void move_frames(struct frame_hart *from, struct frame_hart *to, uint64_t
 static SLOW_PATH void steal(struct frame_hart *thief)
 {
 	struct frame_allocator *fa = thief->fa;
-	lock_give(&thief->lock);
+	mm_spin_unlock(&thief->lock);
 	for (uint32_t i = 1; i < fa->nharts; i++) {
 		struct frame_hart *victim = &fa->harts[(thief->id + i) % fa->nharts];
 		if (__atomic_load_n(&victim->count, __ATOMIC_RELAXED) == 0)
@@ -357,12 +351,12 @@ static SLOW_PATH void steal(struct frame_hart *thief)
 		lock_two(thief, victim, &thief->stats.hart_contended);
 		uint64_t n = (victim->count + 1) / 2;
 		move_frames(victim, thief, n);
-		lock_give(&victim->lock);
+		mm_spin_unlock(&victim->lock);
 		if (n > 0) {
 			stat_inc(&thief->stats.steals);
 			return;
 		}
-		lock_give(&thief->lock); /* emptied meanwhile: try the next one */
+		mm_spin_unlock(&thief->lock); /* emptied meanwhile: try the next one */
 	}
 	lock_take(&thief->lock, &thief->stats.hart_contended);
 }
@@ -382,7 +376,7 @@ static inline uint64_t take_top(struct frame_hart *hc)
 	set_count(&hc->count, top);
 	state_set(hc->fa, idx, ST_ALLOCATED);
 	stat_inc(&hc->stats.allocs);
-	lock_give(&hc->lock);
+	mm_spin_unlock(&hc->lock);
 	return index_to_pa(hc->fa, idx);
 }
 
@@ -396,13 +390,13 @@ static SLOW_PATH uint64_t alloc_slow(struct frame_hart *hc, bool locked)
 	if (hc->count > 0)
 		return take_top(hc);
 	stat_inc(&hc->stats.alloc_failures);
-	lock_give(&hc->lock);
+	mm_spin_unlock(&hc->lock);
 	return 0;
 }
 
 uint64_t frame_alloc(struct frame_hart *me)
 {
-	if (!lock_try(&me->lock))
+	if (!mm_spin_try(&me->lock))
 		return alloc_slow(me, false);
 	if (me->count == 0)
 		return alloc_slow(me, true);
@@ -432,7 +426,7 @@ static inline bool claim(struct frame_hart *hc, uint64_t idx, uint32_t *seen)
 /* Unlocks hc and refuses the free of pa, whose frame was found in state seen. */
 static SLOW_PATH int refuse_claim(struct frame_hart *hc, uint32_t seen, uint64_t pa)
 {
-	lock_give(&hc->lock);
+	mm_spin_unlock(&hc->lock);
 	return refuse(hc, seen & FLAG_USED ? FRAME_ERR_DOUBLEFREE : FRAME_ERR_NEVERALLOC, pa);
 }
 
@@ -443,7 +437,7 @@ static inline int push_top(struct frame_hart *hc, uint64_t idx)
 	hc->cache[n] = (uint32_t)idx;
 	set_count(&hc->count, n + 1);
 	stat_inc(&hc->stats.frees);
-	lock_give(&hc->lock);
+	mm_spin_unlock(&hc->lock);
 	return 0;
 }
 
@@ -466,7 +460,7 @@ int frame_free(struct frame_hart *me, uint64_t pa)
 	int err = pa_to_index(me->fa, pa, &idx);
 	if (err)
 		return refuse(me, err, pa);
-	if (!lock_try(&me->lock))
+	if (!mm_spin_try(&me->lock))
 		return free_slow(me, idx, pa, false);
 	if (me->count == FRAME_CACHE_MAX)
 		return free_slow(me, idx, pa, true);
@@ -588,9 +582,9 @@ int frame_check(struct frame_allocator *fa, uint64_t *bad_pa)
 	if (lists)
 		bad = stray;
 
-	lock_give(&fa->pool.lock);
+	mm_spin_unlock(&fa->pool.lock);
 	for (uint32_t h = 0; h < fa->nharts; h++)
-		lock_give(&fa->harts[h].lock);
+		mm_spin_unlock(&fa->harts[h].lock);
 	if (lists && all_listed)
 		return 0;
 	if (bad_pa)

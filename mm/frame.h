@@ -27,6 +27,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "page.h"
+#include "spin.h"
+
 enum frame_error {
 	FRAME_ERR_BADARG = -1,      /* NULL pointer, nharts or nranges out of bounds */
 	FRAME_ERR_BADRANGE = -2,    /* range misaligned, empty, wrapping, at PA 0, or unsorted */
@@ -34,14 +37,13 @@ enum frame_error {
 	FRAME_ERR_METASIZE = -4,    /* metadata area too small or misaligned */
 	FRAME_ERR_METAOVERLAP = -5, /* metadata area lies inside a usable range */
 	FRAME_ERR_BADHART = -6,     /* hart >= the nharts given to frame_init() */
-	FRAME_ERR_MISALIGNED = -7,  /* freed address is not a multiple of FRAME_SIZE */
+	FRAME_ERR_MISALIGNED = -7,  /* freed address is not a multiple of MM_PAGE_SIZE */
 	FRAME_ERR_NOTMANAGED = -8,  /* freed address is in a hole or outside every range */
 	FRAME_ERR_DOUBLEFREE = -9,  /* freed frame is already free */
 	FRAME_ERR_NEVERALLOC = -10, /* freed frame was never handed out */
 	FRAME_ERR_CORRUPT = -11,    /* frame_check(): a frame's state disagrees with its list */
 };
 
-#define FRAME_SIZE 4096u
 #define FRAME_MAX_HARTS 16
 #define FRAME_MAX_RANGES 64 /* as many as mm/memmap can produce */
 #define FRAME_MAX_FRAMES 0xfffffffeu /* frames are indexed by uint32_t; ~0 ends a list */
@@ -56,7 +58,10 @@ enum frame_error {
 #define FRAME_CACHE_MAX 64
 #define FRAME_BATCH 32
 
-/* A usable physical range [base, base + size), both multiples of FRAME_SIZE. */
+/*
+ * A usable physical range [base, base + size), both multiples of MM_PAGE_SIZE.
+ * It may end exactly at 2^64 (base + size wraps to 0 there).
+ */
 struct frame_range {
 	uint64_t base;
 	uint64_t size;
@@ -80,7 +85,7 @@ struct frame_meta; /* one per frame, in the caller's metadata area */
 struct frame_allocator;
 
 struct frame_hart {
-	uint64_t lock;  /* taken by the owner on every call, and by a thief */
+	struct mm_spin lock; /* taken by the owner on every call, and by a thief */
 	uint64_t count; /* frames in cache[] */
 	struct frame_allocator *fa;
 	uint32_t id;    /* hart number */
@@ -92,7 +97,7 @@ struct frame_hart {
 } __attribute__((aligned(64))); /* harts share no cache line */
 
 struct frame_span {
-	uint64_t base_pfn; /* base / FRAME_SIZE */
+	uint64_t base_pfn; /* base / MM_PAGE_SIZE */
 	uint64_t first;    /* index of the span's first frame */
 	uint64_t nframes;
 };
@@ -102,7 +107,7 @@ struct frame_allocator {
 	struct frame_meta *meta;
 	struct frame_span spans[FRAME_MAX_RANGES + 1]; /* largest first; ends with nframes 0 */
 	struct {
-		uint64_t lock;
+		struct mm_spin lock;
 		uint64_t count;
 		uint32_t head; /* first frame of the list linked through frame_meta */
 	} pool __attribute__((aligned(64)));

@@ -1,6 +1,7 @@
 /*
- * mm/heap.c - the checked block heap (heap.h has the block layout and the
- * concurrency design).
+ * mm/heap.c - the checked block heap: allocation (heap.h has the block
+ * layout and the concurrency design; heap_block.c validates blocks,
+ * heap_check.c walks the whole heap).
  *
  * Free blocks wait in per-arena bins, each a doubly linked list: one bin per
  * size below 1 KiB (16-byte steps), then four per power of two, the
@@ -14,44 +15,15 @@
  *   - a used or GC-scheduled block's trailer is HEAP_TRAILER_USED;
  *   - a header that stops being one (absorbed by a merge) is scrubbed to 0,
  *     so a stale copy never passes for a block.
- * Each operation first validates everything it will touch (check_block,
- * check_free_block) and only then changes anything, so a fault leaves the
+ * Each operation first validates everything it will touch (heap_block.c)
+ * and only then changes anything, so a fault leaves the
  * heap as it was. One exception: a bad entry in a remote-free list ends
  * reclaim(), and the entries after it stay GC-scheduled for good.
  *
  * Never include kernel headers or call the C library: this file is also built
  * into host tests, fuzzers and user space.
  */
-#include "heap.h"
-
-#include <stdbool.h>
-
-_Static_assert(sizeof(uintptr_t) == 8, "mm/heap implements the seed's 64-bit layout");
-
-struct block {
-	uint64_t magic;
-	uint64_t size;
-	uint64_t next;
-};
-
-/* In the payload of a free block. */
-struct free_links {
-	uintptr_t prev, next;
-};
-
-#define EXACT_BINS 64      /* bin b < 64 holds blocks of exactly b * 16 bytes */
-#define RANGE_LOG2_MIN 10  /* log2(EXACT_BINS * 16): where the range bins start */
-#define SUB_BINS_LOG2 2    /* range bins per power of two: 4 */
-#define BLOCK_OVERHEAD_BYTES (HEAP_HEADER_BYTES + HEAP_TRAILER_BYTES)
-
-/* One call: where a fault is reported, and the arena being worked on. */
-struct op {
-	struct heap *heap;
-	struct heap_arena *arena; /* the caller's arena, or the one heap_check walks */
-	unsigned hart;
-	const char *name;
-	struct heap_fault *fault;
-};
+#include "heap_internal.h"
 
 const char *heap_strerror(int err)
 {
@@ -73,289 +45,6 @@ const char *heap_strerror(int err)
 	case HEAP_ERR_CHUNKS: return "chunk table full";
 	default: return "unknown error";
 	}
-}
-
-static int fail(const struct op *op, int err, uintptr_t block, const char *field, uint64_t found,
-		uint64_t expected)
-{
-	*op->fault = (struct heap_fault){ err, block, field, found, expected, op->name, op->hart };
-	return err;
-}
-
-static struct op op_begin(struct heap *heap, unsigned hart, const char *name,
-			  struct heap_fault *fault)
-{
-	struct op op = { heap, &heap->arenas[hart % heap->narenas], hart, name, fault };
-	fail(&op, 0, 0, "", 0, 0);
-	return op;
-}
-
-/* --- locks --- */
-
-static void lock(uint32_t *l)
-{
-	while (__atomic_exchange_n(l, 1u, __ATOMIC_ACQUIRE))
-		while (__atomic_load_n(l, __ATOMIC_RELAXED))
-			;
-}
-
-static void unlock(uint32_t *l)
-{
-	__atomic_store_n(l, 0u, __ATOMIC_RELEASE);
-}
-
-/* --- raw block access (no checks: callers validate first) --- */
-
-static struct block *blk(uintptr_t b)
-{
-	return (struct block *)b;
-}
-
-static struct free_links *links(uintptr_t b)
-{
-	return (struct free_links *)(b + HEAP_HEADER_BYTES);
-}
-
-/* A GC-scheduled block's link in its owner's remote-free list. */
-static uintptr_t *remote_link(uintptr_t b)
-{
-	return (uintptr_t *)(b + HEAP_HEADER_BYTES);
-}
-
-static uint64_t *trailer(uintptr_t b, uint64_t size)
-{
-	return (uint64_t *)(b + size - HEAP_TRAILER_BYTES);
-}
-
-/* The magic is atomic: another hart may GC-schedule a used block at any time. */
-static uint64_t load_magic(uintptr_t b)
-{
-	return __atomic_load_n(&blk(b)->magic, __ATOMIC_RELAXED);
-}
-
-static void store_magic(uintptr_t b, uint64_t magic)
-{
-	__atomic_store_n(&blk(b)->magic, magic, __ATOMIC_RELAXED);
-}
-
-static void write_header(uintptr_t b, enum heap_flag flag, uint64_t size, uintptr_t next)
-{
-	store_magic(b, HEAP_MAGIC(flag));
-	blk(b)->size = size;
-	blk(b)->next = next;
-}
-
-/* The flag of a well-formed magic, or HEAP_ERR_MAGIC / HEAP_ERR_FLAGS. */
-static int magic_flag(uint64_t magic)
-{
-	if ((magic & HEAP_MAGIC_SAFETY_MASK) != HEAP_MAGIC_SAFETY)
-		return HEAP_ERR_MAGIC;
-	uint64_t flag = magic & 0xf;
-	if (magic != HEAP_MAGIC(flag) || flag > HEAP_FLAG_GC)
-		return HEAP_ERR_FLAGS;
-	return (int)flag;
-}
-
-/* --- chunks --- */
-
-/*
- * The chunk holding address b, or NULL. Entries below nchunks never change.
- * Newest first: arenas grow by doubling, so most blocks live in late chunks.
- */
-static const struct heap_chunk *chunk_of(const struct heap *heap, uintptr_t b)
-{
-	unsigned n = __atomic_load_n(&heap->nchunks, __ATOMIC_ACQUIRE);
-	for (unsigned i = n; i-- > 0;) {
-		const struct heap_chunk *c = &heap->chunks[i];
-		if (b >= c->base && b < c->end)
-			return c;
-	}
-	return NULL;
-}
-
-/* Whether a block could start at b in c: aligned, inside, room for the smallest block. */
-static bool block_fits(const struct heap_chunk *c, uintptr_t b)
-{
-	return b % HEAP_ALIGN_BYTES == 8 && b >= c->base && b < c->end &&
-	       c->end - b >= HEAP_MIN_BLOCK_BYTES;
-}
-
-/* The op's arena's chunk in which a block could start at b, or NULL. */
-static const struct heap_chunk *arena_chunk_of(const struct op *op, uintptr_t b)
-{
-	const struct heap_chunk *c = chunk_of(op->heap, b);
-	return c && c->arena == op->arena->index && block_fits(c, b) ? c : NULL;
-}
-
-/* --- validation --- */
-
-/* Whether p, the successor of b that one of b's fields claims, could be one (end: none). */
-static bool successor_plausible(const struct heap_chunk *c, uintptr_t b, uintptr_t p)
-{
-	return p == c->end || (p > b && block_fits(c, p) && magic_flag(load_magic(p)) >= 0);
-}
-
-/*
- * Validates the header at b (block_fits(c, b) holds): magic, size against
- * the chunk, next against size. When size and next disagree, the field that
- * points at a plausible successor is believed (the nearer one if both do: no
- * valid header lies inside a block) and the other one is reported.
- * Returns the block's flag, or a negative error with the fault filled.
- */
-static int check_block(const struct op *op, const struct heap_chunk *c, uintptr_t b)
-{
-	uint64_t magic = load_magic(b);
-	int flag = magic_flag(magic);
-	if (flag == HEAP_ERR_MAGIC)
-		return fail(op, flag, b, "magic", magic & HEAP_MAGIC_SAFETY_MASK, HEAP_MAGIC_SAFETY);
-	if (flag < 0) {
-		uint64_t first = magic & 0xf; /* byte 0's flag nibble */
-		bool same = magic == HEAP_MAGIC(first);
-		return fail(op, flag, b, "magic flags", same ? first : magic,
-			    same ? HEAP_FLAG_GC : HEAP_MAGIC(first));
-	}
-
-	uint64_t size = blk(b)->size, next = blk(b)->next, room = c->end - b;
-	if (size % HEAP_ALIGN_BYTES)
-		return fail(op, HEAP_ERR_SIZE, b, "size", size, size & ~15ull);
-	if (size < HEAP_MIN_BLOCK_BYTES)
-		return fail(op, HEAP_ERR_SIZE, b, "size", size, HEAP_MIN_BLOCK_BYTES);
-	/* the rest of the chunk after this block is empty or holds a block */
-	if (size != room && (size > room || room - size < HEAP_MIN_BLOCK_BYTES))
-		return fail(op, HEAP_ERR_SIZE, b, "size", size, room);
-	uintptr_t by_size = b + size;
-	uintptr_t want_next = by_size == c->end ? 0 : by_size;
-	if (next == want_next)
-		return flag;
-	uintptr_t by_next = next ? next : c->end;
-	bool size_ok = successor_plausible(c, b, by_size);
-	bool next_ok = next != c->end && successor_plausible(c, b, by_next);
-	if (next_ok && !(size_ok && by_size <= by_next))
-		return fail(op, HEAP_ERR_SIZE, b, "size", size, by_next - b);
-	return fail(op, HEAP_ERR_NEXT, b, "next", next, want_next);
-}
-
-static unsigned bin_of(uint64_t size)
-{
-	if (size < EXACT_BINS * HEAP_ALIGN_BYTES)
-		return (unsigned)(size / HEAP_ALIGN_BYTES);
-	unsigned log2 = 63 - (unsigned)__builtin_clzll(size);
-	uint64_t sub = (size >> (log2 - SUB_BINS_LOG2)) & ((1u << SUB_BINS_LOG2) - 1);
-	uint64_t bin = EXACT_BINS + ((uint64_t)(log2 - RANGE_LOG2_MIN) << SUB_BINS_LOG2) + sub;
-	return bin < HEAP_BINS ? (unsigned)bin : HEAP_BINS - 1;
-}
-
-/* Whether p is a free block of the op's arena whose link back to b is right. */
-static bool linked_free(const struct op *op, uintptr_t p, uintptr_t b, bool p_is_prev)
-{
-	if (!arena_chunk_of(op, p) || magic_flag(load_magic(p)) != HEAP_FLAG_INIT)
-		return false;
-	return (p_is_prev ? links(p)->next : links(p)->prev) == b;
-}
-
-/* Validates what a free block b (header already checked) keeps beyond its header. */
-static int check_free_block(const struct op *op, uintptr_t b)
-{
-	uint64_t size = blk(b)->size;
-	uint64_t t = *trailer(b, size);
-	if (t != b)
-		return fail(op, HEAP_ERR_TRAILER, b, "trailer", t, b);
-	const struct free_links *l = links(b);
-	uintptr_t head = op->arena->bin_head[bin_of(size)];
-	if ((l->prev == 0) != (head == b))
-		return fail(op, HEAP_ERR_LINK, b, "bin head", head, b);
-	if (l->prev && !linked_free(op, l->prev, b, true))
-		return fail(op, HEAP_ERR_LINK, b, "free list prev", l->prev, 0);
-	if (l->next && !linked_free(op, l->next, b, false))
-		return fail(op, HEAP_ERR_LINK, b, "free list next", l->next, 0);
-	return 0;
-}
-
-/*
- * Validates p, taken from one of the op's arena's lists (a bin, or the
- * remote-free list), as a block of the arena flagged want_flag; *c is its chunk.
- */
-static int listed_block_at(const struct op *op, uintptr_t p, int want_flag, const char *list,
-			   const struct heap_chunk **c)
-{
-	*c = arena_chunk_of(op, p);
-	if (!*c)
-		return fail(op, HEAP_ERR_LINK, p, list, p, 0);
-	int flag = check_block(op, *c, p);
-	if (flag < 0)
-		return flag;
-	if (flag != want_flag)
-		return fail(op, HEAP_ERR_FLAGS, p, "magic flags", (uint64_t)flag, (uint64_t)want_flag);
-	return flag == HEAP_FLAG_INIT ? check_free_block(op, p) : 0;
-}
-
-/* Validates next (a checked block's next, 0 for none); *after = next if it is free. */
-static int free_after(const struct op *op, const struct heap_chunk *c, uintptr_t next,
-		      uintptr_t *after)
-{
-	*after = 0;
-	if (!next)
-		return 0;
-	int flag = check_block(op, c, next);
-	if (flag != HEAP_FLAG_INIT)
-		return flag < 0 ? flag : 0;
-	int err = check_free_block(op, next);
-	if (!err)
-		*after = next;
-	return err;
-}
-
-/* Finds, through b's boundary tag, the block before b; *before = it if it is free. */
-static int free_before(const struct op *op, const struct heap_chunk *c, uintptr_t b,
-		       uintptr_t *before)
-{
-	*before = 0;
-	if (b == c->base)
-		return 0;
-	uint64_t t = *(const uint64_t *)(b - HEAP_TRAILER_BYTES);
-	if (t == HEAP_TRAILER_USED)
-		return 0;
-	if (t >= b || !block_fits(c, t))
-		return fail(op, HEAP_ERR_TRAILER, b, "previous trailer", t, HEAP_TRAILER_USED);
-	int flag = check_block(op, c, t);
-	if (flag < 0)
-		return flag;
-	if (flag != HEAP_FLAG_INIT || blk(t)->next != b)
-		return fail(op, HEAP_ERR_TRAILER, b, "previous trailer", t, HEAP_TRAILER_USED);
-	int err = check_free_block(op, t);
-	if (!err)
-		*before = t;
-	return err;
-}
-
-/* The checks before a free, realloc or size query of the used block at b. */
-static int check_used(const struct op *op, const struct heap_chunk *c, uintptr_t b)
-{
-	uint64_t magic = load_magic(b);
-	if (magic_flag(magic) == HEAP_ERR_MAGIC)
-		return fail(op, HEAP_ERR_BAD_POINTER, b + HEAP_HEADER_BYTES, "magic", magic,
-			    HEAP_MAGIC(HEAP_FLAG_USED));
-	int flag = check_block(op, c, b);
-	if (flag < 0)
-		return flag;
-	if (flag != HEAP_FLAG_USED)
-		return fail(op, HEAP_ERR_DOUBLE_FREE, b, "magic flags", (uint64_t)flag,
-			    HEAP_FLAG_USED);
-	uint64_t t = *trailer(b, blk(b)->size);
-	if (t != HEAP_TRAILER_USED)
-		return fail(op, HEAP_ERR_TRAILER, b, "trailer", t, HEAP_TRAILER_USED);
-	return 0;
-}
-
-/* The chunk of the block whose payload is at ptr; NULL with a fault if there is none. */
-static const struct heap_chunk *payload_chunk(const struct op *op, const void *ptr)
-{
-	uintptr_t p = (uintptr_t)ptr, b = p - HEAP_HEADER_BYTES;
-	const struct heap_chunk *c = p % HEAP_ALIGN_BYTES ? NULL : chunk_of(op->heap, b);
-	if (c && block_fits(c, b))
-		return c;
-	fail(op, HEAP_ERR_BAD_POINTER, p, "pointer", p, 0);
-	return NULL;
 }
 
 /* --- bins --- */
@@ -445,9 +134,9 @@ static void split(struct heap_arena *a, uintptr_t b, uint64_t size, uintptr_t ne
 static int release(const struct op *op, const struct heap_chunk *c, uintptr_t b)
 {
 	uintptr_t before, after;
-	int err = free_after(op, c, blk(b)->next, &after);
+	int err = heap_find_free_after(op, c, blk(b)->next, &after);
 	if (!err)
-		err = free_before(op, c, b, &before);
+		err = heap_find_free_before(op, c, b, &before);
 	if (!err)
 		coalesce(op->arena, b, blk(b)->size, blk(b)->next, before, after);
 	return err;
@@ -503,9 +192,9 @@ static int grow(const struct op *op, uint64_t need)
 	if (want_bytes < a->total_bytes)
 		want_bytes = a->total_bytes;
 	uintptr_t base, end;
-	lock(&op->heap->grow_lock);
+	mm_spin_lock(&op->heap->grow_lock);
 	int err = new_chunk(op, min_bytes, want_bytes, &base, &end);
-	unlock(&op->heap->grow_lock);
+	mm_spin_unlock(&op->heap->grow_lock);
 	if (err)
 		return err;
 	a->total_bytes += end - base;
@@ -541,12 +230,12 @@ static int find_fit(const struct op *op, uint64_t need, const struct heap_chunk 
 	*b = 0;
 	if (bin < HEAP_BINS) {
 		*b = a->bin_head[bin];
-		return listed_block_at(op, *b, HEAP_FLAG_INIT, "bin", c);
+		return heap_listed_block_at(op, *b, HEAP_FLAG_INIT, "bin", c);
 	}
 	if (own < EXACT_BINS)
 		return 0;
 	for (uintptr_t p = a->bin_head[own]; p; p = links(p)->next) {
-		int err = listed_block_at(op, p, HEAP_FLAG_INIT, "bin", c);
+		int err = heap_listed_block_at(op, p, HEAP_FLAG_INIT, "bin", c);
 		if (err)
 			return err;
 		if (blk(p)->size >= need) {
@@ -569,7 +258,7 @@ static int take(const struct op *op, uint64_t need, uintptr_t *out)
 			err = find_fit(op, need, &c, &b);
 	}
 	if (!err)
-		err = free_after(op, c, blk(b)->next, &after);
+		err = heap_find_free_after(op, c, blk(b)->next, &after);
 	if (err)
 		return err;
 	bin_remove(op->arena, b);
@@ -587,7 +276,7 @@ static int reclaim(const struct op *op)
 	uintptr_t b = __atomic_exchange_n(&a->remote_head, 0, __ATOMIC_ACQUIRE);
 	while (b) {
 		const struct heap_chunk *c;
-		int err = listed_block_at(op, b, HEAP_FLAG_GC, "remote list", &c);
+		int err = heap_listed_block_at(op, b, HEAP_FLAG_GC, "remote list", &c);
 		if (err)
 			return err;
 		uintptr_t next = *remote_link(b);
@@ -605,11 +294,11 @@ static void *alloc_on(const struct op *op, size_t size_bytes)
 	uintptr_t b = 0;
 	if (block_size_for(op, size_bytes, &need))
 		return NULL;
-	lock(&op->arena->lock);
+	mm_spin_lock(&op->arena->lock);
 	int err = reclaim(op);
 	if (!err)
 		err = take(op, need, &b);
-	unlock(&op->arena->lock);
+	mm_spin_unlock(&op->arena->lock);
 	return err ? NULL : (void *)(b + HEAP_HEADER_BYTES);
 }
 
@@ -638,15 +327,15 @@ static void push_remote(struct heap_arena *owner, uintptr_t b)
 
 static int free_on(const struct op *op, void *ptr)
 {
-	const struct heap_chunk *c = payload_chunk(op, ptr);
+	const struct heap_chunk *c = heap_payload_chunk(op, ptr);
 	if (!c)
 		return op->fault->err;
 	uintptr_t b = (uintptr_t)ptr - HEAP_HEADER_BYTES;
 	struct heap_arena *owner = &op->heap->arenas[c->arena];
 	bool mine = owner == op->arena;
 	if (mine)
-		lock(&owner->lock);
-	int err = check_used(op, c, b);
+		mm_spin_lock(&owner->lock);
+	int err = heap_check_used(op, c, b);
 	if (!err)
 		err = claim(op, b);
 	if (!err && !mine)
@@ -657,7 +346,7 @@ static int free_on(const struct op *op, void *ptr)
 			store_magic(b, HEAP_MAGIC(HEAP_FLAG_USED));
 	}
 	if (mine)
-		unlock(&owner->lock);
+		mm_spin_unlock(&owner->lock);
 	return err;
 }
 
@@ -672,7 +361,7 @@ static int resize_in_place(const struct op *op, const struct heap_chunk *c, uint
 	uint64_t size = blk(b)->size;
 	uintptr_t next = blk(b)->next, after;
 	*done = false;
-	int err = free_after(op, c, next, &after);
+	int err = heap_find_free_after(op, c, next, &after);
 	if (err)
 		return err;
 	if (need > size) {
@@ -681,7 +370,7 @@ static int resize_in_place(const struct op *op, const struct heap_chunk *c, uint
 		uintptr_t absorbed = after;
 		size += blk(absorbed)->size;
 		next = blk(absorbed)->next;
-		err = free_after(op, c, next, &after);
+		err = heap_find_free_after(op, c, next, &after);
 		if (err)
 			return err;
 		bin_remove(op->arena, absorbed);
@@ -708,7 +397,7 @@ int heap_init(struct heap *heap, const struct heap_backing *backing, unsigned na
 		return HEAP_ERR_BAD_ARG;
 	heap->backing = *backing;
 	heap->narenas = narenas;
-	heap->grow_lock = 0;
+	heap->grow_lock = MM_SPIN_INIT;
 	heap->nchunks = 0;
 	for (unsigned i = 0; i < HEAP_MAX_ARENAS; i++)
 		heap->arenas[i] = (struct heap_arena){ .index = i };
@@ -734,19 +423,19 @@ void *heap_realloc(struct heap *heap, unsigned hart, void *ptr, size_t size_byte
 	if (!ptr)
 		return alloc_on(&op, size_bytes);
 	uint64_t need;
-	const struct heap_chunk *c = payload_chunk(&op, ptr);
+	const struct heap_chunk *c = heap_payload_chunk(&op, ptr);
 	if (!c || block_size_for(&op, size_bytes, &need))
 		return NULL;
 	uintptr_t b = (uintptr_t)ptr - HEAP_HEADER_BYTES;
 	bool mine = c->arena == op.arena->index, done = false;
 	if (mine)
-		lock(&op.arena->lock);
-	int err = check_used(&op, c, b);
+		mm_spin_lock(&op.arena->lock);
+	int err = heap_check_used(&op, c, b);
 	uint64_t old_payload = err ? 0 : blk(b)->size - BLOCK_OVERHEAD_BYTES;
 	if (!err && mine)
 		err = resize_in_place(&op, c, b, need, &done);
 	if (mine)
-		unlock(&op.arena->lock);
+		mm_spin_unlock(&op.arena->lock);
 	if (err || done)
 		return err ? NULL : ptr;
 
@@ -768,143 +457,10 @@ int heap_usable_size(struct heap *heap, const void *ptr, size_t *size_bytes,
 		     struct heap_fault *fault)
 {
 	struct op op = op_begin(heap, 0, "heap_usable_size", fault);
-	const struct heap_chunk *c = payload_chunk(&op, ptr);
+	const struct heap_chunk *c = heap_payload_chunk(&op, ptr);
 	uintptr_t b = (uintptr_t)ptr - HEAP_HEADER_BYTES;
-	int err = c ? check_used(&op, c, b) : fault->err;
+	int err = c ? heap_check_used(&op, c, b) : fault->err;
 	*size_bytes = err ? 0 : blk(b)->size - BLOCK_OVERHEAD_BYTES;
 	return err;
 }
 
-/* --- checking the whole heap --- */
-
-/* Walks chunk c's blocks, adding them up in *st; *blocks counts them. */
-static int check_chunk(const struct op *op, const struct heap_chunk *c, struct heap_stats *st,
-		       size_t *blocks)
-{
-	bool prev_free = false;
-	for (uintptr_t b = c->base; b; b = blk(b)->next, (*blocks)++) {
-		int flag = check_block(op, c, b);
-		if (flag < 0)
-			return flag;
-		uint64_t size = blk(b)->size;
-		if (flag == HEAP_FLAG_INIT) {
-			if (prev_free)
-				return fail(op, HEAP_ERR_COALESCE, b, "coalesce", HEAP_FLAG_INIT,
-					    HEAP_FLAG_USED);
-			int err = check_free_block(op, b);
-			if (err)
-				return err;
-			st->free_blocks++;
-			st->free_bytes += size;
-			if (size > st->largest_free_bytes)
-				st->largest_free_bytes = size;
-		} else {
-			uint64_t t = *trailer(b, size);
-			if (t != HEAP_TRAILER_USED)
-				return fail(op, HEAP_ERR_TRAILER, b, "trailer", t, HEAP_TRAILER_USED);
-			if (flag == HEAP_FLAG_USED) {
-				st->used_blocks++;
-				st->used_bytes += size;
-				st->used_payload_bytes += size - BLOCK_OVERHEAD_BYTES;
-			} else {
-				st->pending_blocks++;
-				st->pending_bytes += size;
-			}
-		}
-		prev_free = flag == HEAP_FLAG_INIT;
-	}
-	st->chunks++;
-	st->total_bytes += c->end - c->base;
-	return 0;
-}
-
-/* Every bin: bitmap bit right, each entry a valid free block of its size; free_blocks in all. */
-static int check_bins(const struct op *op, size_t free_blocks)
-{
-	const struct heap_arena *a = op->arena;
-	size_t seen = 0;
-	for (unsigned bin = 0; bin < HEAP_BINS; bin++) {
-		uintptr_t head = a->bin_head[bin];
-		uint64_t bit = a->bin_bits[bin / 64] >> (bin % 64) & 1;
-		if (bit != (head != 0))
-			return fail(op, HEAP_ERR_LINK, head, "bin bitmap", bit, head != 0);
-		for (uintptr_t p = head; p; p = links(p)->next) {
-			const struct heap_chunk *c;
-			int err = listed_block_at(op, p, HEAP_FLAG_INIT, "bin", &c);
-			if (err)
-				return err;
-			if (bin_of(blk(p)->size) != bin || ++seen > free_blocks)
-				return fail(op, HEAP_ERR_LINK, p, "bin", bin_of(blk(p)->size), bin);
-		}
-	}
-	if (seen != free_blocks)
-		return fail(op, HEAP_ERR_LINK, 0, "bin", seen, free_blocks);
-	return 0;
-}
-
-/* The remote-free list: GC-scheduled blocks of this arena, at most blocks of them. */
-static int check_remote(const struct op *op, size_t blocks)
-{
-	uintptr_t b = __atomic_load_n(&op->arena->remote_head, __ATOMIC_ACQUIRE);
-	for (size_t n = 0; b; n++, b = *remote_link(b)) {
-		const struct heap_chunk *c;
-		int err = n == blocks ? fail(op, HEAP_ERR_LINK, b, "remote list", b, 0)
-				      : listed_block_at(op, b, HEAP_FLAG_GC, "remote list", &c);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-static int check_arena(const struct op *op, struct heap_stats *st)
-{
-	size_t free_before = st->free_blocks, blocks = 0;
-	unsigned n = __atomic_load_n(&op->heap->nchunks, __ATOMIC_ACQUIRE);
-	for (unsigned i = 0; i < n; i++) {
-		const struct heap_chunk *c = &op->heap->chunks[i];
-		int err = c->arena == op->arena->index ? check_chunk(op, c, st, &blocks) : 0;
-		if (err)
-			return err;
-	}
-	st->grow_calls += op->arena->grow_calls;
-	int err = check_bins(op, st->free_blocks - free_before);
-	return err ? err : check_remote(op, blocks);
-}
-
-static int check_all(struct heap *heap, struct heap_stats *stats, struct heap_fault *fault,
-		     const char *name)
-{
-	struct op op = op_begin(heap, 0, name, fault);
-	*stats = (struct heap_stats){ 0 };
-	for (unsigned i = 0; i < heap->narenas; i++) {
-		op.arena = &heap->arenas[i];
-		op.hart = i;
-		lock(&op.arena->lock);
-		int err = check_arena(&op, stats);
-		unlock(&op.arena->lock);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-int heap_stats(struct heap *heap, struct heap_stats *stats, struct heap_fault *fault)
-{
-	return check_all(heap, stats, fault, "heap_stats");
-}
-
-int heap_check(struct heap *heap, struct heap_fault *fault)
-{
-	struct heap_stats unused;
-	return check_all(heap, &unused, fault, "heap_check");
-}
-
-unsigned heap_fragmentation_permille(const struct heap_stats *stats)
-{
-	uint64_t largest = stats->largest_free_bytes, total = stats->free_bytes;
-	while (largest > UINT64_MAX / 1000) { /* keep largest * 1000 exact */
-		largest >>= 10;
-		total >>= 10;
-	}
-	return total ? (unsigned)(1000 - largest * 1000 / total) : 0;
-}

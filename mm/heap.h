@@ -73,6 +73,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "spin.h"
+
 enum heap_error {
 	HEAP_ERR_NOMEM = -1,       /* the backing has no more memory */
 	HEAP_ERR_TOO_BIG = -2,     /* size above HEAP_MAX_ALLOC_BYTES (would overflow) */
@@ -155,14 +157,14 @@ struct heap_stats {
 	size_t grow_calls;         /* calls of the backing's grow(), failed ones too */
 };
 
-/* The rest of this header is private to mm/heap.c; it is here for sizeof. */
+/* The rest of this header is private to mm/heap*.c; it is here for sizeof. */
 struct heap_chunk {
 	uintptr_t base, end; /* blocks tile [base, end); base is 8 mod 16 */
 	unsigned arena;
 };
 
 struct heap_arena {
-	uint32_t lock;
+	struct mm_spin lock;
 	unsigned index;
 	uintptr_t remote_head; /* lock-free stack of GC-scheduled blocks, pushed by others */
 	size_t total_bytes;    /* in this arena's chunks */
@@ -174,7 +176,7 @@ struct heap_arena {
 struct heap {
 	struct heap_backing backing;
 	unsigned narenas;
-	uint32_t grow_lock; /* serializes grow() and appends to chunks[] */
+	struct mm_spin grow_lock; /* serializes grow() and appends to chunks[] */
 	unsigned nchunks;   /* published with release; entries below it never change */
 	struct heap_chunk chunks[HEAP_MAX_CHUNKS];
 	struct heap_arena arenas[HEAP_MAX_ARENAS];

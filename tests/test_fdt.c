@@ -10,10 +10,12 @@
  *    header field, a token, a block boundary) and must get its own
  *    FDT_ERR_* code from fdt_open(). Shapes dtc cannot produce (two roots,
  *    a stray END_NODE, deep nesting) come from a small in-memory builder
- *    whose output is first shown to be byte-identical to dtc's.
+ *    (tests/fdt_build.h) whose output is first shown to be byte-identical
+ *    to dtc's.
  * 3. Robustness: every byte of every valid tree flipped in turn, then a
  *    fixed-seed random mutation loop; whenever fdt_open() accepts the
- *    result every reader runs on every node. Only ASan/UBSan (or a broken
+ *    result every reader runs on every node, and a cursor walk of the whole
+ *    tree must agree with the offset calls node by node. Only ASan/UBSan (or a broken
  *    invariant such as an iteration going backwards) can fail these.
  * 4. fdt_strerror() names every code distinctly.
  *
@@ -27,6 +29,7 @@
 
 #include "../mm/fdt.h"
 #include "check.h"
+#include "fdt_build.h"
 
 #define DTB_DIR "build/host/dts/"
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -39,59 +42,9 @@ static const char *const all_trees[] = {
 /* ------------------------------------------------------------------ */
 /* Blob helpers: loading, copying, reading and patching big-endian words */
 
-/* Header fields: byte offsets in the 40-byte header (Devicetree Spec 5.2). */
-enum {
-	H_MAGIC = 0,
-	H_TOTALSIZE = 4,
-	H_OFF_STRUCT = 8,
-	H_OFF_STRINGS = 12,
-	H_OFF_RSVMAP = 16,
-	H_VERSION = 20,
-	H_LAST_COMP = 24,
-	H_BOOT_CPU = 28,
-	H_SIZE_STRINGS = 32,
-	H_SIZE_STRUCT = 36,
-	HEADER_SIZE = 40,
-};
-
-enum { TOK_BEGIN = 1, TOK_END_NODE = 2, TOK_PROP = 3, TOK_NOP = 4, TOK_END = 9 };
-
 #define NO_TOKEN UINT32_MAX
 
-struct blob {
-	uint8_t *data;
-	size_t size;
-};
-
 static volatile uint32_t sink; /* keeps the robustness walks from being optimised away */
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t align4(uint32_t n)
-{
-	return (n + 3) & ~3u;
-}
-
-static uint32_t hdr(const struct blob *b, int field)
-{
-	return rd32(b->data + field);
-}
-
-static void set_hdr(struct blob *b, int field, uint32_t value)
-{
-	wr32(b->data + field, value);
-}
 
 /* A copy of b in a malloc'd buffer of exactly size bytes: cut short, or padded with zeros. */
 static struct blob blob_dup_size(const struct blob *b, size_t size)
@@ -270,9 +223,101 @@ static void exercise_node(const struct fdt *f, int node)
 	}
 }
 
+static int reg_err(const struct fdt *f, int node, uint32_t idx)
+{
+	uint64_t a, s;
+	return fdt_reg(f, node, idx, &a, &s);
+}
+
+static bool str_is(const char *s, const char *want)
+{
+	return s && strcmp(s, want) == 0;
+}
+
+/* Checks that the cursor c and the offset calls on c.node agree on everything a cursor reads. */
+static void cursor_agrees(const struct fdt *f, const struct fdt_cursor *c)
+{
+	CHECK(str_is(fdt_name(f, c->node), c->name));
+	for (size_t i = 0; i < ARRAY_SIZE(prop_names); i++) {
+		const void *v1 = NULL, *v2 = NULL;
+		uint32_t l1 = 0, l2 = 0;
+		CHECK_EQ(fdt_cursor_prop(f, c, prop_names[i], &v1, &l1),
+			 fdt_prop(f, c->node, prop_names[i], &v2, &l2));
+		CHECK(v1 == v2 && l1 == l2);
+		const char *s1 = NULL, *s2 = NULL;
+		CHECK_EQ(fdt_cursor_prop_string(f, c, prop_names[i], &s1),
+			 fdt_prop_string(f, c->node, prop_names[i], &s2));
+		CHECK(s1 == s2);
+	}
+	CHECK_EQ(fdt_cursor_is_enabled(f, c), fdt_is_enabled(f, c->node));
+	struct fdt_reg reg;
+	int err = fdt_cursor_reg(f, c, &reg);
+	if (err) {
+		CHECK_EQ(err, reg_err(f, c->node, 0));
+		return;
+	}
+	for (uint32_t idx = 0; idx <= reg.count && idx < 64; idx++) {
+		uint64_t a1 = 1, s1 = 1, a2 = 2, s2 = 2;
+		int e1 = fdt_reg_entry(&reg, idx, &a1, &s1);
+		CHECK_EQ(e1, idx < reg.count ? 0 : FDT_ERR_NOTFOUND);
+		CHECK_EQ(e1, fdt_reg(f, c->node, idx, &a2, &s2));
+		if (e1 == 0)
+			CHECK(a1 == a2 && s1 == s2);
+	}
+}
+
+/*
+ * Walks the subtree under c with cursors, checking each node against the
+ * offset calls and against the preorder list order[] from *at on.
+ */
+static void cursor_walk(const struct fdt *f, const struct fdt_cursor *c, const int *order,
+			int n, int *at)
+{
+	CHECK(*at < n && order[*at] == c->node);
+	(*at)++;
+	cursor_agrees(f, c);
+	struct fdt_cursor child;
+	int err = fdt_cursor_first_child(f, c, &child);
+	CHECK_EQ(err < 0 ? err : child.node, fdt_first_child(f, c->node));
+	for (; err == 0; err = fdt_cursor_next_sibling(f, &child)) {
+		CHECK_EQ(child.address_cells, fdt_address_cells(f, c->node));
+		CHECK_EQ(child.size_cells, fdt_size_cells(f, c->node));
+		int prev = child.node;
+		cursor_walk(f, &child, order, n, at);
+		CHECK_EQ(child.node, prev);
+		int next = fdt_next_sibling(f, child.node);
+		struct fdt_cursor peek = child;
+		int moved = fdt_cursor_next_sibling(f, &peek);
+		CHECK_EQ(moved < 0 ? moved : peek.node, next);
+	}
+	CHECK_EQ(err, FDT_ERR_NOTFOUND);
+}
+
+/* The cursor walk of a whole tree visits the nodes fdt_next_node does, in its order. */
+static void exercise_cursors(const struct fdt *f)
+{
+	enum { MAX_NODES = 4096 };
+	static int order[MAX_NODES];
+	int n = 0;
+	for (int node = fdt_next_node(f, -1); node >= 0 && n < MAX_NODES;
+	     node = fdt_next_node(f, node))
+		order[n++] = node;
+	struct fdt_cursor root;
+	CHECK_EQ(fdt_cursor_root(f, &root), 0);
+	CHECK_EQ(root.node, 0);
+	CHECK_EQ(root.address_cells, FDT_ERR_BADOFFSET);
+	struct fdt_reg reg;
+	CHECK_EQ(fdt_cursor_reg(f, &root, &reg), FDT_ERR_BADOFFSET);
+	int at = 0;
+	if (n < MAX_NODES)
+		cursor_walk(f, &root, order, n, &at);
+	CHECK_EQ(at, n < MAX_NODES ? n : 0);
+}
+
 /* Runs every reader over an opened tree. Returns the number of nodes visited. */
 static int exercise(const struct fdt *f)
 {
+	exercise_cursors(f);
 	int count = 0;
 	for (int node = fdt_next_node(f, -1); node >= 0 && count < 100000; count++) {
 		exercise_node(f, node);
@@ -361,106 +406,6 @@ static void rotate_struct(struct blob *b, uint32_t start, uint32_t mid, uint32_t
 	memcpy(s + start + (end - mid), tmp, mid - start);
 }
 
-/* ------------------------------------------------------------------ */
-/* A minimal blob builder, for shapes dtc will not produce             */
-
-struct builder {
-	uint8_t st[4096]; /* structure block */
-	uint32_t st_len;
-	char strings[512];
-	uint32_t strings_len;
-	bool strings_first; /* lay out the strings before the structure block, which then ends the blob */
-};
-
-static void bld_bytes(struct builder *b, const void *p, uint32_t n)
-{
-	if (b->st_len + align4(n) > sizeof(b->st)) {
-		fprintf(stderr, "builder: structure block full\n");
-		exit(2);
-	}
-	memcpy(b->st + b->st_len, p, n);
-	memset(b->st + b->st_len + n, 0, align4(n) - n);
-	b->st_len += align4(n);
-}
-
-static void bld_word(struct builder *b, uint32_t v)
-{
-	uint8_t w[4];
-	wr32(w, v);
-	bld_bytes(b, w, 4);
-}
-
-static void bld_begin(struct builder *b, const char *name)
-{
-	bld_word(b, TOK_BEGIN);
-	bld_bytes(b, name, (uint32_t)strlen(name) + 1);
-}
-
-static void bld_end_node(struct builder *b)
-{
-	bld_word(b, TOK_END_NODE);
-}
-
-/* A name's offset in the strings block; like dtc, reuses any existing match, even a suffix. */
-static uint32_t bld_string(struct builder *b, const char *name)
-{
-	uint32_t n = (uint32_t)strlen(name) + 1;
-	for (uint32_t i = 0; i + n <= b->strings_len; i++) {
-		if (memcmp(b->strings + i, name, n) == 0)
-			return i;
-	}
-	if (b->strings_len + n > sizeof(b->strings)) {
-		fprintf(stderr, "builder: strings block full\n");
-		exit(2);
-	}
-	memcpy(b->strings + b->strings_len, name, n);
-	b->strings_len += n;
-	return b->strings_len - n;
-}
-
-static void bld_prop(struct builder *b, const char *name, const void *value, uint32_t len)
-{
-	bld_word(b, TOK_PROP);
-	bld_word(b, len);
-	bld_word(b, bld_string(b, name));
-	if (len)
-		bld_bytes(b, value, len);
-}
-
-static void bld_prop_u32(struct builder *b, const char *name, uint32_t v)
-{
-	uint8_t w[4];
-	wr32(w, v);
-	bld_prop(b, name, w, 4);
-}
-
-/* The finished blob, laid out as dtc does: header, empty reservation map, structure, strings. */
-static struct blob bld_blob(const struct builder *b)
-{
-	uint32_t rsv_off = HEADER_SIZE, st_off = rsv_off + 16;
-	uint32_t str_off = st_off + b->st_len;
-	if (b->strings_first) {
-		str_off = st_off;
-		st_off = align4(str_off + b->strings_len);
-	}
-	uint32_t total = b->strings_first ? st_off + b->st_len : str_off + b->strings_len;
-	struct blob empty = { NULL, 0 };
-	struct blob c = blob_dup_size(&empty, total);
-	set_hdr(&c, H_MAGIC, 0xd00dfeed);
-	set_hdr(&c, H_TOTALSIZE, total);
-	set_hdr(&c, H_OFF_STRUCT, st_off);
-	set_hdr(&c, H_OFF_STRINGS, str_off);
-	set_hdr(&c, H_OFF_RSVMAP, rsv_off);
-	set_hdr(&c, H_VERSION, 17);
-	set_hdr(&c, H_LAST_COMP, 16);
-	set_hdr(&c, H_BOOT_CPU, 0);
-	set_hdr(&c, H_SIZE_STRINGS, b->strings_len);
-	set_hdr(&c, H_SIZE_STRUCT, b->st_len);
-	memcpy(c.data + st_off, b->st, b->st_len);
-	memcpy(c.data + str_off, b->strings, b->strings_len);
-	return c;
-}
-
 /* fdt_open's verdict on what the builder holds. */
 static int bld_open(const struct builder *b)
 {
@@ -492,17 +437,6 @@ static void child_names(const struct fdt *f, int node, char *out, size_t out_siz
 		CHECK_EQ(reg_a_, (want_addr));                                            \
 		CHECK_EQ(reg_s_, (want_size));                                            \
 	} while (0)
-
-static int reg_err(const struct fdt *f, int node, uint32_t idx)
-{
-	uint64_t a, s;
-	return fdt_reg(f, node, idx, &a, &s);
-}
-
-static bool str_is(const char *s, const char *want)
-{
-	return s && strcmp(s, want) == 0;
-}
 
 /* Depth-first preorder via first_child/next_sibling, for comparison with fdt_next_node. */
 static void preorder(const struct fdt *f, int node, int *out, int *n, int max)

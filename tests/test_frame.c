@@ -17,7 +17,7 @@
 #include "../mm/frame.h"
 #include "check.h"
 
-#define PAGE FRAME_SIZE
+#define PAGE MM_PAGE_SIZE
 
 /* A range in pages of the arena. */
 struct page_run {
@@ -166,7 +166,6 @@ TEST(init_rejects_bad_input)
 		{ base, 4 * PAGE + 1 },      /* misaligned size */
 		{ base, 0 },                 /* empty */
 		{ 0, 4 * PAGE },             /* contains address 0 */
-		{ UINT64_MAX - PAGE + 1, PAGE }, /* ends at 2^64 */
 		{ UINT64_MAX & ~(uint64_t)(PAGE - 1), 2 * PAGE }, /* wraps */
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -180,6 +179,24 @@ TEST(init_rejects_bad_input)
 	CHECK_EQ(frame_init(&fa, r, 2, meta, sizeof(meta), 1), FRAME_ERR_BADRANGE); /* overlap */
 	r[1] = (struct frame_range){ base + 2 * PAGE, PAGE };
 	CHECK_EQ(frame_init(&fa, r, 2, meta, sizeof(meta), 1), 0); /* touching is fine */
+
+	/* A range may end exactly at 2^64: its top frame is handed out and taken back. */
+	struct frame_range top = { UINT64_MAX - 2 * PAGE + 1, 2 * PAGE };
+	CHECK_EQ(frame_init(&fa, &top, 1, meta, sizeof(meta), 1), 0);
+	struct frame_hart *h = frame_hart(&fa, 0);
+	uint64_t got[2] = { frame_alloc(h), frame_alloc(h) };
+	CHECK(got[0] != got[1]);
+	CHECK(got[0] == top.base || got[0] == UINT64_MAX - PAGE + 1);
+	CHECK(got[1] == top.base || got[1] == UINT64_MAX - PAGE + 1);
+	CHECK_EQ(frame_alloc(h), 0);
+	CHECK_EQ(frame_free(h, UINT64_MAX - PAGE + 1), 0);
+	CHECK_EQ(frame_free(h, UINT64_MAX - PAGE + 1), FRAME_ERR_DOUBLEFREE);
+	CHECK_EQ(frame_check(&fa, NULL), 0);
+	r[0] = (struct frame_range){ base, PAGE };
+	r[1] = top;
+	CHECK_EQ(frame_init(&fa, r, 2, meta, sizeof(meta), 1), 0);
+	r[0] = (struct frame_range){ UINT64_MAX - PAGE + 1, PAGE };
+	CHECK_EQ(frame_init(&fa, r, 2, meta, sizeof(meta), 1), FRAME_ERR_BADRANGE); /* unsorted */
 
 	struct frame_range huge = { PAGE, ((uint64_t)FRAME_MAX_FRAMES + 1) * PAGE };
 	CHECK_EQ(frame_init(&fa, &huge, 1, meta, sizeof(meta), 1), FRAME_ERR_TOOMANY);
@@ -853,15 +870,15 @@ TEST(thief_races_owner)
 static void *release_later(void *lock)
 {
 	usleep(20000);
-	__atomic_store_n((uint64_t *)lock, 0, __ATOMIC_RELEASE);
+	mm_spin_unlock(lock);
 	return NULL;
 }
 
 /* Calls alloc on hart while another thread holds *lock for a while. */
-static uint64_t alloc_against_held_lock(struct fixture *f, uint32_t hart, uint64_t *lock)
+static uint64_t alloc_against_held_lock(struct fixture *f, uint32_t hart, struct mm_spin *lock)
 {
 	pthread_t tid;
-	*lock = 1;
+	CHECK(mm_spin_try(lock));
 	CHECK_EQ(pthread_create(&tid, NULL, release_later, lock), 0);
 	uint64_t pa = frame_alloc(hart_of(f, hart));
 	pthread_join(tid, NULL);

@@ -1,17 +1,26 @@
 /*
  * tests/test_memmap.c - host tests for mm/memmap: device tree -> usable pages.
  *
- * Hand-made inputs pin down each rule (merge, subtract, align, drop, fill
- * up); trees compiled by dtc and dumped by QEMU check the fdt side; a
- * randomized comparison against a page bitmap checks everything together.
+ * Hand-made inputs pin down each rule (merge, subtract, align, drop, clamp,
+ * fill up); trees compiled by dtc and dumped by QEMU check the fdt side;
+ * hostile trees built in memory (tests/fdt_build.h) check what the map does
+ * with ranges at 2^64, unreadable reg, #size-cells = 0, status, and a tree
+ * of 32,000 nodes; a randomized comparison against a page bitmap checks
+ * everything together.
  */
 #include <string.h>
+#include <time.h>
 
 #include "../mm/memmap.h"
 #include "../include/layout.h"
 #include "check.h"
 
-#define PAGE MEMMAP_PAGE_SIZE
+/* Room for the 32,000-node tree (about 1 MiB of structure block). */
+#define BLD_STRUCT_BYTES (2u << 20)
+#include "fdt_build.h"
+
+#define PAGE MM_PAGE_SIZE
+#define TOP_PAGE (0ull - PAGE) /* the last page below 2^64 */
 
 static void expect_usable(const struct memmap *m, int index, uint64_t base, uint64_t size)
 {
@@ -79,18 +88,107 @@ TEST(unaligned_ranges_shrink_to_whole_pages)
 	CHECK(!memmap_is_usable(&m, 0x2000, 0x2000));
 }
 
-TEST(zero_size_and_wrapping_entries_are_dropped)
+static void expect_note(const struct memmap *m, int index, enum memmap_note_kind kind,
+			int reservation, uint64_t base, uint64_t size, const char *from)
+{
+	CHECK(index < m->notes_kept);
+	if (index >= m->notes_kept)
+		return;
+	const struct memmap_note *n = &m->notes[index];
+	CHECK_EQ(n->kind, kind);
+	CHECK_EQ(n->reservation, reservation);
+	CHECK_EQ(n->base, base);
+	CHECK_EQ(n->size, size);
+	CHECK(from ? n->from && strcmp(n->from, from) == 0 : n->from == NULL);
+}
+
+TEST(empty_and_wrapping_ram_dropped_wrapping_reservation_clamped)
 {
 	struct memmap m;
 	memmap_init(&m);
-	memmap_add_ram(&m, 0x1000, 0);
-	memmap_add_ram(&m, 0xfffffffffffff000ull, 0x2000); /* end passes 2^64 */
-	memmap_reserve(&m, 0xffffffffffffffffull, 2);
-	memmap_add_ram(&m, 0x100000, 0x1000);
-	CHECK_EQ(m.dropped, 3);
+	CHECK_EQ(memmap_add_ram(&m, 0x1000, 0), 0);
+	CHECK_EQ(memmap_add_ram(&m, 0xfffffffffffff000ull, 0x2000), 0); /* end passes 2^64 */
+	CHECK_EQ(memmap_reserve(&m, 0xffffffffffffffffull, 2), 0);       /* likewise */
+	CHECK_EQ(memmap_add_ram(&m, 0x100000, 0x1000), 0);
+	CHECK_EQ(m.ram_count, 1);
+	CHECK_EQ(m.reserved_count, 1);
+	CHECK_EQ(m.reserved[0].base, 0xffffffffffffffffull);
+	CHECK_EQ(m.reserved[0].size, 1); /* the one byte below 2^64 */
+	CHECK_EQ(memmap_notes_total(&m), 3);
+	CHECK_EQ(m.noted[MEMMAP_NOTE_EMPTY], 1);
+	CHECK_EQ(m.noted[MEMMAP_NOTE_RAM_WRAPS], 1);
+	CHECK_EQ(m.noted[MEMMAP_NOTE_CLAMPED], 1);
+	expect_note(&m, 0, MEMMAP_NOTE_EMPTY, 0, 0x1000, 0, NULL);
+	expect_note(&m, 1, MEMMAP_NOTE_RAM_WRAPS, 0, 0xfffffffffffff000ull, 0x2000, NULL);
+	expect_note(&m, 2, MEMMAP_NOTE_CLAMPED, 1, 0xffffffffffffffffull, 2, NULL);
 	CHECK_EQ(memmap_finalize(&m), 0);
 	CHECK_EQ(m.usable_count, 1);
 	expect_usable(&m, 0, 0x100000, 0x1000);
+}
+
+/* A reservation that wraps covers everything from its base up: RAM above it is never usable. */
+TEST(wrapping_reservation_is_clamped_not_dropped)
+{
+	struct memmap m;
+	memmap_init(&m);
+	CHECK_EQ(memmap_add_ram(&m, 0x80000000, 0x1000000), 0);
+	CHECK_EQ(memmap_reserve(&m, 0x80100000, 0xffffffffffff0000ull), 0);
+	CHECK_EQ(memmap_finalize(&m), 0);
+	CHECK_EQ(m.usable_count, 1);
+	expect_usable(&m, 0, 0x80000000, 0x100000);
+	CHECK(!memmap_is_usable(&m, 0x80100000, PAGE));
+	CHECK(!memmap_is_usable(&m, 0x80fff000, PAGE));
+}
+
+TEST(ranges_ending_exactly_at_2_64_are_valid)
+{
+	struct memmap m;
+	memmap_init(&m);
+	CHECK_EQ(memmap_add_ram(&m, 0xffffffffffff0000ull, 0x10000), 0);
+	CHECK_EQ(memmap_reserve(&m, 0xffffffffffff8000ull, 0x8000), 0);
+	CHECK_EQ(memmap_notes_total(&m), 0);
+	CHECK_EQ(memmap_finalize(&m), 0);
+	CHECK_EQ(m.usable_count, 1);
+	expect_usable(&m, 0, 0xffffffffffff0000ull, 0x8000);
+
+	/* The top page itself: usable, and asked about by a range ending at 2^64. */
+	memmap_init(&m);
+	CHECK_EQ(memmap_add_ram(&m, 0xffffffffffff0000ull, 0x10000), 0);
+	CHECK_EQ(memmap_reserve(&m, 0xffffffffffff0000ull, 0x1000), 0);
+	CHECK_EQ(memmap_finalize(&m), 0);
+	expect_usable(&m, 0, 0xffffffffffff1000ull, 0xf000);
+	CHECK(memmap_is_usable(&m, TOP_PAGE, PAGE));
+	CHECK(memmap_is_usable(&m, 0xffffffffffff1000ull, 0xf000));
+	CHECK(!memmap_is_usable(&m, TOP_PAGE, PAGE + 1)); /* wraps */
+	CHECK(!memmap_is_usable(&m, TOP_PAGE, 0));
+	CHECK_EQ(memmap_usable_bytes(&m), 0xf000);
+}
+
+/* RAM covering all 2^64 bytes has no 64-bit size: it comes out as two halves. */
+TEST(whole_address_space)
+{
+	struct memmap m;
+	memmap_init(&m);
+	CHECK_EQ(memmap_add_ram(&m, 0, 1ull << 63), 0);
+	CHECK_EQ(memmap_add_ram(&m, 1ull << 63, 1ull << 63), 0);
+	CHECK_EQ(memmap_finalize(&m), 0);
+	CHECK_EQ(m.usable_count, 2);
+	expect_usable(&m, 0, 0, 1ull << 63);
+	expect_usable(&m, 1, 1ull << 63, 1ull << 63);
+	CHECK_EQ(memmap_usable_bytes(&m), UINT64_MAX);
+	CHECK(memmap_is_usable(&m, TOP_PAGE, PAGE));
+}
+
+TEST(notes_keep_the_first_and_count_all)
+{
+	struct memmap m;
+	memmap_init(&m);
+	for (uint64_t i = 0; i < MEMMAP_MAX_NOTES + 5; i++)
+		CHECK_EQ(memmap_reserve(&m, i * PAGE, 0), 0);
+	CHECK_EQ(m.notes_kept, MEMMAP_MAX_NOTES);
+	CHECK_EQ(memmap_notes_total(&m), MEMMAP_MAX_NOTES + 5);
+	expect_note(&m, MEMMAP_MAX_NOTES - 1, MEMMAP_NOTE_EMPTY, 1,
+		    (uint64_t)(MEMMAP_MAX_NOTES - 1) * PAGE, 0, NULL);
 }
 
 TEST(ram_ending_at_top_of_address_space)
@@ -201,6 +299,332 @@ TEST(tree_without_memory)
 	free(blob);
 }
 
+/* ------------------------------------------------------------------ */
+/* Hostile trees, built in memory                                      */
+
+static struct builder tb; /* static: its structure block is large */
+
+/* Starts a tree whose root declares ac / sc cells (0: leave the property out). */
+static void tree_begin(uint32_t ac, uint32_t sc)
+{
+	memset(&tb, 0, sizeof(tb));
+	bld_begin(&tb, "");
+	if (ac)
+		bld_prop_u32(&tb, "#address-cells", ac);
+	bld_prop_u32(&tb, "#size-cells", sc);
+}
+
+/* A reg of n (address, size) pairs in 2 + 2 cells. */
+static void reg_2_2(const uint64_t *pairs, uint32_t n)
+{
+	uint32_t cells[64];
+	for (uint32_t i = 0; i < 2 * n; i++) {
+		cells[2 * i] = (uint32_t)(pairs[i] >> 32);
+		cells[2 * i + 1] = (uint32_t)pairs[i];
+	}
+	bld_prop_cells(&tb, "reg", cells, 4 * n);
+}
+
+/* A memory node with one 2 + 2 reg pair; status NULL leaves the property out. */
+static void memory_node(const char *name, uint64_t base, uint64_t size, const char *status)
+{
+	bld_begin(&tb, name);
+	bld_prop_string(&tb, "device_type", "memory");
+	if (status)
+		bld_prop_string(&tb, "status", status);
+	reg_2_2((const uint64_t[]){ base, size }, 1);
+	bld_end_node(&tb);
+}
+
+/* A /reserved-memory child with one 2 + 2 reg pair. */
+static void reserved_child(const char *name, uint64_t base, uint64_t size)
+{
+	bld_begin(&tb, name);
+	reg_2_2((const uint64_t[]){ base, size }, 1);
+	bld_end_node(&tb);
+}
+
+static void reserved_begin(const char *name, uint32_t ac, uint32_t sc)
+{
+	bld_begin(&tb, name);
+	bld_prop_u32(&tb, "#address-cells", ac);
+	bld_prop_u32(&tb, "#size-cells", sc);
+	bld_prop(&tb, "ranges", NULL, 0);
+}
+
+/* The blob of a finished tree, opened; NULL data if fdt_open refused it. */
+struct tree {
+	struct blob blob;
+	struct fdt fdt;
+};
+
+static struct tree tree_finish(void)
+{
+	bld_end_node(&tb); /* the root */
+	bld_word(&tb, TOK_END);
+	struct tree t = { bld_blob(&tb), { 0 } };
+	int err = fdt_open(&t.fdt, t.blob.data, t.blob.size);
+	CHECK_EQ(err, 0);
+	return t;
+}
+
+/* memmap_add_fdt over the finished tree, into a fresh *m; t stays for the note names. */
+static int tree_map(struct tree *t, struct memmap *m)
+{
+	*t = tree_finish();
+	memmap_init(m);
+	return memmap_add_fdt(m, &t->fdt);
+}
+
+#define RAM_BASE 0x80000000ull
+#define RAM_SIZE 0x1000000ull
+
+/* A wrapping reservation, in a node and in the header block: clamped, RAM above it reserved. */
+TEST(tree_reservation_wrapping_past_2_64_is_clamped)
+{
+	struct tree t;
+	struct memmap m;
+	tree_begin(2, 2);
+	memory_node("memory@80000000", RAM_BASE, RAM_SIZE, NULL);
+	reserved_begin("reserved-memory", 2, 2);
+	reserved_child("wraps@80800000", RAM_BASE + 0x800000, 0xfffffffffff00000ull);
+	bld_end_node(&tb);
+	bld_rsv(&tb, RAM_BASE + 0x400000, UINT64_MAX); /* wraps too */
+	CHECK_EQ(tree_map(&t, &m), 0);
+	CHECK_EQ(m.noted[MEMMAP_NOTE_CLAMPED], 2);
+	expect_note(&m, 0, MEMMAP_NOTE_CLAMPED, 1, RAM_BASE + 0x800000, 0xfffffffffff00000ull,
+		    "wraps@80800000");
+	expect_note(&m, 1, MEMMAP_NOTE_CLAMPED, 1, RAM_BASE + 0x400000, UINT64_MAX,
+		    MEMMAP_FROM_RSVMAP);
+	CHECK_EQ(memmap_finalize(&m), 0);
+	CHECK_EQ(m.usable_count, 1);
+	expect_usable(&m, 0, RAM_BASE, 0x400000);
+	free(t.blob.data);
+}
+
+TEST(tree_ranges_ending_exactly_at_2_64)
+{
+	struct tree t;
+	struct memmap m;
+	tree_begin(2, 2);
+	memory_node("memory@ffffffffff000000", 0xffffffffff000000ull, 0x1000000, NULL);
+	reserved_begin("reserved-memory", 2, 2);
+	reserved_child("top@ffffffffff800000", 0xffffffffff800000ull, 0x800000);
+	bld_end_node(&tb);
+	bld_rsv(&tb, 0xffffffffff400000ull, 0x400000);
+	CHECK_EQ(tree_map(&t, &m), 0);
+	CHECK_EQ(memmap_notes_total(&m), 0);
+	CHECK_EQ(m.ram_count, 1);
+	CHECK_EQ(m.reserved_count, 2);
+	CHECK_EQ(memmap_finalize(&m), 0);
+	CHECK_EQ(m.usable_count, 1);
+	expect_usable(&m, 0, 0xffffffffff000000ull, 0x400000);
+	free(t.blob.data);
+}
+
+/* A reservation whose reg cannot be read fails the map with its own code, naming the node. */
+TEST(tree_unreadable_reservation_fails_the_map)
+{
+	struct tree t;
+	struct memmap m;
+	static const uint32_t three_cells[] = { 0, 0x80800000, 0x1000 }; /* 2 + 2 needs 4 */
+	tree_begin(2, 2);
+	memory_node("memory@80000000", RAM_BASE, RAM_SIZE, NULL);
+	reserved_begin("reserved-memory", 2, 2);
+	reserved_child("fine@80100000", RAM_BASE + 0x100000, 0x1000);
+	bld_begin(&tb, "short@80800000");
+	bld_prop_cells(&tb, "reg", three_cells, 3);
+	bld_end_node(&tb);
+	bld_end_node(&tb);
+	CHECK_EQ(tree_map(&t, &m), MEMMAP_ERR_BAD_RESERVATION);
+	CHECK_EQ(m.fdt_error, FDT_ERR_BADREG);
+	CHECK(m.failed_node && strcmp(m.failed_node, "short@80800000") == 0);
+	free(t.blob.data);
+
+	/* The cells that should decode it are out of range, or not one cell. */
+	static const uint32_t two[] = { 1, 2 };
+	for (int bad = 0; bad < 2; bad++) {
+		tree_begin(2, 2);
+		memory_node("memory@80000000", RAM_BASE, RAM_SIZE, NULL);
+		bld_begin(&tb, "reserved-memory");
+		bld_prop_u32(&tb, "#address-cells", 2);
+		if (bad == 0)
+			bld_prop_u32(&tb, "#size-cells", 3);
+		else
+			bld_prop_cells(&tb, "#size-cells", two, 2);
+		reserved_child("r@80800000", RAM_BASE + 0x800000, 0x1000);
+		bld_end_node(&tb);
+		CHECK_EQ(tree_map(&t, &m), MEMMAP_ERR_BAD_RESERVATION);
+		CHECK_EQ(m.fdt_error, FDT_ERR_BADCELLS);
+		free(t.blob.data);
+	}
+}
+
+/* Every /reserved-memory node counts, not only the first one found by path. */
+TEST(tree_second_reserved_memory_node_counts)
+{
+	struct tree t;
+	struct memmap m;
+	tree_begin(2, 2);
+	memory_node("memory@80000000", RAM_BASE, RAM_SIZE, NULL);
+	reserved_begin("reserved-memory", 2, 2);
+	reserved_child("a@80100000", RAM_BASE + 0x100000, 0x100000);
+	bld_end_node(&tb);
+	reserved_begin("reserved-memory@1", 2, 2);
+	reserved_child("b@80800000", RAM_BASE + 0x800000, 0x800000);
+	bld_end_node(&tb);
+	CHECK_EQ(tree_map(&t, &m), 0);
+	CHECK_EQ(m.reserved_count, 2);
+	CHECK_EQ(memmap_finalize(&m), 0);
+	CHECK_EQ(m.usable_count, 2);
+	expect_usable(&m, 0, RAM_BASE, 0x100000);
+	expect_usable(&m, 1, RAM_BASE + 0x200000, 0x600000);
+	free(t.blob.data);
+}
+
+/* #size-cells = 0 above a memory node's or a reservation's reg: its own error. */
+TEST(tree_size_cells_zero_is_its_own_error)
+{
+	struct tree t;
+	struct memmap m;
+	static const uint32_t addr_only[] = { 0, 0x80000000 };
+	tree_begin(2, 0);
+	bld_begin(&tb, "memory@80000000");
+	bld_prop_string(&tb, "device_type", "memory");
+	bld_prop_cells(&tb, "reg", addr_only, 2);
+	bld_end_node(&tb);
+	CHECK_EQ(tree_map(&t, &m), MEMMAP_ERR_NO_SIZE_CELLS);
+	CHECK(m.failed_node && strcmp(m.failed_node, "memory@80000000") == 0);
+	free(t.blob.data);
+
+	tree_begin(2, 2);
+	memory_node("memory@80000000", RAM_BASE, RAM_SIZE, NULL);
+	reserved_begin("reserved-memory", 2, 0);
+	bld_begin(&tb, "r@80800000");
+	bld_prop_cells(&tb, "reg", addr_only, 2);
+	bld_end_node(&tb);
+	bld_end_node(&tb);
+	CHECK_EQ(tree_map(&t, &m), MEMMAP_ERR_NO_SIZE_CELLS);
+	CHECK(m.failed_node && strcmp(m.failed_node, "r@80800000") == 0);
+	free(t.blob.data);
+
+	CHECK(strcmp(memmap_strerror(MEMMAP_ERR_NO_SIZE_CELLS), memmap_strerror(MEMMAP_ERR_NORAM)));
+
+	/* A disabled memory node needs no sizes; nor does a reservation with no reg. */
+	tree_begin(2, 0);
+	bld_begin(&tb, "memory@80000000");
+	bld_prop_string(&tb, "device_type", "memory");
+	bld_prop_string(&tb, "status", "disabled");
+	bld_prop_cells(&tb, "reg", addr_only, 2);
+	bld_end_node(&tb);
+	reserved_begin("reserved-memory", 2, 0);
+	bld_begin(&tb, "dynamic");
+	bld_prop_u32(&tb, "size", 0x1000);
+	bld_end_node(&tb);
+	bld_end_node(&tb);
+	CHECK_EQ(tree_map(&t, &m), 0);
+	CHECK_EQ(m.noted[MEMMAP_NOTE_DISABLED], 1);
+	free(t.blob.data);
+}
+
+/* Only a memory node whose status is absent, "okay" or "ok" is RAM. */
+TEST(tree_memory_status)
+{
+	struct tree t;
+	struct memmap m;
+	tree_begin(2, 2);
+	memory_node("memory@80000000", RAM_BASE, 0x100000, NULL);
+	memory_node("memory@81000000", RAM_BASE + 0x1000000, 0x100000, "okay");
+	memory_node("memory@82000000", RAM_BASE + 0x2000000, 0x100000, "ok");
+	memory_node("memory@83000000", RAM_BASE + 0x3000000, 0x100000, "disabled");
+	memory_node("memory@84000000", RAM_BASE + 0x4000000, 0x100000, "fail");
+	memory_node("memory@85000000", RAM_BASE + 0x5000000, 0x100000, "okay2");
+	bld_begin(&tb, "memory@86000000"); /* a status that is no string at all */
+	bld_prop_string(&tb, "device_type", "memory");
+	bld_prop(&tb, "status", "okay", 4);
+	reg_2_2((const uint64_t[]){ RAM_BASE + 0x6000000, 0x100000 }, 1);
+	bld_end_node(&tb);
+	CHECK_EQ(tree_map(&t, &m), 0);
+	CHECK_EQ(m.ram_count, 3);
+	CHECK_EQ(m.noted[MEMMAP_NOTE_DISABLED], 4);
+	expect_note(&m, 0, MEMMAP_NOTE_DISABLED, 0, RAM_BASE + 0x3000000, 0x100000,
+		    "memory@83000000");
+	CHECK_EQ(memmap_finalize(&m), 0);
+	CHECK_EQ(memmap_usable_bytes(&m), 0x300000);
+	CHECK(!memmap_is_usable(&m, RAM_BASE + 0x3000000, PAGE));
+	free(t.blob.data);
+}
+
+/* A memory node whose reg cannot be read is skipped and noted; the others are RAM. */
+TEST(tree_unreadable_memory_node_is_skipped)
+{
+	struct tree t;
+	struct memmap m;
+	static const uint32_t three_cells[] = { 0, 0x90000000, 0x1000 };
+	tree_begin(2, 2);
+	memory_node("memory@80000000", RAM_BASE, RAM_SIZE, NULL);
+	bld_begin(&tb, "memory@90000000");
+	bld_prop_string(&tb, "device_type", "memory");
+	bld_prop_cells(&tb, "reg", three_cells, 3);
+	bld_end_node(&tb);
+	bld_begin(&tb, "memory@a0000000"); /* no reg at all */
+	bld_prop_string(&tb, "device_type", "memory");
+	bld_end_node(&tb);
+	CHECK_EQ(tree_map(&t, &m), 0);
+	CHECK_EQ(m.ram_count, 1);
+	CHECK_EQ(m.noted[MEMMAP_NOTE_UNREADABLE], 2);
+	expect_note(&m, 0, MEMMAP_NOTE_UNREADABLE, 0, 0, 0, "memory@90000000");
+	CHECK_EQ(m.notes[0].fdt_error, FDT_ERR_BADREG);
+	CHECK_EQ(m.notes[1].fdt_error, FDT_ERR_NOTFOUND);
+	CHECK_EQ(memmap_finalize(&m), 0);
+	CHECK_EQ(memmap_usable_bytes(&m), RAM_SIZE);
+	free(t.blob.data);
+}
+
+static double seconds_since(const struct timespec *start)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/*
+ * 32,000 root nodes, then the memory and reserved-memory nodes last, so the
+ * whole root must be walked. A quadratic walk took 14 s here; a linear one
+ * takes milliseconds, so a bound of 1 s (under sanitizers, on a shared
+ * host) only fails a walk that is not linear.
+ */
+TEST(tree_walk_is_linear)
+{
+	enum { NODES = 32000 };
+	struct tree t;
+	struct memmap m;
+	tree_begin(2, 2);
+	for (int i = 0; i < NODES; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "n@%x", i);
+		bld_begin(&tb, name);
+		bld_prop_u32(&tb, "x", (uint32_t)i);
+		bld_end_node(&tb);
+	}
+	memory_node("memory@80000000", RAM_BASE, RAM_SIZE, NULL);
+	reserved_begin("reserved-memory", 2, 2);
+	reserved_child("r@80100000", RAM_BASE + 0x100000, 0x100000);
+	bld_end_node(&tb);
+	t = tree_finish();
+	struct timespec start;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	memmap_init(&m);
+	int err = memmap_add_fdt(&m, &t.fdt);
+	double took = seconds_since(&start);
+	printf("  memmap_add_fdt over %d root nodes: %.3f s\n", NODES, took);
+	CHECK_EQ(err, 0);
+	CHECK_EQ(m.ram_count, 1);
+	CHECK_EQ(m.reserved_count, 1);
+	CHECK(took < 1.0);
+	free(t.blob.data);
+}
+
 /* magma's generated tree, as the kernel sees it, with the kernel's own reservations. */
 static void check_magma_tree(const char *path, uint64_t mem_bytes)
 {
@@ -306,8 +730,23 @@ TEST(random_maps_match_page_model)
 
 TEST(error_strings)
 {
-	CHECK(strcmp(memmap_strerror(MEMMAP_ERR_FULL), memmap_strerror(MEMMAP_ERR_NORAM)) != 0);
+	static const int codes[] = {
+		0, MEMMAP_ERR_FULL, MEMMAP_ERR_BADTREE, MEMMAP_ERR_NORAM, MEMMAP_ERR_STATE,
+		MEMMAP_ERR_NO_SIZE_CELLS, MEMMAP_ERR_BAD_RESERVATION,
+	};
+	size_t n = sizeof(codes) / sizeof(codes[0]);
+	for (size_t i = 0; i < n; i++) {
+		CHECK(strcmp(memmap_strerror(codes[i]), "unknown error") != 0);
+		for (size_t j = 0; j < i; j++)
+			CHECK(strcmp(memmap_strerror(codes[i]), memmap_strerror(codes[j])) != 0);
+	}
 	CHECK(strcmp(memmap_strerror(-12345), "unknown error") == 0);
+	for (int k = 0; k < MEMMAP_NOTE_KINDS; k++) {
+		CHECK(strcmp(memmap_note_string(k), "unknown note") != 0);
+		for (int j = 0; j < k; j++)
+			CHECK(strcmp(memmap_note_string(k), memmap_note_string(j)) != 0);
+	}
+	CHECK(strcmp(memmap_note_string(MEMMAP_NOTE_KINDS), "unknown note") == 0);
 }
 
 int main(void)
@@ -316,7 +755,11 @@ int main(void)
 	RUN(overlapping_and_touching_ram_merges);
 	RUN(reservations_over_ram_edges_are_trimmed);
 	RUN(unaligned_ranges_shrink_to_whole_pages);
-	RUN(zero_size_and_wrapping_entries_are_dropped);
+	RUN(empty_and_wrapping_ram_dropped_wrapping_reservation_clamped);
+	RUN(wrapping_reservation_is_clamped_not_dropped);
+	RUN(ranges_ending_exactly_at_2_64_are_valid);
+	RUN(whole_address_space);
+	RUN(notes_keep_the_first_and_count_all);
 	RUN(ram_ending_at_top_of_address_space);
 	RUN(everything_reserved_is_noram);
 	RUN(capacities_are_errors_not_truncation);
@@ -324,6 +767,14 @@ int main(void)
 	RUN(tree_with_several_nodes_reservations_and_rsvmap);
 	RUN(tree_with_32bit_cells);
 	RUN(tree_without_memory);
+	RUN(tree_reservation_wrapping_past_2_64_is_clamped);
+	RUN(tree_ranges_ending_exactly_at_2_64);
+	RUN(tree_unreadable_reservation_fails_the_map);
+	RUN(tree_second_reserved_memory_node_counts);
+	RUN(tree_size_cells_zero_is_its_own_error);
+	RUN(tree_memory_status);
+	RUN(tree_unreadable_memory_node_is_skipped);
+	RUN(tree_walk_is_linear);
 	RUN(qemu_dumped_trees);
 	RUN(magma_trees);
 	RUN(random_maps_match_page_model);

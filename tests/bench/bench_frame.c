@@ -68,10 +68,10 @@ static void *run_thread(void *arg)
 static void bench(const char *name, uint32_t nthreads, uint64_t nframes, int burst, uint64_t pairs)
 {
 	static struct frame_allocator fa;
-	void *mem = aligned_alloc(FRAME_SIZE, nframes * FRAME_SIZE); /* never touched */
+	void *mem = aligned_alloc(MM_PAGE_SIZE, nframes * MM_PAGE_SIZE); /* never touched */
 	size_t meta_bytes = frame_meta_bytes(nframes);
 	void *meta = malloc(meta_bytes);
-	struct frame_range range = { (uint64_t)(uintptr_t)mem, nframes * FRAME_SIZE };
+	struct frame_range range = { (uint64_t)(uintptr_t)mem, nframes * MM_PAGE_SIZE };
 	if (!mem || !meta || frame_init(&fa, &range, 1, meta, meta_bytes, nthreads) != 0) {
 		fprintf(stderr, "%s: setup failed\n", name);
 		exit(1);

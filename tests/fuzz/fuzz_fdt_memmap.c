@@ -2,10 +2,11 @@
  * tests/fuzz/fuzz_fdt_memmap.c - libFuzzer target: arbitrary bytes as a device tree.
  *
  * Every input goes through fdt_open; a tree that validates is walked node by
- * node (names, reg, compatible, status, phandles, parents) and then fed to
- * mm/memmap. Nothing may read outside the input (AddressSanitizer checks),
- * and the memory map that comes out must be sorted, page aligned and inside
- * the RAM the tree declared.
+ * node (names, reg, compatible, status, phandles, parents), walked again
+ * with cursors, which must find the same nodes, and then fed to mm/memmap.
+ * Nothing may read outside the input (AddressSanitizer checks), and the
+ * memory map that comes out must be sorted, page aligned, inside the RAM the
+ * tree declared and outside every reservation (clamped ones included).
  *
  *   make fuzz            runs every target for FUZZ_SECONDS (default 60)
  */
@@ -16,6 +17,24 @@
 
 #include "../../mm/fdt.h"
 #include "../../mm/memmap.h"
+
+/* The cursor walk under c meets the nodes fdt_next_node gives, in that order, from *next. */
+static void walk_cursors(const struct fdt *fdt, const struct fdt_cursor *c, int *next)
+{
+	if (c->node != *next || fdt_name(fdt, c->node) != c->name)
+		abort();
+	*next = fdt_next_node(fdt, *next);
+	struct fdt_reg reg;
+	uint64_t addr, size;
+	if (fdt_cursor_reg(fdt, c, &reg) == 0)
+		for (uint32_t i = 0; i < 4 && fdt_reg_entry(&reg, i, &addr, &size) == 0; i++)
+			;
+	(void)fdt_cursor_is_enabled(fdt, c);
+	struct fdt_cursor child;
+	for (int err = fdt_cursor_first_child(fdt, c, &child); err == 0;
+	     err = fdt_cursor_next_sibling(fdt, &child))
+		walk_cursors(fdt, &child, next);
+}
 
 static void walk(const struct fdt *fdt)
 {
@@ -42,6 +61,18 @@ static void walk(const struct fdt *fdt)
 	}
 	(void)fdt_path(fdt, "/cpus/cpu@0");
 	(void)fdt_path(fdt, "/reserved-memory");
+	struct fdt_cursor root;
+	int next = 0;
+	if (fdt_cursor_root(fdt, &root) != 0)
+		abort();
+	walk_cursors(fdt, &root, &next);
+	if (next != FDT_ERR_NOTFOUND)
+		abort();
+}
+
+static uint64_t last_byte(const struct memmap_range *r)
+{
+	return r->base + (r->size - 1);
 }
 
 static void check_memmap(const struct fdt *fdt)
@@ -54,9 +85,10 @@ static void check_memmap(const struct fdt *fdt)
 		return;
 	for (int i = 0; i < map.usable_count; i++) {
 		const struct memmap_range *u = &map.usable[i];
-		if (u->size == 0 || u->base % MEMMAP_PAGE_SIZE || u->size % MEMMAP_PAGE_SIZE)
+		if (u->size == 0 || u->base % MM_PAGE_SIZE || u->size % MM_PAGE_SIZE ||
+		    u->size - 1 > UINT64_MAX - u->base)
 			abort();
-		if (i && map.usable[i - 1].base + map.usable[i - 1].size > u->base)
+		if (i && last_byte(&map.usable[i - 1]) >= u->base)
 			abort();
 		int inside = 0;
 		for (int r = 0; r < map.ram_count; r++) {
@@ -65,6 +97,11 @@ static void check_memmap(const struct fdt *fdt)
 		}
 		if (!inside)
 			abort();
+		for (int r = 0; r < map.reserved_count; r++) {
+			const struct memmap_range *resv = &map.reserved[r];
+			if (u->base <= last_byte(resv) && resv->base <= last_byte(u))
+				abort();
+		}
 	}
 }
 
