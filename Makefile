@@ -4,6 +4,7 @@
 #   make qemu-gdb        boot, but wait for `make gdb` on GDBPORT
 #   make gdb             gdb-multiarch attached, kernel symbols loaded
 #   make test            host unit tests, then the QEMU system tests
+#   make stress          the QEMU tests RUNS=10 times under HOGS=2 CPU hogs (K="a b": a subset)
 #   make doctor          check tools, versions and the gdb port
 #   make format          clang-format the C sources in place (format-check: only list)
 #   make clean
@@ -75,7 +76,7 @@ obj = $(patsubst %,$(BUILD)/$(1)/%.o,$(basename $(2)))
 KERNEL_OBJS := $(call obj,kernel,$(KERNEL_SRCS))
 GUARD_OBJS := $(call obj,guard,$(GUARD_SRCS))
 
-.PHONY: all qemu qemu-gdb qemu-cmd gdb test host-test host-test-build qemu-test doctor deps \
+.PHONY: all qemu qemu-gdb qemu-cmd gdb test host-test host-test-build qemu-test stress doctor deps \
 	clean kernel guard dtb build-for-run gen-trees fuzz bench bench-host new-seed FORCE \
 	format format-check
 
@@ -187,11 +188,15 @@ HOST_TESTS := $(patsubst tests/%.c,$(BUILD)/host/%,$(wildcard tests/test_*.c))
 
 # test_fmt feeds deliberately odd format strings to lib/fmt.
 $(BUILD)/host/test_fmt: EXTRA_HOST_CFLAGS := -Wno-format
+# test_strerror names the SBI errors too (the kernel's only host-buildable file).
+$(BUILD)/host/test_strerror: EXTRA_HOST_SRCS := kernel/sbi_error.c
+$(BUILD)/host/test_strerror: kernel/sbi_error.c kernel/sbi.h
 
 $(BUILD)/host/test_%: tests/test_%.c $(wildcard tests/*.h) $(MM_SRCS) $(wildcard mm/*.h) \
 		$(LIB_HOST_SRCS) $(wildcard lib/*.h) $(wildcard sbi/*.h)
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) $(EXTRA_HOST_CFLAGS) $< $(MM_SRCS) $(LIB_HOST_SRCS) -o $@
+	$(HOST_CC) $(HOST_CFLAGS) $(EXTRA_HOST_CFLAGS) $< $(EXTRA_HOST_SRCS) $(MM_SRCS) \
+		$(LIB_HOST_SRCS) -o $@
 
 # Trees the host tests read: hand-written .dts cases ...
 TEST_DTS := $(wildcard tests/dts/*.dts)
@@ -223,6 +228,14 @@ format: deps
 
 format-check: deps
 	@tools/format.sh --check
+
+# The QEMU tests RUNS times with HOGS busy CPU hogs beside them, and the flake rate.
+# K="boot ipi" runs only the tests whose names contain one of the words.
+RUNS ?= 10
+HOGS ?= 2
+K ?=
+stress: build-for-run
+	@$(PYTHON) tools/stress.py --runs $(RUNS) --hogs $(HOGS) $(foreach k,$(K),-k $(k))
 
 # Everything: host tests, Python and tool tests, the format check, then the QEMU system tests.
 test: deps

@@ -14,7 +14,10 @@ AssertionError) when something is wrong:
             check(match.group(1) == "1", "wrong hart started")
 
 Each expect() searches the output printed after the previous match, so a
-sequence of expects checks that things happen in that order.
+sequence of expects checks that things happen in that order. expect_seen()
+waits for lines whose order is not fixed (the guard's beside the kernel's).
+A pattern that reads a number should end in "\n" (or other text that must
+follow it), so it cannot match while the line is still arriving.
 
 Every timeout is multiplied by the environment variable MAGMA_TIMEOUT_SCALE
 (default 1), so slow machines can run the same tests.
@@ -256,13 +259,36 @@ class ConsoleProcess:
         """Wait for whichever pattern appears first; return (its index, match)."""
         regexes = [re.compile(pattern) for pattern in patterns]
         wanted = " or ".join(repr(regex.pattern) for regex in regexes)
+        found = self._wait_for(lambda: self._earliest_match(regexes), timeout, wanted)
+        self._search_from = found[1].end()
+        return found
+
+    def expect_seen(self, pattern: str | re.Pattern, timeout: float,
+                    count: int = 1) -> list[re.Match]:
+        """Wait until `pattern` has appeared `count` times anywhere in the output.
+
+        For lines whose place among the others is not fixed: the guard logs
+        beside the kernel, and a hart reports an IPI while its sender goes
+        on. Returns every match so far; the next expect() still searches
+        from where the previous one matched.
+        """
+        regex = re.compile(pattern)
+
+        def enough():
+            matches = list(regex.finditer(self._text))
+            return matches if len(matches) >= count else None
+
+        times = "" if count == 1 else f" {count} times"
+        return self._wait_for(enough, timeout, f"{regex.pattern!r}{times}")
+
+    def _wait_for(self, find: Callable[[], object], timeout: float, wanted: str):
+        """Wait until find() (called with the output locked) returns something true."""
         limit = scaled(timeout)
         deadline = time.monotonic() + limit
         with self._changed:
             while True:
-                found = self._earliest_match(regexes)
+                found = find()
                 if found:
-                    self._search_from = found[1].end()
                     return found
                 if self._output_ended:
                     raise TestFailure(

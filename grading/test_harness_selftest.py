@@ -22,12 +22,16 @@ from pathlib import Path
 from unittest import mock
 
 GRADING_DIR = Path(__file__).resolve().parent
+TOOLS_DIR = GRADING_DIR.parent / "tools"
 sys.path.insert(0, str(GRADING_DIR))
+sys.path.insert(0, str(TOOLS_DIR))
 
 import harness  # noqa: E402  (needs the sys.path entry above)
+import stress  # noqa: E402  (tools/stress.py)
 
 FAKE_QEMU = [sys.executable, str(GRADING_DIR / "fake_qemu.py")]
 RUN_TESTS = [sys.executable, str(GRADING_DIR / "run_tests.py")]
+STRESS = [sys.executable, str(TOOLS_DIR / "stress.py")]
 
 
 def is_running(pid: int) -> bool:
@@ -63,6 +67,18 @@ class ExpectTest(unittest.TestCase):
         with harness.Qemu(FAKE_QEMU) as q:
             index, match = q.expect_any(["init started", "OpenSBI"], 5)
             self.assertEqual((index, match.group()), (1, "OpenSBI"))
+
+    def test_expect_seen_looks_everywhere_and_counts(self):
+        with harness.Qemu(FAKE_QEMU) as q:
+            q.expect("init started", 5)
+            self.assertEqual(q.expect_seen(r"OpenSBI v([\d.]+) ", 5)[0].group(1), "1.3")
+            self.assertEqual(len(q.expect_seen(r"magma: ", 5, count=2)), 2)
+            with self.assertRaises(harness.TestFailure) as caught:
+                q.expect_seen(r"magma: ", 0.3, count=3)
+            self.assertIn("3 times", str(caught.exception))
+            q.send("late\n")
+            q.expect_seen("echo: late", 5)
+            q.expect("echo: late", 5)  # expect_seen did not move the expect position
 
     def test_expect_times_out(self):
         with harness.Qemu(FAKE_QEMU + ["hang"]) as q:
@@ -325,6 +341,98 @@ class RunnerTest(unittest.TestCase):
         self.assertEqual(runner.returncode, 130)
         self.assertEqual(output.splitlines()[-1], "0 passed, 0 failed")
         self.assertTrue(wait_until_gone(int(started[1])), "fake QEMU survived Ctrl-C")
+
+
+# A stand-in for run_tests.py: test "b" fails on even runs; "hang" prints its pid and waits.
+FAKE_SUITE = """\
+import os, sys, time
+run = int(os.environ["MAGMA_STRESS_RUN"])
+print("args:", " ".join(sys.argv[1:]), flush=True)
+if sys.argv[1:2] == ["hang"]:
+    print("suite pid", os.getpid(), flush=True)
+    time.sleep(60)
+print("a: OK (0.1s)")
+print("    a detail line: FAIL (1.0s)")
+b_fails = run % 2 == 0
+print("b: %s (0.2s)" % ("FAIL" if b_fails else "OK"))
+print("%d passed, %d failed" % (2 - b_fails, b_fails))
+sys.exit(1 if b_fails else 0)
+"""
+SLEEPING_HOG = shlex.join([sys.executable, "-c", "import time; time.sleep(60)"])
+
+
+class StressTest(unittest.TestCase):
+    """tools/stress.py: runs a suite N times under M hogs, reports flakes, never leaves a hog."""
+
+    def setUp(self):
+        directory = tempfile.TemporaryDirectory()
+        self.addCleanup(directory.cleanup)
+        self.directory = Path(directory.name)
+        suite = self.directory / "fake_suite.py"
+        suite.write_text(FAKE_SUITE)
+        self.suite = shlex.join([sys.executable, str(suite)])
+
+    def stress_argv(self, *args, suite_mode=None):
+        suite = self.suite + (f" {suite_mode}" if suite_mode else "")
+        return STRESS + ["--hog", SLEEPING_HOG, "--log-dir", str(self.directory / "logs"),
+                         "--suite", suite] + list(args)
+
+    @staticmethod
+    def hog_pids(first_line):
+        return [int(pid) for pid in re.findall(r"\d+", first_line.split("pids", 1)[1].split(";")[0])]
+
+    def test_parse_and_summarize(self):
+        ok = stress.parse_run(1, 0, "x: OK (1.0s)\n    y: FAIL (2.0s)\n1 passed, 0 failed\n")
+        self.assertEqual((ok.passed, ok.failed, ok.ok), (["x"], [], True))
+        bad = stress.parse_run(2, 1, "x: OK (1.0s)\nwrong banner: FAIL (2.0s)\n1 passed, 1 failed\n")
+        self.assertEqual((bad.failed, bad.ok), (["wrong banner"], False))
+        crashed = stress.parse_run(3, 1, "x: OK (1.0s)\nTraceback ...\n")
+        self.assertFalse(crashed.ok)
+        self.assertIn("without naming a failed test", stress.describe_run(crashed, 3))
+        self.assertEqual(stress.summarize([ok, bad, crashed], 2), [
+            "stress: 3 runs, 2 hogs: 1 passed, 2 failed; flaky tests: wrong banner (1 of 3)",
+            "stress: flake rate 66% (runs with a failure)"])
+        self.assertEqual(stress.summarize([ok], 0)[0],
+                         "stress: 1 runs, 0 hogs: 1 passed, 0 failed; flaky tests: none")
+
+    def test_runs_report_flakes_and_hogs_are_stopped(self):
+        result = subprocess.run(self.stress_argv("--runs", "3", "--hogs", "2", "-k", "sel"),
+                                capture_output=True, text=True, timeout=60)
+        lines = result.stdout.splitlines()
+        self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
+        pids = self.hog_pids(lines[0])
+        self.assertEqual(len(pids), 2)
+        for pid in pids:
+            self.assertTrue(wait_until_gone(pid), f"hog {pid} survived the stress run")
+        self.assertEqual(lines[1:4], ["stress: run 1 of 3: 2 passed, 0 failed",
+                                      "stress: run 2 of 3: 1 passed, 1 failed: b",
+                                      "stress: run 3 of 3: 2 passed, 0 failed"])
+        self.assertEqual(lines[-2], "stress: 3 runs, 2 hogs: 2 passed, 1 failed; "
+                                    "flaky tests: b (1 of 3)")
+        self.assertEqual(lines[-1], "stress: flake rate 33% (runs with a failure)")
+        log = (self.directory / "logs" / "run-2.log").read_text()
+        self.assertIn("args: -k sel", log)
+
+    def test_ctrl_c_stops_the_suite_and_the_hogs(self):
+        runner = subprocess.Popen(self.stress_argv("--runs", "2", "--hogs", "1",
+                                                   suite_mode="hang"),
+                                  stdout=subprocess.PIPE, text=True)
+        self.addCleanup(runner.wait)
+        self.addCleanup(runner.kill)
+        self.addCleanup(runner.stdout.close)
+        pids = self.hog_pids(runner.stdout.readline())
+        log = self.directory / "logs" / "run-1.log"
+        deadline = time.monotonic() + 10
+        while not re.search(r"suite pid (\d+)", log.read_text() if log.exists() else ""):
+            self.assertLess(time.monotonic(), deadline, "the fake suite never started")
+            time.sleep(0.05)
+        suite_pid = int(re.search(r"suite pid (\d+)", log.read_text()).group(1))
+        runner.send_signal(signal.SIGINT)
+        output, _ = runner.communicate(timeout=20)
+        self.assertEqual(runner.returncode, 130)
+        self.assertIn("stress: interrupted", output)
+        self.assertTrue(wait_until_gone(suite_pid), "the suite survived Ctrl-C")
+        self.assertTrue(wait_until_gone(pids[0]), "the hog survived Ctrl-C")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,11 @@
 /*
- * kernel/console.c - kernel printf and a line-echoing console.
+ * kernel/console.c - kernel printf, a whole line at a time, and a line-echoing console.
+ *
+ * Each hart collects what it prints in its own line buffer and sends a
+ * line out in one piece, under the cross-domain console lock shared with
+ * the guard (sbi/console_lock.h), when it ends with '\n'. So neither another
+ * hart nor the guard can land in the middle of a line, even one built by
+ * several kprintf calls (panic prints its prefix and its message apart).
  *
  * Until processes and a shell exist, typed characters are echoed and each
  * finished line is reported, which proves the receive path end to end:
@@ -11,20 +17,22 @@
 #include "../sbi/console_lock.h"
 #include "hart.h"
 #include "sbi.h"
-#include "spinlock.h"
 #include "uart.h"
 
-static struct spinlock console_lock = SPINLOCK_INIT("console");
-static volatile int locking = 1;
+/* Longer lines go out in pieces of this size (and may then be split). */
+#define LINE_BYTES 256
 
-/* How long to wait for the guard to finish its line: 10 ms at 10 MHz. */
-#define GUARD_LINE_WAIT_TICKS 100000
+static struct line {
+	char text[LINE_BYTES];
+	unsigned len;
+} lines[MAGMA_MAX_HARTS];
+
 static int via_uart;
 
 static struct {
 	char buf[128];
 	unsigned len;
-} line;
+} input;
 
 static void put_raw(char c)
 {
@@ -34,25 +42,41 @@ static void put_raw(char c)
 		sbi_console_putchar(c);
 }
 
-static void sink(void *ctx, char c)
+/* Sends the buffered text out under the console lock. Interrupts are off. */
+static void emit(struct line *l)
 {
-	(void)ctx;
-	if (c == '\n')
-		put_raw('\r');
-	put_raw(c);
+	uint32_t owner = CONSOLE_LOCK_KERNEL(this_hartid());
+	console_lock_wait(owner); /* the guard holds it for one short line, never longer */
+	for (unsigned i = 0; i < l->len; i++) {
+		if (l->text[i] == '\n')
+			put_raw('\r');
+		put_raw(l->text[i]);
+	}
+	console_lock_give(owner);
+	l->len = 0;
 }
 
+static void append(void *ctx, char c)
+{
+	struct line *l = ctx;
+	l->text[l->len++] = c;
+	if (c == '\n' || l->len == LINE_BYTES)
+		emit(l);
+}
+
+/*
+ * Interrupts stay off while this hart's buffer is in use, so an interrupt
+ * handler that prints cannot tear it, nor spin on a lock this hart holds.
+ * (Plain on/off, not push_intr_off: panic prints through here too and must
+ * not depend on a nesting count that may be what it is reporting.)
+ */
 void kvprintf(const char *fmt, va_list args)
 {
-	int lock = locking;
-	if (lock)
-		spin_lock(&console_lock);
-	/* The guard prints on the same UART (SBI console output ends up there too). */
-	int shared = lock ? console_lock_take(CONSOLE_LOCK_KERNEL, GUARD_LINE_WAIT_TICKS) : 0;
-	fmt_format(sink, 0, fmt, args);
-	console_lock_give(shared);
-	if (lock)
-		spin_unlock(&console_lock);
+	int was_on = intr_enabled();
+	intr_off();
+	fmt_format(append, &lines[this_hartid()], fmt, args);
+	if (was_on)
+		intr_on();
 }
 
 void kprintf(const char *fmt, ...)
@@ -63,6 +87,17 @@ void kprintf(const char *fmt, ...)
 	va_end(args);
 }
 
+void console_flush(void)
+{
+	int was_on = intr_enabled();
+	intr_off();
+	struct line *l = &lines[this_hartid()];
+	if (l->len)
+		emit(l);
+	if (was_on)
+		intr_on();
+}
+
 void console_use_uart(void)
 {
 	via_uart = 1;
@@ -70,23 +105,28 @@ void console_use_uart(void)
 
 void console_panic_mode(void)
 {
-	locking = 0;
+	/* This hart may have faulted in the middle of emit(): give up its hold and its line. */
+	console_lock_give(CONSOLE_LOCK_KERNEL(this_hartid()));
+	lines[this_hartid()].len = 0;
 }
 
 void console_receive(char c)
 {
 	if (c == '\r' || c == '\n') {
-		line.buf[line.len] = '\0';
+		input.buf[input.len] = '\0';
 		kprintf("\nmagma: console: \"%s\" (%u chars by uart interrupt on hart %lu)\n",
-			line.buf, line.len, this_hartid());
-		line.len = 0;
-	} else if (c == 0x7f || c == '\b') {
-		if (line.len) {
-			line.len--;
+			input.buf, input.len, this_hartid());
+		input.len = 0;
+		return;
+	}
+	if (c == 0x7f || c == '\b') {
+		if (input.len) {
+			input.len--;
 			kprintf("\b \b");
 		}
-	} else if (line.len + 1 < sizeof(line.buf)) {
-		line.buf[line.len++] = c;
+	} else if (input.len + 1 < sizeof(input.buf)) {
+		input.buf[input.len++] = c;
 		kprintf("%c", c);
 	}
+	console_flush(); /* an echo cannot wait for the end of its line */
 }

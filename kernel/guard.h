@@ -12,11 +12,18 @@
 
 #include <stdint.h>
 
+/* No sign of the guard (mailbox never set up, ON state 0) for this long: it never started. */
+#define GUARD_START_LIMIT_MS 10000
+/* The guard started but has not protected the root after this long: it is stuck. */
+#define GUARD_READY_LIMIT_MS 30000
+
 /*
- * Waits until the root's ON state is 2 (protected), up to timeout_ms. Prints
- * how long it took; if it never comes, prints why and stops the kernel.
+ * Waits until the root's ON state is 2 (protected), however slow the host,
+ * saying once a second how far the guard got; prints how long it took. If
+ * the guard shows no sign of life within GUARD_START_LIMIT_MS, or started but
+ * is not ready within GUARD_READY_LIMIT_MS, prints why and stops the kernel.
  */
-void guard_wait_ready(uint64_t timeout_ms);
+void guard_wait_ready(void);
 /* The hart whose timer tick calls guard_poll_events(), once the guard is up. */
 extern volatile uint64_t guard_poller;
 /*

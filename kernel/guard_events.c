@@ -21,6 +21,7 @@
 #include "panic.h"
 #include "rootview.h"
 #include "timer.h"
+#include "wait.h"
 
 /* Scans missing for this many periods (and at least the floor) are reported. */
 #define SCAN_STALL_PERIODS 20
@@ -45,21 +46,43 @@ static uint64_t ring_head(void)
 	return __atomic_load_n(&ring()->head, __ATOMIC_ACQUIRE);
 }
 
-void guard_wait_ready(uint64_t timeout_ms)
+/* Whether the guard has set the mailbox up: its first act, long before ON state 2. */
+static int mailbox_ready(void)
+{
+	const volatile struct mbox_header *h =
+		(const volatile struct mbox_header *)(board.mailbox.base + MBOX_HEADER);
+	return h->magic == MBOX_MAGIC;
+}
+
+/* ON state and what else tells how far the guard got, for the progress lines. */
+static void print_guard_progress(void)
+{
+	kprintf("root ON state %u, protected flag %u, mailbox %s\n", root_u8(ROOT_ON_STATE),
+		root_u8(ROOT_PROTECTED), mailbox_ready() ? "set up" : "never set up");
+}
+
+void guard_wait_ready(void)
 {
 	rootview_init();
-	uint64_t start = timer_now_us(), deadline = start + timeout_ms * 1000;
-	while (root_u8(ROOT_ON_STATE) != ROOT_ON_PROTECTED && timer_now_us() < deadline)
-		wfi();
-	if (root_u8(ROOT_ON_STATE) != ROOT_ON_PROTECTED) {
-		kprintf("magma: guard did not come up within %lu ms: root ON state is %u, "
-			"protected flag %u (the guard hart may have faulted or never started)\n",
-			timeout_ms, root_u8(ROOT_ON_STATE), root_u8(ROOT_PROTECTED));
-		kprintf("magma: stopping: nothing protects the root without the guard\n");
-		halt();
+	struct wait w;
+	wait_start(&w);
+	while (root_u8(ROOT_ON_STATE) != ROOT_ON_PROTECTED) {
+		int started = mailbox_ready() || root_u8(ROOT_ON_STATE) != ROOT_ON_INITIALISED;
+		uint64_t limit_ms = started ? GUARD_READY_LIMIT_MS : GUARD_START_LIMIT_MS;
+		if (wait_elapsed_ms(&w) >= limit_ms) {
+			kprintf("magma: guard did not come up within %lu ms (the guard hart may have "
+				"faulted or never started): ", limit_ms);
+			print_guard_progress();
+			kprintf("magma: stopping: nothing protects the root without the guard\n");
+			halt();
+		}
+		if (wait_sleep(&w)) {
+			kprintf("magma: still waiting for the guard after %lu ms: ", wait_elapsed_ms(&w));
+			print_guard_progress();
+		}
 	}
 	kprintf("magma: guard: root ON state 2 (protected) after %lu us, layout %u.%u.%u, "
-		"guard hart %u\n", timer_now_us() - start, root_u8(ROOT_VERSION_MAJOR),
+		"guard hart %u\n", timer_now_us() - w.start_us, root_u8(ROOT_VERSION_MAJOR),
 		root_u8(ROOT_VERSION_MINOR), root_u8(ROOT_VERSION_INC), root_u32(ROOT_GUARD_HART));
 	events_seen = ring_head(); /* events before boot were the guard's own business */
 	uint64_t period_ms = root_u32(ROOT_SCAN_PERIOD_US) / 1000;

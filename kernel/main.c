@@ -35,8 +35,6 @@ extern char _entry[];
 static volatile int boot_claimed;
 static volatile int boot_done; /* the page table and drivers are ready */
 
-#define GUARD_WAIT_MS 1000
-
 /* The hart whose timer tick reads the guard's event ring (the boot hart). */
 volatile uint64_t guard_poller = ~0ul;
 
@@ -100,9 +98,9 @@ static void boot_main(uintptr_t fdt_pa)
 
 	boot_done = 1;
 	smp_start_kernel_harts((uintptr_t)_entry, fdt_pa);
-	int online = smp_wait_online(2000);
+	int online = smp_wait_online();
 	kprintf("magma: %d of %d kernel harts online\n", online, smp.kernel_count);
-	guard_wait_ready(GUARD_WAIT_MS);
+	guard_wait_ready();
 	guard_poller = self;
 	int err = guard_open_session("magma-kernel");
 	if (err == MBOX_ERR_NO_ENTROPY)

@@ -44,10 +44,10 @@ void backtrace(uint64_t fp)
 void panic(const char *fmt, ...)
 {
 	intr_off();
+	console_panic_mode(); /* first or not: this hart may hold the console lock */
 	int first = !__atomic_exchange_n(&panicked, 1, __ATOMIC_SEQ_CST);
 	if (!first)
 		halt(); /* another hart is already reporting */
-	console_panic_mode();
 
 	va_list args;
 	va_start(args, fmt);

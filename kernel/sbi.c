@@ -32,20 +32,6 @@ static struct sbiret sbi_call(long eid, long fid, unsigned long a0, unsigned lon
 	return (struct sbiret){ (long)r0, (long)r1 };
 }
 
-const char *sbi_strerror(long error)
-{
-	switch (error) {
-	case SBI_SUCCESS: return "SBI_SUCCESS";
-	case SBI_ERR_FAILED: return "SBI_ERR_FAILED";
-	case SBI_ERR_NOT_SUPPORTED: return "SBI_ERR_NOT_SUPPORTED";
-	case SBI_ERR_INVALID_PARAM: return "SBI_ERR_INVALID_PARAM";
-	case SBI_ERR_DENIED: return "SBI_ERR_DENIED";
-	case SBI_ERR_INVALID_ADDRESS: return "SBI_ERR_INVALID_ADDRESS";
-	case SBI_ERR_ALREADY_AVAILABLE: return "SBI_ERR_ALREADY_AVAILABLE";
-	default: return "unknown SBI error";
-	}
-}
-
 int sbi_has_extension(long eid)
 {
 	struct sbiret r = sbi_call(SBI_EXT_BASE, 3, (unsigned long)eid, 0, 0);

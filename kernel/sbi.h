@@ -16,6 +16,15 @@
 #define SBI_ERR_DENIED -4
 #define SBI_ERR_INVALID_ADDRESS -5
 #define SBI_ERR_ALREADY_AVAILABLE -6
+/* Added by SBI v2.0 and v3.0: a newer firmware may answer them. */
+#define SBI_ERR_ALREADY_STARTED -7
+#define SBI_ERR_ALREADY_STOPPED -8
+#define SBI_ERR_NO_SHMEM -9
+#define SBI_ERR_INVALID_STATE -10
+#define SBI_ERR_BAD_RANGE -11
+#define SBI_ERR_TIMEOUT -12
+#define SBI_ERR_IO -13
+#define SBI_ERR_DENIED_LOCKED -14
 
 /* HSM hart states (SBI spec, chapter 9). */
 #define SBI_HSM_STARTED 0
@@ -29,7 +38,7 @@ struct sbiret {
 	long value;
 };
 
-/* A name for an SBI error code, "SBI_ERR_INVALID_PARAM". */
+/* A name for an SBI error code, "SBI_ERR_INVALID_PARAM" (sbi_error.c: host-tested). */
 const char *sbi_strerror(long error);
 
 /* Base extension: probes and fills what later calls need. Call once at boot. */

@@ -9,7 +9,7 @@
 #include "hart.h"
 #include "ipi.h"
 #include "sbi.h"
-#include "timer.h"
+#include "wait.h"
 
 struct smp_harts smp;
 
@@ -81,11 +81,60 @@ static int count_online(void)
 	return online;
 }
 
-int smp_wait_online(uint64_t timeout_ms)
+static const char *hsm_state_name(long state)
 {
-	uint64_t deadline = timer_now_us() + timeout_ms * 1000;
-	while (count_online() < smp.kernel_count && timer_now_us() < deadline)
-		wfi(); /* the tick wakes us */
+	switch (state) {
+	case SBI_HSM_STARTED: return "started";
+	case SBI_HSM_STOPPED: return "stopped";
+	case SBI_HSM_START_PENDING: return "start pending";
+	case SBI_HSM_STOP_PENDING: return "stop pending";
+	case SBI_HSM_SUSPENDED: return "suspended";
+	default: return "unknown state";
+	}
+}
+
+/*
+ * The first kernel hart that is not online yet but may still come: HSM says
+ * it is starting or running, so it is only slow. A hart HSM reports in any
+ * other state (stopped: its start failed) never comes; it is named once and
+ * left out. -1 when no hart is worth waiting for.
+ */
+_Static_assert(MAGMA_MAX_HARTS <= 64, "next_awaited keeps a 64-bit mask of kernel harts");
+
+static int next_awaited(uint64_t *given_up)
+{
+	for (int i = 0; i < smp.kernel_count; i++) {
+		uint64_t id = smp.kernel[i];
+		if (harts[id].online || (*given_up >> i & 1))
+			continue;
+		struct sbiret status = sbi_hart_get_status(id);
+		if (!status.error &&
+		    (status.value == SBI_HSM_STARTED || status.value == SBI_HSM_START_PENDING))
+			return i;
+		*given_up |= 1ul << i;
+		kprintf("magma: hart %lu will not come online: HSM says %s\n", id,
+			status.error ? sbi_strerror(status.error) : hsm_state_name(status.value));
+	}
+	return -1;
+}
+
+int smp_wait_online(void)
+{
+	uint64_t given_up = 0;
+	struct wait w;
+	wait_start(&w);
+	for (int i; (i = next_awaited(&given_up)) >= 0;) {
+		uint64_t id = smp.kernel[i];
+		if (wait_elapsed_ms(&w) >= SMP_ONLINE_LIMIT_MS) {
+			kprintf("magma: hart %lu did not come online within %d ms; going on without it\n",
+				id, SMP_ONLINE_LIMIT_MS);
+			given_up |= 1ul << i;
+			continue;
+		}
+		if (wait_sleep(&w))
+			kprintf("magma: still waiting for hart %lu to come online after %lu ms\n", id,
+				wait_elapsed_ms(&w));
+	}
 	return count_online();
 }
 

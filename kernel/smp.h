@@ -33,7 +33,15 @@ void smp_call_all(void (*fn)(void *arg), void *arg);
 /* Called by the IPI path: runs this hart's pending call, if any. */
 void smp_run_pending(void);
 
-/* Waits (up to timeout_ms) until every kernel hart is online; returns how many are. */
-int smp_wait_online(uint64_t timeout_ms);
+/* How long a hart that HSM reports started may take to say it is online. */
+#define SMP_ONLINE_LIMIT_MS 30000
+
+/*
+ * Waits until every kernel hart is online, however slow the host, saying
+ * once a second which hart it still waits for. It stops waiting for a hart
+ * that HSM reports stopped (its start failed: it never comes) and for one
+ * still not online after SMP_ONLINE_LIMIT_MS. Returns how many are online.
+ */
+int smp_wait_online(void);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * sbi/console_lock.c - the bounded cross-domain console lock (see console_lock.h).
+ * sbi/console_lock.c - the cross-domain console lock (the rules are in console_lock.h).
  */
 #include "console_lock.h"
 
@@ -12,21 +12,32 @@ static uint64_t now(void)
 	return rdtime();
 }
 
-int console_lock_take(uint32_t owner, uint64_t max_ticks)
+static int take(uint32_t owner)
 {
-	uint64_t deadline = now() + max_ticks;
-	for (;;) {
-		uint32_t expected = 0;
-		if (__atomic_compare_exchange_n(lock_word, &expected, owner, 0, __ATOMIC_ACQUIRE,
-						__ATOMIC_RELAXED))
-			return 1;
-		if (now() >= deadline)
-			return 0;
-	}
+	uint32_t expected = CONSOLE_LOCK_FREE;
+	return __atomic_compare_exchange_n(lock_word, &expected, owner, 0, __ATOMIC_ACQUIRE,
+					   __ATOMIC_RELAXED);
 }
 
-void console_lock_give(int taken)
+int console_lock_try(uint32_t owner, uint64_t spin_ticks)
 {
-	if (taken)
-		__atomic_store_n(lock_word, 0, __ATOMIC_RELEASE);
+	uint64_t start = now();
+	while (!take(owner)) {
+		if (now() - start >= spin_ticks)
+			return 0;
+	}
+	return 1;
+}
+
+void console_lock_wait(uint32_t owner)
+{
+	while (!take(owner))
+		;
+}
+
+void console_lock_give(uint32_t owner)
+{
+	uint32_t expected = owner;
+	__atomic_compare_exchange_n(lock_word, &expected, CONSOLE_LOCK_FREE, 0, __ATOMIC_RELEASE,
+				    __ATOMIC_RELAXED);
 }

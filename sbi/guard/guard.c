@@ -132,6 +132,7 @@ static void run(const struct schedule *sc)
 			wake = next_scan;
 		guard_timer_arm((wake - now) * 1000000 / guard_timebase());
 		asm volatile("wfi");
+		guard_log_flush(); /* lines the kernel's console use held back */
 		doorbell_claim();
 	}
 }

@@ -10,8 +10,15 @@
 
 /* Finds the UART in the tree and installs the fault vector. */
 void runtime_init(const struct fdt *tree);
-/* printf to the UART, one whole line at a time (shares the console lock). */
+/*
+ * printf one whole line (ending in '\n') to the UART. It never waits for the
+ * kernel: when the kernel holds the console lock the line is queued in guard
+ * private, and when the queue is full it is dropped and counted (a later
+ * line says how many). See sbi/console_lock.h.
+ */
 void guard_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints queued lines while the console lock is free; returns how many still wait. */
+int guard_log_flush(void);
 /* The time CSR. */
 uint64_t guard_now(void);
 /* Instructions retired on this hart (instret), for cost figures. */
