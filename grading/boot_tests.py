@@ -8,7 +8,8 @@ import re
 import subprocess
 import tempfile
 
-from harness import Qemu, check, free_port, qemu_command, run_in_pty, scaled, test, REPO_ROOT
+from harness import (Qemu, check, free_port, qemu_command, run_in_pty, scaled, split_lines,
+                     test, REPO_ROOT)
 
 BOOT_TIMEOUT = 30
 BOOTED = r"magma: boot complete"
@@ -47,6 +48,7 @@ def boot_cpus4():
         q.expect_seen(r"guard: hart 3: root installed", BOOT_TIMEOUT)  # the guard's own log
         check(re.search(r"magma: guard: root ON state 2 \(protected\)", q.output),
               "the kernel never saw the guard's ON state")
+        check(not split_lines(q.output), f"lines interleaved: {split_lines(q.output)}")
 
 
 @test("boot_cpus2")
@@ -186,6 +188,8 @@ def boot_10_times():
             check("PMP lock OK" in q.output, f"boot {attempt + 1}: lock check did not pass")
             q.expect(r"magma: powering off", BOOT_TIMEOUT)
             check(q.wait_exit(BOOT_TIMEOUT) == 0, f"boot {attempt + 1}: no clean poweroff")
+            split = split_lines(q.output)  # the guard boots while the kernel prints
+            check(not split, f"boot {attempt + 1}: kernel and guard lines interleaved: {split}")
     print(f"    cold boot winners: {winners}; kernel boot harts: {boot_harts}", flush=True)
 
 

@@ -74,6 +74,20 @@ def scaled(timeout: float) -> float:
     return timeout * float(os.environ.get("MAGMA_TIMEOUT_SCALE", "1"))
 
 
+_LINE_START_INSIDE = re.compile(r".(magma|guard): ")
+
+
+def split_lines(text: str) -> list[str]:
+    """Console lines into which a kernel or guard line has cut: two lines interleaved.
+
+    Kernel lines start with "magma: " (the kernel's guard reports with
+    "magma: guard: "), guard lines with "guard: "; neither text appears
+    later in a whole line.
+    """
+    return [line for line in text.splitlines()
+            if _LINE_START_INSIDE.search(line.replace("magma: guard: ", "magma: ", 1))]
+
+
 # ---------------------------------------------------------------- registry
 
 

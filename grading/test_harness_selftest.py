@@ -122,6 +122,16 @@ class ExpectTest(unittest.TestCase):
             self.assertEqual(q.tail(1), "echo: hello world")
 
 
+class SplitLinesTest(unittest.TestCase):
+    def test_interleaved_lines_are_found(self):
+        text = ("magma: paging on (Sv39), 32310 frames free; guard: hartkernel heap at 0x3000\n"
+                "magguard: mailbox ready: 16 slots\n"
+                "magma: guard: root ON state 2 (protected) after 81 us\n"
+                "guard: hart 3: root installed\n"
+                "magma: test mailbox: a second session named magma-kernel refused\n")
+        self.assertEqual(harness.split_lines(text), text.splitlines()[:2])
+
+
 class KillTest(unittest.TestCase):
     def test_process_group_killed_on_exit(self):
         with harness.Qemu(FAKE_QEMU + ["with-child"]) as q:
