@@ -29,13 +29,11 @@
 #define MAX_CODES 64
 #define FAR_FROM_EVERY_CODE -100000 /* no module uses it: its name is the fallback */
 
-static const char *sbi_err_name(long err) { return sbi_strerror(err); }
-
 struct module {
 	const char *header;
 	const char *prefix;             /* e.g. "FDT_ERR_" */
 	long first;                     /* the module's first code, as a constant */
-	const char *(*name)(long err);
+	const char *(*name)(long err);  /* its *_strerror (sbi_strerror already takes a long) */
 };
 
 /* The int-taking strerrors, adapted to one signature. */
@@ -48,7 +46,7 @@ static const char *blockzero_err_name(long err) { return blockzero_strerror((int
 static const char *mbox_err_name(long err) { return mbox_strerror((int)err); }
 
 static const struct module modules[] = {
-	{ "kernel/sbi.h", "SBI_ERR_", SBI_ERR_FAILED, sbi_err_name },
+	{ "kernel/sbi.h", "SBI_ERR_", SBI_ERR_FAILED, sbi_strerror },
 	{ "mm/fdt.h", "FDT_ERR_", FDT_ERR_NOTFOUND, fdt_err_name },
 	{ "mm/memmap.h", "MEMMAP_ERR_", MEMMAP_ERR_FULL, memmap_err_name },
 	{ "mm/frame.h", "FRAME_ERR_", FRAME_ERR_BADARG, frame_err_name },
