@@ -93,14 +93,14 @@ static const char *hsm_state_name(long state)
 	}
 }
 
+_Static_assert(MAGMA_MAX_HARTS <= 64, "next_awaited keeps a 64-bit mask of kernel harts");
+
 /*
  * The first kernel hart that is not online yet but may still come: HSM says
  * it is starting or running, so it is only slow. A hart HSM reports in any
  * other state (stopped: its start failed) never comes; it is named once and
  * left out. -1 when no hart is worth waiting for.
  */
-_Static_assert(MAGMA_MAX_HARTS <= 64, "next_awaited keeps a 64-bit mask of kernel harts");
-
 static int next_awaited(uint64_t *given_up)
 {
 	for (int i = 0; i < smp.kernel_count; i++) {
