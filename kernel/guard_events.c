@@ -71,18 +71,21 @@ void guard_wait_ready(void)
 		uint64_t limit_ms = started ? GUARD_READY_LIMIT_MS : GUARD_START_LIMIT_MS;
 		if (wait_elapsed_ms(&w) >= limit_ms) {
 			kprintf("magma: guard did not come up within %lu ms (the guard hart may have "
-				"faulted or never started): ", limit_ms);
+				"faulted or never started): ",
+				limit_ms);
 			print_guard_progress();
 			kprintf("magma: stopping: nothing protects the root without the guard\n");
 			halt();
 		}
 		if (wait_sleep(&w)) {
-			kprintf("magma: still waiting for the guard after %lu ms: ", wait_elapsed_ms(&w));
+			kprintf("magma: still waiting for the guard after %lu ms: ",
+				wait_elapsed_ms(&w));
 			print_guard_progress();
 		}
 	}
 	kprintf("magma: guard: root ON state 2 (protected) after %lu us, layout %u.%u.%u, "
-		"guard hart %u\n", timer_now_us() - w.start_us, root_u8(ROOT_VERSION_MAJOR),
+		"guard hart %u\n",
+		timer_now_us() - w.start_us, root_u8(ROOT_VERSION_MAJOR),
 		root_u8(ROOT_VERSION_MINOR), root_u8(ROOT_VERSION_INC), root_u32(ROOT_GUARD_HART));
 	events_seen = ring_head(); /* events before boot were the guard's own business */
 	uint64_t period_ms = root_u32(ROOT_SCAN_PERIOD_US) / 1000;

@@ -66,8 +66,8 @@ static void test_ipi(void)
 		while (harts[to].ipis == before && harts[to].online &&
 		       wait_elapsed_ms(&w) < IPI_LIMIT_MS) {
 			if (wait_sleep(&w))
-				kprintf("magma: test ipi: still waiting for hart %lu after %lu ms\n", to,
-					wait_elapsed_ms(&w));
+				kprintf("magma: test ipi: still waiting for hart %lu after %lu ms\n",
+					to, wait_elapsed_ms(&w));
 		}
 		if (harts[to].ipis != before)
 			delivered++;

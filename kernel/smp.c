@@ -132,8 +132,8 @@ int smp_wait_online(void)
 			continue;
 		}
 		if (wait_sleep(&w))
-			kprintf("magma: still waiting for hart %lu to come online after %lu ms\n", id,
-				wait_elapsed_ms(&w));
+			kprintf("magma: still waiting for hart %lu to come online after %lu ms\n",
+				id, wait_elapsed_ms(&w));
 	}
 	return count_online();
 }

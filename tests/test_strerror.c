@@ -31,19 +31,40 @@
 
 struct module {
 	const char *header;
-	const char *prefix;             /* e.g. "FDT_ERR_" */
-	long first;                     /* the module's first code, as a constant */
-	const char *(*name)(long err);  /* its *_strerror (sbi_strerror already takes a long) */
+	const char *prefix;            /* e.g. "FDT_ERR_" */
+	long first;                    /* the module's first code, as a constant */
+	const char *(*name)(long err); /* its *_strerror (sbi_strerror already takes a long) */
 };
 
 /* The int-taking strerrors, adapted to one signature. */
-static const char *fdt_err_name(long err) { return fdt_strerror((int)err); }
-static const char *memmap_err_name(long err) { return memmap_strerror((int)err); }
-static const char *frame_err_name(long err) { return frame_strerror((int)err); }
-static const char *heap_err_name(long err) { return heap_strerror((int)err); }
-static const char *facade_err_name(long err) { return facade_strerror((int)err); }
-static const char *blockzero_err_name(long err) { return blockzero_strerror((int)err); }
-static const char *mbox_err_name(long err) { return mbox_strerror((int)err); }
+static const char *fdt_err_name(long err)
+{
+	return fdt_strerror((int)err);
+}
+static const char *memmap_err_name(long err)
+{
+	return memmap_strerror((int)err);
+}
+static const char *frame_err_name(long err)
+{
+	return frame_strerror((int)err);
+}
+static const char *heap_err_name(long err)
+{
+	return heap_strerror((int)err);
+}
+static const char *facade_err_name(long err)
+{
+	return facade_strerror((int)err);
+}
+static const char *blockzero_err_name(long err)
+{
+	return blockzero_strerror((int)err);
+}
+static const char *mbox_err_name(long err)
+{
+	return mbox_strerror((int)err);
+}
 
 static const struct module modules[] = {
 	{ "kernel/sbi.h", "SBI_ERR_", SBI_ERR_FAILED, sbi_strerror },
@@ -137,8 +158,8 @@ static int check_module(const struct module *m)
 		for (long other = highest; ok && other > code; other--)
 			ok = strcmp(name, m->name(other)) != 0;
 		if (!ok) {
-			fprintf(stderr, "  %s: code %ld (of %ld..%ld): %s, name \"%s\"\n", m->header,
-				code, highest, lowest,
+			fprintf(stderr, "  %s: code %ld (of %ld..%ld): %s, name \"%s\"\n",
+				m->header, code, highest, lowest,
 				contains(codes, n, code) ? "defined" : "no constant (a gap)",
 				name ? name : "(null)");
 			CHECK(ok);
