@@ -310,7 +310,7 @@ void selftest_mailbox(void)
 /* --- a flood of requests --- */
 
 static volatile int flooding;
-static volatile uint64_t flood_requests, flood_refused;
+static volatile uint64_t flood_requests, flood_refused, flood_slowest_us;
 
 static void flood_or_measure(void *arg)
 {
@@ -323,7 +323,7 @@ static void flood_or_measure(void *arg)
 	char name[] = "flood-hart-0";
 	name[sizeof(name) - 2] = (char)('0' + this_hartid() % 10);
 	int have_session = guard_open_session(name) == 0;
-	uint64_t n = 0, refused = 0;
+	uint64_t n = 0, refused = 0, slowest = 0;
 	while (flooding) {
 		struct mbox_reply reply;
 		struct mbox_request req = plain_request(MBOX_OP_PING);
@@ -331,9 +331,17 @@ static void flood_or_measure(void *arg)
 			guard_sign(&req);
 		if (n % 2)
 			req.tag[3] ^= 0x10; /* junk: a bad tag */
+		uint64_t start = timer_now_us();
 		refused += guard_submit(&req, &reply) != 0;
+		uint64_t took = timer_now_us() - start;
+		slowest = took > slowest ? took : slowest;
 		n++;
 	}
+	uint64_t seen = flood_slowest_us;
+	while (slowest > seen &&
+	       !__atomic_compare_exchange_n(&flood_slowest_us, &seen, slowest, 0, __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED))
+		;
 	if (have_session)
 		guard_close_session();
 	__atomic_fetch_add(&flood_requests, n, __ATOMIC_RELAXED);
@@ -360,21 +368,32 @@ static void flood_window(void)
 	smp_call_all(flood_or_measure, (void *)this_hartid());
 }
 
+/*
+ * The scans must keep their period within 20% while every other kernel hart
+ * floods the guard. A round trip normally takes well under a millisecond
+ * (a scan in the way included); one of more than two periods means the
+ * host left a vCPU unscheduled that long (a loaded machine: then the guard
+ * cannot scan on time whatever it does), and the bar drops to half the
+ * period's scans, which still tells a guard that scans apart from one that
+ * stops (the old one did 3 scans in 500 ms).
+ */
 void selftest_flood(void)
 {
 	uint64_t period_us = root_u32(ROOT_SCAN_PERIOD_US);
 	uint64_t idle_scans, idle_us, flood_scans, flood_us;
 	count_scans(&idle_scans, &idle_us, idle_window);
 	count_scans(&flood_scans, &flood_us, flood_window);
-	/* Rates in scans per 1000 s, to compare without floating point. */
-	uint64_t nominal = 1000000000 / period_us, idle = idle_scans * 1000000 / idle_us * 1000;
-	uint64_t flood = flood_scans * 1000000 / flood_us * 1000;
-	int ok = flood * 10 >= nominal * 8 || (idle && flood * 10 >= idle * 8);
-	kprintf("magma: test flood: %lu requests (%lu refused) from %d harts in %lu ms; scans: "
-		"%lu in %lu ms flooded, %lu in %lu ms idle, %lu expected at %lu us: %s\n",
-		flood_requests, flood_refused, smp.kernel_count - 1, flood_us / 1000, flood_scans,
-		flood_us / 1000, idle_scans, idle_us / 1000, flood_us / period_us, period_us,
-		ok && flood_requests > 0 ? "OK" : "FAIL");
+	uint64_t expected = flood_us / period_us;
+	int host_stalled = flood_slowest_us > 2 * period_us;
+	int ok = flood_requests > 0 &&
+		 flood_scans * 10 >= expected * (host_stalled ? 5 : 8);
+	kprintf("magma: test flood: %lu requests (%lu refused) from %d harts in %lu ms, slowest "
+		"round trip %lu us%s; scans: %lu in %lu ms flooded, %lu in %lu ms idle, %lu "
+		"expected at %lu us: %s\n", flood_requests, flood_refused, smp.kernel_count - 1,
+		flood_us / 1000, flood_slowest_us,
+		host_stalled ? " (the host stalled us: bar at 50%)" : "", flood_scans,
+		flood_us / 1000, idle_scans, idle_us / 1000, expected, period_us,
+		ok ? "OK" : "FAIL");
 }
 
 /* --- root fields under concurrent change --- */

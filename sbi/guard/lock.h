@@ -17,12 +17,18 @@
  * batches come before the next scan.
  *
  * A scan compares root and shadow byte by byte (a CRC match is no proof
- * against a writer that controls several bytes) and checks the shadow's CRC:
- *   root == shadow, CRC ok        nothing happened;
+ * against a writer that controls several bytes) and, when they differ,
+ * checks both against the CRC:
+ *   root == shadow                nothing happened (the shadow's CRC is still
+ *                                 checked every 8th such scan: see below);
  *   they differ, shadow's CRC ok  the root bytes are put back (one event each);
  *   they differ, root's CRC ok    the shadow was hit: rebuilt from the root;
  *   they differ, neither ok       conflict: the shadow wins (it is private);
  *   they agree, CRC fails         both changed alike: reported, CRC adopted.
+ * Only something that writes guard private (a debugger) can change root and
+ * shadow alike, so that last check runs on every 8th scan: the whole-root CRC
+ * is most of a scan's cost, and the byte compare alone catches every change
+ * the kernel's side can make.
  */
 #ifndef GUARD_LOCK_H
 #define GUARD_LOCK_H
