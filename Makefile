@@ -66,7 +66,7 @@ MM_SRCS := $(wildcard mm/*.c)
 KERNEL_SRCS := $(wildcard kernel/*.c) $(wildcard kernel/*.S) sbi/tree.c sbi/console_lock.c \
 	lib/bootargs.c lib/crc32c.c lib/fmt.c lib/hmac_sha256.c lib/mbox.c lib/md_block.c \
 	lib/sha256.c lib/string.c $(MM_SRCS)
-GUARD_SRCS := $(wildcard sbi/guard/*.c) $(wildcard sbi/guard/*.S) sbi/tree.c sbi/console_lock.c \
+GUARD_SRCS := $(wildcard sbi/guard/*.c) $(wildcard sbi/guard/*.S) sbi/console_lock.c \
 	lib/bootargs.c lib/crc32c.c lib/crc32c_patch.c lib/fmt.c lib/hmac_sha256.c lib/mbox.c \
 	lib/md5.c lib/md_block.c lib/sha256.c lib/string.c mm/blockzero.c mm/fdt.c
 
@@ -77,7 +77,7 @@ KERNEL_OBJS := $(call obj,kernel,$(KERNEL_SRCS))
 GUARD_OBJS := $(call obj,guard,$(GUARD_SRCS))
 
 .PHONY: all qemu qemu-gdb qemu-cmd gdb test host-test host-test-build qemu-test stress doctor deps \
-	clean kernel guard dtb build-for-run gen-trees fuzz bench bench-host new-seed FORCE \
+	clean kernel guard dtb build-for-run gen-trees fuzz bench bench-host new-seed guard-tree FORCE \
 	format format-check
 
 all: kernel guard dtb
@@ -134,22 +134,47 @@ $(DTB): $(DT_STEM).dts
 
 # --- running ---
 
+# A constant of include/layout.h, e.g. $(call layout,MAGMA_GUARD_SEED_ADDR).
+layout = $(shell sed -n 's/^\#define $(1) *\(0x[0-9a-f]*\).*/\1/p' include/layout.h)
+
 # A fresh seed for the guard's keys on every boot (see MAGMA_GUARD_SEED_ADDR).
 GUARD_SEED := $(BUILD)/guard-seed.bin
-GUARD_SEED_ADDR := $(shell sed -n 's/^\#define MAGMA_GUARD_SEED_ADDR *\(0x[0-9a-f]*\).*/\1/p' include/layout.h)
+GUARD_SEED_ADDR := $(call layout,MAGMA_GUARD_SEED_ADDR)
 new-seed:
 	@mkdir -p $(BUILD) && head -c 64 /dev/urandom > $(GUARD_SEED)
+
+# The guard's own copy of the tree, loaded into guard private (MAGMA_GUARD_TREE_ADDR): the
+# guard never reads the kernel's copy, which the kernel can rewrite. QEMU writes -append's
+# bootargs and a fresh rng-seed only into the kernel's copy, so every run writes them into
+# the guard's, one file per bootargs (boots with different bootargs do not clash).
+GUARD_TREE_ADDR := $(call layout,MAGMA_GUARD_TREE_ADDR)
+GUARD_TREE_MAX := $(call layout,MAGMA_GUARD_TREE_MAX_BYTES)
+GUARD_DTB = $(DT_STEM)-guard-$(shell printf '%s' '$(BOOTARGS)' | md5sum | cut -c1-8).dtb
+guard-tree: $(DTB)
+	@tmp=$(GUARD_DTB).$$$$ && cp $(DTB) $$tmp && \
+	$(if $(BOOTARGS),fdtput -t s $$tmp /chosen bootargs '$(BOOTARGS)' &&) \
+	fdtput -t bx $$tmp /chosen rng-seed $$(od -An -v -tx1 -N32 /dev/urandom) && \
+	size=$$(stat -c %s $$tmp) && \
+	if [ $$size -gt $$(( $(GUARD_TREE_MAX) )) ]; then rm -f $$tmp; \
+		echo "the guard's tree copy is $$size bytes, over MAGMA_GUARD_TREE_MAX_BYTES" \
+			"($(GUARD_TREE_MAX), include/layout.h)" >&2; exit 1; fi && \
+	mv $$tmp $(GUARD_DTB)
 
 QEMU_CMD = $(QEMU) -machine $(MACHINE) -smp $(CPUS) -m $(MEM) -nographic \
 	-bios default -kernel $(KERNEL) -device loader,file=$(GUARD) -dtb $(DTB) \
 	-device loader,file=$(GUARD_SEED),addr=$(GUARD_SEED_ADDR),force-raw=on \
+	-device loader,file=$(GUARD_DTB),addr=$(GUARD_TREE_ADDR),force-raw=on \
 	$(if $(BOOTARGS),-append '$(BOOTARGS)')
+
+# What every run needs besides `all`: this boot's seed and the guard's tree copy. BOOTARGS is
+# passed on because a target may set it for itself (bench).
+PER_BOOT = all new-seed guard-tree BOOTARGS='$(BOOTARGS)'
 
 deps:
 	@tools/deps.sh
 
 build-for-run: deps
-	@$(MAKE) --no-print-directory all new-seed
+	@$(MAKE) --no-print-directory $(PER_BOOT)
 
 qemu: build-for-run
 	$(QEMU_CMD)
@@ -161,7 +186,7 @@ qemu-gdb: build-for-run $(BUILD)/gdbinit
 # Prints the command that boots this configuration (the test harness runs it).
 qemu-cmd:
 	@tools/deps.sh >&2
-	@$(MAKE) --no-print-directory all new-seed >&2
+	@$(MAKE) --no-print-directory $(PER_BOOT) >&2
 	@echo "$(QEMU_CMD)"
 
 # Remade every time: it carries GDBPORT, which may differ between calls.
@@ -205,12 +230,12 @@ $(BUILD)/host/dts/%.dtb: tests/dts/%.dts
 	@mkdir -p $(dir $@)
 	dtc -q -I dts -O dtb -o $@ $<
 
-# ... and magma's generated tree for several machines (CPUS:MEM:AIA).
+# ... and magma's generated tree, with the guard's copy, for several machines (CPUS:MEM:AIA).
 GEN_CONFIGS := 2:128M:1 4:128M:1 4:256M:1 4:128M:0 3:256M:0 8:1G:1 4:4G:1
 gen-trees:
 	@for c in $(GEN_CONFIGS); do \
 		set -- $$(echo $$c | tr : ' '); \
-		$(MAKE) --no-print-directory dtb CPUS=$$1 MEM=$$2 AIA=$$3 >/dev/null || exit 1; \
+		$(MAKE) --no-print-directory guard-tree CPUS=$$1 MEM=$$2 AIA=$$3 >/dev/null || exit 1; \
 	done
 
 host-test-build: $(HOST_TESTS) $(TEST_DTBS) gen-trees

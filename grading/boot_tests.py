@@ -90,40 +90,116 @@ def boot_aia():
         expect_all_online(q, [0, 1, 2])
 
 
+def banner_domains(banner):
+    """{domain name: its banner lines} from OpenSBI's boot banner."""
+    domains = {}
+    for match in re.finditer(r"Domain(\d) Name\s+: (\S+)\n(.*?)\n\n", banner, re.S):
+        domains[match.group(2)] = match.group(3)
+    return domains
+
+
+def banner_regions(text):
+    """[(base, end, permissions)] of one domain's banner lines."""
+    return [(int(b, 16), int(e, 16), perms) for b, e, perms in
+            re.findall(r"Region\d+\s+: (0x[0-9a-f]+)-(0x[0-9a-f]+) \(([A-Z,]*)\)", text)]
+
+
+def predicted_pmp_entries(dts):
+    """{domain: PMP entries} as sbi/mkdts.py counted them for a generated tree."""
+    text = (REPO_ROOT / "build" / "dt" / dts).read_text()
+    found = re.search(r"PMP entries: kernel-domain (\d+) of 16, guard-domain (\d+) of 16", text)
+    check(found, f"build/dt/{dts} does not say how many PMP entries its domains need")
+    return {"kernel-domain": int(found.group(1)), "guard-domain": int(found.group(2))}
+
+
+def booted_banner(**machine):
+    with boot(**machine) as q:
+        q.expect(BOOTED, BOOT_TIMEOUT)
+        return q.output
+
+
+def domain(banner, name):
+    text = banner_domains(banner).get(name)
+    check(text, f"OpenSBI's banner has no domain {name}")
+    return text
+
+
+def region(text, base, end, perms):
+    pattern = rf"Region\d+\s+: 0x0*{base:x}-0x0*{end:x} \({re.escape(perms)}\)"
+    check(re.search(pattern, text), f"no region {base:#x}-{end:#x} ({perms}) in:\n{text}")
+
+
+# The regions OpenSBI 1.1 adds to every domain on the AIA machine: M-mode only.
+FIRMWARE_REGIONS = {(0x80000000, 0x8007ffff, ""), (0x2000000, 0x200ffff, "I"),
+                    (0xc000000, 0xc007fff, "I"), (0x24000000, 0x24003fff, "I")}
+
+
 @test("opensbi_domains")
 def opensbi_domains():
-    """OpenSBI's banner lists both domains with the regions of DESIGN's layout."""
-    with boot() as q:
-        q.expect(BOOTED, BOOT_TIMEOUT)
-        banner = q.output
-
-    def domain(name):
-        match = re.search(rf"Domain(\d) Name\s+: {name}\n(.*?)\n\n", banner, re.S)
-        check(match, f"OpenSBI's banner has no domain {name}")
-        return match.group(2)
-
-    def region(text, base, end, perms):
-        pattern = rf"Region\d+\s+: 0x0*{base:x}-0x0*{end:x} \({re.escape(perms)}\)"
-        check(re.search(pattern, text), f"no region {base:#x}-{end:#x} ({perms}) in:\n{text}")
-
-    kernel = domain("kernel-domain")
+    """OpenSBI's banner lists both domains as allow-lists of DESIGN's layout."""
+    banner = booted_banner()
+    kernel = domain(banner, "kernel-domain")
     check(re.search(r"HARTs\s+: 0\*,1\*,2\*\n", kernel), "kernel domain harts are not 0,1,2")
-    region(kernel, 0x80080000, 0x800fffff, "")
-    region(kernel, 0x80100000, 0x8010ffff, "R")
-    region(kernel, 0x0, 0xffffffffffffffff, "R,W,X")
+    allowed = {(base, end, perms) for base, end, perms in banner_regions(kernel) if perms != "I"
+               and perms}
+    want = {(0x80000000, 0x87ffffff, "R,W,X"),  # RAM, from /memory
+            (0x80100000, 0x8010ffff, "R"),  # the root range
+            (0x10000000, 0x10007fff, "I,R,W"),  # the UART and virtio-mmio slots 1-7
+            (0x10008000, 0x10008fff, "I,R,W"),  # virtio-mmio slot 8
+            (0xd000000, 0xd007fff, "I,R,W"),  # the S-level APLIC
+            (0x28000000, 0x28003fff, "I,R,W")}  # every hart's IMSIC S-file
+    check(allowed == want, f"kernel domain allows {sorted(allowed)}, want {sorted(want)}")
+    region(kernel, 0x80080000, 0x800fffff, "")  # guard private
+    check(not re.search(r"0xffffffffffffffff", kernel), "the kernel must not see all memory")
     check(re.search(r"Next Address\s+: 0x0*80200000", kernel), "kernel next-addr")
-    guard = domain("guard-domain")
+    check(re.search(r"Next Arg1\s+: 0x0*87e00000", kernel), "kernel next-arg1: its tree")
+
+    guard = domain(banner, "guard-domain")
     check(re.search(r"HARTs\s+: 3\*\n", guard), "guard domain hart is not 3")
-    region(guard, 0x80080000, 0x800fffff, "R,W,X")
-    region(guard, 0x80100000, 0x8010ffff, "R,W")
-    region(guard, 0x80110000, 0x8011ffff, "R,W")
-    region(guard, 0x10000000, 0x10000fff, "I,R,W")
-    region(guard, 0x28000000, 0x28001fff, "I,R,W")
-    region(guard, 0x28002000, 0x28002fff, "I,R,W")
-    check(not re.search(r"0x0*28003000", guard), "the guard may not touch its own IMSIC page")
-    check(not re.search(r"0xffffffffffffffff", guard), "the guard must not see all memory")
-    arg1 = re.findall(r"Domain\d Next Arg1\s+: (0x[0-9a-f]+)", banner)
-    check(len(set(arg1)) == 1, f"domains disagree on next-arg1: {arg1}")
+    regions = set(banner_regions(guard)) - FIRMWARE_REGIONS
+    want = {(0x80080000, 0x800fffff, "R,W,X"), (0x80100000, 0x8010ffff, "R,W"),
+            (0x80110000, 0x8011ffff, "R,W"), (0x10000000, 0x10000fff, "I,R,W"),
+            (0x28000000, 0x28001fff, "I,R,W"), (0x28002000, 0x28002fff, "I,R,W")}
+    check(regions == want, f"guard domain has {sorted(regions)}, want {sorted(want)}")
+    check(re.search(r"Next Arg1\s+: 0x0*800f0000", guard), "guard next-arg1: its own tree copy")
+
+    # mkdts.py's count of PMP entries (its budget check) is what OpenSBI really programs.
+    predicted = predicted_pmp_entries("magma-4cpu-128M-aia.dts")
+    for name, text in (("kernel-domain", kernel), ("guard-domain", guard)):
+        check(len(banner_regions(text)) == predicted[name],
+              f"{name}: {len(banner_regions(text))} regions in the banner, mkdts.py "
+              f"counted {predicted[name]}")
+
+
+@test("guard_domain_cannot_read_the_kernels_tree")
+def guard_domain_cannot_read_the_kernels_tree():
+    """No guard region covers the kernel's tree: the guard parses its own copy only."""
+    for machine, dts in (({}, "magma-4cpu-128M-aia.dts"),
+                         ({"cpus": 3, "mem": "256M", "aia": False}, "magma-3cpu-256M-plic.dts")):
+        banner = booted_banner(**machine)
+        tree = int(re.search(r"magma: device tree at (0x[0-9a-f]+)", banner).group(1), 16)
+        guard = domain(banner, "guard-domain")
+        for base, end, perms in banner_regions(guard):
+            check(not (base <= tree <= end and perms.strip("I,")),
+                  f"guard region {base:#x}-{end:#x} ({perms}) reaches the kernel's tree {tree:#x}")
+        check(len(banner_regions(guard)) == predicted_pmp_entries(dts)["guard-domain"],
+              f"{dts}: the guard's banner regions differ from mkdts.py's count")
+        check("magma: guard: root ON state 2 (protected)" in banner, "the guard did not come up")
+
+
+@test("fw_cfg_denied_in_banner")
+def fw_cfg_denied_in_banner():
+    """fw_cfg (its DMA writes any address) is a region without R/W/X for the kernel domain."""
+    for aia in (True, False):
+        banner = booted_banner(aia=aia)
+        kernel = domain(banner, "kernel-domain")
+        region(kernel, 0x10100000, 0x10100fff, "I")
+        reaching = [r for r in banner_regions(kernel)
+                    if r[0] <= 0x10100000 <= r[1] and r[2].strip("I,")]
+        check(not reaching, f"kernel regions reach fw_cfg: {reaching}")
+        guard = domain(banner, "guard-domain")
+        check(not [r for r in banner_regions(guard) if r[0] <= 0x10100000 <= r[1]],
+              "the guard domain lists fw_cfg")
 
 
 def uart_irq(aia):
@@ -193,21 +269,68 @@ def boot_10_times():
     print(f"    cold boot winners: {winners}; kernel boot harts: {boot_harts}", flush=True)
 
 
-@test("lock_check")
-def lock_check():
-    with boot() as q:
-        q.expect(r"magma: lock check: load from guard private 0x80080000 faulted \(scause 5\), "
-                 r"store to root 0x80100000 faulted \(scause 7\): PMP lock OK", BOOT_TIMEOUT)
+# Every range the kernel must not reach, and how the lock check proves it.
+LOCKED_RANGES = [
+    (r"guard private 0x80080000-0x800fffff \(no kernel access\)", "fault", 5),
+    (r"root range 0x80100000-0x8010ffff \(read-only to the kernel\)", "work, stores fault", 7),
+    (r"OpenSBI firmware 0x80000000-0x8007ffff \(M-mode only\)", "fault", 5),
+    (r"fw_cfg 0x10100000-0x10100017 \(no kernel access: its DMA writes anywhere\)", "fault", 5),
+]
+
+
+@test("lock_check_probes_every_range")
+def lock_check_probes_every_range():
+    """Boot probes the first and last byte of each locked range, paging off, before anything."""
+    for aia in (True, False):
+        with boot(aia=aia) as q:
+            for what, result, scause in LOCKED_RANGES:
+                q.expect(rf"magma: lock check: {what}: loads from its first and last byte "
+                         rf"{result} \(scause {scause}\)\n", BOOT_TIMEOUT)
+            q.expect(r"magma: lock check: 4 ranges, first and last byte of each: PMP lock OK\n",
+                     BOOT_TIMEOUT)
+            q.expect(BOOTED, BOOT_TIMEOUT)
 
 
 @test("lock_check_refuses_weak_lock")
 def lock_check_refuses_weak_lock():
     """A tree that lets the kernel write the root must stop the boot, not be trusted."""
     with boot(extra_make_vars={"WEAK_LOCK": "1"}) as q:
-        q.expect(r"magma: lock check FAILED: .* store to root 0x80100000 gave scause 0 "
-                 r"\(want 7\)", BOOT_TIMEOUT)
+        for end, pa in (("first", "0x80100000"), ("last", "0x8010ffff")):
+            q.expect(rf"magma: lock check FAILED: root range 0x80100000-0x8010ffff: store to its "
+                     rf"{end} byte {pa} went through \(want scause 7\)", BOOT_TIMEOUT)
+        q.expect(r"magma: lock check FAILED for 1 of 4 ranges", BOOT_TIMEOUT)
         q.expect(r"magma: refusing to continue without the PMP lock", BOOT_TIMEOUT)
         check(BOOTED not in q.output, "the kernel booted without the lock")
+
+
+def without_loader_of(cmd, needle):
+    """cmd minus the `-device loader,file=...` pair whose file name contains needle."""
+    for i, arg in enumerate(cmd):
+        if arg.startswith("loader,file=") and needle in arg:
+            return cmd[:i - 1] + cmd[i + 1:]
+    raise AssertionError(f"no loader of {needle} in {cmd}")
+
+
+@test("guard_refuses_a_missing_or_bad_tree")
+def guard_refuses_a_missing_or_bad_tree():
+    """Without a valid tree of its own the guard says why and stays down; the kernel stops."""
+    cmd = qemu_command()
+    tree_file = next(re.search(r"file=([^,]+)", a).group(1) for a in cmd
+                     if a.startswith("loader,file=") and "-guard-" in a)
+    with tempfile.NamedTemporaryFile(suffix=".dtb") as bad:
+        bad.write(open(REPO_ROOT / tree_file, "rb").read()[:200])  # header, no structure
+        bad.flush()
+        for label, variant, reason in (
+                ("missing", without_loader_of(cmd, "-guard-"), "bad magic"),
+                ("truncated", [a.replace(tree_file, bad.name) for a in cmd], "")):
+            with Qemu(variant) as q:
+                q.expect(rf"guard: no valid device tree of its own at 0x800f0000: {reason}",
+                         BOOT_TIMEOUT)
+                q.expect(r"magma: guard did not come up within 1000 ms: root ON state is 0",
+                         BOOT_TIMEOUT)
+                q.expect(r"magma: stopping: nothing protects the root without the guard",
+                         BOOT_TIMEOUT)
+                check("root installed" not in q.output, f"{label} tree: the guard came up")
 
 
 @test("pmp_store_panics")

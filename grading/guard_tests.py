@@ -236,6 +236,55 @@ def board_tables_in_the_root():
               "expected the 8 virtio-mmio slots of QEMU virt")
 
 
+KERNEL_TREE = 0x87e00000  # where QEMU loads the kernel's tree on the 128M machine
+TREE_SCAN_US = 20000
+
+
+def only_offset(blob, needle):
+    """The offset of needle in blob, checked to occur exactly once."""
+    check(blob.count(needle) == 1, f"{needle!r} occurs {blob.count(needle)} times in the tree")
+    return blob.index(needle)
+
+
+def scan_sample(port):
+    root = read_root(port, 0x140)
+    return (int.from_bytes(root[0x128:0x130], "little"),  # ROOT_SCAN_COUNT
+            int.from_bytes(root[0x138:0x140], "little"))  # ROOT_LAST_SCAN_TIME (10 MHz)
+
+
+@test("guard_ignores_a_rewritten_kernel_tree")
+def guard_ignores_a_rewritten_kernel_tree():
+    """The kernel's tree says twice the timebase and 90 ms scans; the guard keeps its own."""
+    port = free_port()
+    cmd = qemu_command(bootargs=f"guard.scan_us={TREE_SCAN_US}")
+    with Qemu(cmd + ["-S", "-gdb", f"tcp:127.0.0.1:{port}"]) as q:
+        # Stopped at reset: the kernel's tree is loaded and nothing has run yet, the
+        # harshest case (the guard used to read this tree when it started).
+        with tempfile.NamedTemporaryFile(suffix=".dtb") as f:
+            gdb(port, [f"dump binary memory {f.name} {KERNEL_TREE:#x} {KERNEL_TREE + 0x4000:#x}"])
+            blob = f.read()
+        timebase = KERNEL_TREE + only_offset(blob, (10000000).to_bytes(4, "big"))
+        digit = KERNEL_TREE + only_offset(blob, b"guard.scan_us=20000\0") + len("guard.scan_us=")
+        gdb(port, [f"set {{unsigned int}}{timebase:#x} = 0x002d3101",  # 20 MHz, big-endian
+                   f"set {{unsigned char}}{digit:#x} = 0x39"])  # "20000" -> "90000"
+        q.expect(r"magma: device tree at 0x87e00000 \(\d+ bytes\), bootargs "
+                 r"\"guard\.scan_us=90000\"", BOOT_TIMEOUT)  # the kernel sees the rewrite
+        q.expect(r"magma: timer: \S+, 100 Hz tick, timebase 20000000 Hz", BOOT_TIMEOUT)
+        q.expect(r"magma: boot complete", BOOT_TIMEOUT)
+        check(re.search(rf"guard: hart 3: root installed, .* scan every {TREE_SCAN_US} us",
+                        q.output), "the guard did not keep its own scan period")
+        first = scan_sample(port)
+        time.sleep(1.5)
+        last = scan_sample(port)
+        scans = last[0] - first[0]
+        check(scans > 0, f"no scans in 1.5 s (ROOT_SCAN_COUNT stayed {first[0]})")
+        period_ms = (last[1] - first[1]) / scans / 10000
+        print(f"    {scans} scans, one every {period_ms:.1f} ms of guest time "
+              f"(the guard's period {TREE_SCAN_US // 1000} ms)", flush=True)
+        check(TREE_SCAN_US / 1000 * 0.9 <= period_ms <= TREE_SCAN_US / 1000 * 3,
+              f"scans came every {period_ms:.1f} ms, not every {TREE_SCAN_US // 1000} ms")
+
+
 @test("kernel_stops_when_the_guard_never_comes")
 def kernel_stops_when_the_guard_never_comes():
     """Without the guard image the root never reaches ON state 2: the kernel says so and stops."""

@@ -32,6 +32,15 @@
  */
 #define MAGMA_GUARD_SEED_ADDR    0x800fb000
 #define MAGMA_GUARD_SEED_BYTES   64
+/*
+ * Below the seed page, the loader puts the guard's own copy of the device
+ * tree: the build's tree plus this boot's bootargs and a fresh rng-seed
+ * (the Makefile's guard-tree). The guard parses only this copy: the kernel's
+ * copy sits in kernel RAM, where the kernel can rewrite it at any time. The
+ * guard's image must end below it (sbi/guard/guard.ld.in checks).
+ */
+#define MAGMA_GUARD_TREE_ADDR      0x800f0000
+#define MAGMA_GUARD_TREE_MAX_BYTES 0x0000b000 /* 44 KiB, up to the seed page */
 
 /* The kernel supports hart ids below this; QEMU virt has at most 8 per socket. */
 #define MAGMA_MAX_HARTS          16

@@ -2,9 +2,10 @@
  * kernel/board.c - reads the device tree into struct board.
  *
  * Only facts the kernel needs now: memory, cpus, timebase, the console UART,
- * bootargs, and magma's reserved ranges. Interrupt controllers are found by
- * their drivers (intr.c). A tree that lacks something essential is a panic
- * that names the missing node, since the kernel cannot run without it.
+ * bootargs, magma's reserved ranges, and fw_cfg (only to prove it out of
+ * reach). Interrupt controllers are found by their drivers (intr.c). A tree
+ * that lacks something essential is a panic that names the missing node,
+ * since the kernel cannot run without it.
  */
 #include "board.h"
 
@@ -97,6 +98,14 @@ static void find_reserved(const struct fdt *fdt, const char *compat, struct boar
 		      compat, out->base, out->size, expect_base, expect_size);
 }
 
+/* A device the kernel must know of but never drive; size 0 when the tree has none. */
+static void find_forbidden(const struct fdt *fdt, const char *compat, struct board_range *out)
+{
+	int node = fdt_find_compatible(fdt, -1, compat);
+	if (node >= 0 && fdt_reg(fdt, node, 0, &out->base, &out->size))
+		panic("board: %s node %s has no usable reg", compat, fdt_name(fdt, node));
+}
+
 void board_init(uintptr_t fdt_pa)
 {
 	if (fdt_pa == 0 || fdt_pa % 8)
@@ -123,6 +132,7 @@ void board_init(uintptr_t fdt_pa)
 	find_reserved(fdt, "magma,root", &board.root, MAGMA_ROOT_BASE, MAGMA_ROOT_SIZE);
 	find_reserved(fdt, "magma,mailbox", &board.mailbox, MAGMA_MAILBOX_BASE,
 		      MAGMA_MAILBOX_SIZE);
+	find_forbidden(fdt, "qemu,fw-cfg-mmio", &board.fw_cfg);
 
 	int chosen = fdt_path(fdt, "/chosen");
 	if (chosen < 0 || fdt_prop_string(fdt, chosen, "bootargs", &board.bootargs))

@@ -37,6 +37,8 @@ struct board {
 	const char *bootargs;
 	/* magma's reserved-memory nodes, found by their compatible strings */
 	struct board_range guard_private, root, mailbox;
+	/* QEMU's fw_cfg: the kernel must not reach it (its DMA writes anywhere); size 0 if absent */
+	struct board_range fw_cfg;
 };
 
 extern struct board board;

@@ -11,8 +11,11 @@
 #include <stdint.h>
 
 /*
- * Loads from guard private and stores to the root range, with paging off;
- * both must fault (scause 5 and 7). Prints the result. 0 when the lock holds.
+ * With paging off, probes the first and the last byte of every range the
+ * kernel must not reach: loads from guard private, the firmware and fw_cfg
+ * must fault (scause 5); the root range must load and its stores fault
+ * (scause 7). Logs a line per range, or each probe that misbehaved.
+ * 0 when the lock holds.
  */
 int pmp_prove_lock(void);
 

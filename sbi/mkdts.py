@@ -25,6 +25,11 @@ QEMU_FDT_ALIGN = 2 << 20
 QEMU_FDT_CEILING = 3 << 30
 IMSIC_PAGE = 0x1000
 IRQ_S_EXT = 9
+IRQ_M_EXT = 11
+# PMP entries per hart on QEMU virt (its banner: "PMP Count: 16"). OpenSBI 1.1
+# turns each region of a domain into one entry and silently drops those past
+# the last; it also caps a domain at 16 regions (FDT_DOMAIN_REGION_MAX_COUNT).
+PMP_ENTRIES = 16
 
 
 class TreeError(Exception):
@@ -135,16 +140,34 @@ def parse_dts(text):
     return root
 
 
+def compatible(node, name):
+    """Whether name is one of the node's compatible strings (dtc writes a list as "a\\0b")."""
+    strings = re.findall(r'"((?:[^"\\]|\\.)*)"', node.props.get("compatible", ""))
+    return any(name in s.split("\\0") for s in strings)
+
+
+def ranges(node):
+    """The node's reg as (base, size) pairs; QEMU virt uses 2 address and 2 size cells."""
+    reg = node.cells("reg")
+    if not reg or len(reg) % 4:
+        raise TreeError(f"node {node.name} has no reg of 2+2 cells")
+    return [((reg[i] << 32) | reg[i + 1], (reg[i + 2] << 32) | reg[i + 3])
+            for i in range(0, len(reg), 4)]
+
+
+def nodes_compatible(root, *names):
+    return [node for node in root.walk() if any(compatible(node, n) for n in names)]
+
+
 def find_uart(root):
-    for node in root.walk():
-        if '"ns16550a"' in node.props.get("compatible", ""):
-            reg = node.cells("reg")
-            return (reg[0] << 32) | reg[1], (reg[2] << 32) | reg[3]
-    raise TreeError("no ns16550a UART in the QEMU tree")
+    uarts = nodes_compatible(root, "ns16550a")
+    if not uarts:
+        raise TreeError("no ns16550a UART in the QEMU tree")
+    return ranges(uarts[0])[0]
 
 
-def find_s_imsic(root):
-    """(base, [hart index order]) of the IMSIC that delivers S external interrupts."""
+def cpu_phandles(root):
+    """Maps each cpu's interrupt-controller phandle to its hart id."""
     phandle_to_hart = {}
     for cpu in root.walk():
         if cpu.props.get("device_type") == '"cpu"':
@@ -152,15 +175,43 @@ def find_s_imsic(root):
             for child in cpu.children:
                 if "phandle" in child.props:
                     phandle_to_hart[child.cells("phandle")[0]] = hartid
-    for node in root.walk():
-        if '"riscv,imsics"' not in node.props.get("compatible", ""):
-            continue
-        pairs = node.cells("interrupts-extended")
-        pairs = list(zip(pairs[0::2], pairs[1::2]))
-        if pairs and all(irq == IRQ_S_EXT for _, irq in pairs):
-            reg = node.cells("reg")
-            return (reg[0] << 32) | reg[1], [phandle_to_hart[p] for p, _ in pairs]
+    return phandle_to_hart
+
+
+def imsic_level(node):
+    """IRQ_S_EXT or IRQ_M_EXT when every context of the IMSIC node is that level, else None."""
+    pairs = node.cells("interrupts-extended")
+    levels = set(pairs[1::2])
+    return levels.pop() if len(levels) == 1 else None
+
+
+def find_imsic(root, level):
+    """The IMSIC node whose interrupt files deliver `level` external interrupts, or None."""
+    for node in nodes_compatible(root, "riscv,imsics"):
+        if imsic_level(node) == level:
+            return node
     return None
+
+
+def imsic_harts(root, node):
+    """Hart ids of the IMSIC's interrupt files, in file (page) order."""
+    phandle_to_hart = cpu_phandles(root)
+    return [phandle_to_hart[p] for p in node.cells("interrupts-extended")[0::2]]
+
+
+def s_interrupt_controller(root):
+    """Where the kernel's interrupt controller is: the S-level APLIC or the PLIC."""
+    s_imsic = find_imsic(root, IRQ_S_EXT)
+    if s_imsic:
+        phandle = s_imsic.cells("phandle")
+        for aplic in nodes_compatible(root, "riscv,aplic"):
+            if phandle and aplic.cells("msi-parent") == phandle:
+                return ranges(aplic)
+        raise TreeError("the QEMU tree has an S-level IMSIC but no APLIC in MSI mode for it")
+    plics = nodes_compatible(root, "riscv,plic0", "sifive,plic-1.0.0")
+    if not plics:
+        raise TreeError("the QEMU tree has neither an S-level APLIC+IMSIC nor a PLIC")
+    return ranges(plics[0])
 
 
 def cpu_paths(root, cpus):
@@ -177,6 +228,55 @@ def cpu_paths(root, cpus):
     return [found[h] for h in range(cpus)]
 
 
+def page_blocks(spans):
+    """Merges (base, size) spans, widened to whole 4 KiB pages, into NAPOT blocks."""
+    pages = sorted((base & ~0xfff, (base + size + 0xfff) & ~0xfff) for base, size in spans)
+    merged = []
+    for start, end in pages:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [block for start, end in merged for block in napot_blocks(start, end - start)]
+
+
+def firmware_regions(root, layout):
+    """The regions OpenSBI 1.1 adds to every domain on this tree, as (what, base, order).
+
+    It copies the root domain's regions without S-mode permissions into each
+    domain: its own image, and the M-mode devices its drivers registered (the
+    CLINT's timer and IPIs, the M-level IMSIC, the APLIC that targets M-mode).
+    Each of these is one NAPOT block on QEMU virt (checked against the banner
+    by grading/boot_tests.py opensbi_domains).
+    """
+    found = [("OpenSBI firmware", layout["MAGMA_FIRMWARE_BASE"],
+              order_of(layout["MAGMA_FIRMWARE_SIZE"]))]
+    devices = [("CLINT", n) for n in nodes_compatible(
+        root, "sifive,clint0", "riscv,clint0", "riscv,aclint-mswi", "riscv,aclint-mtimer")]
+    m_imsic = find_imsic(root, IRQ_M_EXT)
+    if m_imsic:
+        devices.append(("M-level IMSIC", m_imsic))
+        m_phandle = m_imsic.cells("phandle")
+        devices += [("M-level APLIC", n) for n in nodes_compatible(root, "riscv,aplic")
+                    if m_phandle and n.cells("msi-parent") == m_phandle]
+    for what, node in devices:
+        for base, size in ranges(node):
+            order = max((size - 1).bit_length(), 12)
+            found.append((what, base & ~((1 << order) - 1), order))
+    return found
+
+
+class Domain:
+    """One domain's regions: (region label, permission number) in the tree's order."""
+
+    def __init__(self, name):
+        self.name = name
+        self.regions = []
+
+    def add(self, label, perm):
+        self.regions.append((label, perm))
+
+
 def build(qemu_dts, template, layout, cpus, mem_bytes, fw_version, dtb_size_guess,
           weaken_lock=False):
     if cpus < 2:
@@ -185,58 +285,110 @@ def build(qemu_dts, template, layout, cpus, mem_bytes, fw_version, dtb_size_gues
     perms, encoding = permission_bits(fw_version)
     paths = cpu_paths(root, cpus)
     kernel_paths, guard_path = paths[:-1], paths[-1]
-    uart_base, uart_size = find_uart(root)
 
-    imsic_regions, imsic_guard = "", ""
-    imsic = find_s_imsic(root)
-    if imsic:
-        base, order_of_harts = imsic
+    nodes = []  # (label, node name, base, order, mmio) for every region node
+
+    def region(label, name, base, order, mmio=False):
+        if base % (1 << order):
+            raise TreeError(f"region {name} {base:#x} is not aligned to its size 2^{order}")
+        nodes.append((label, name, base, order, mmio))
+        return label
+
+    def blocks(name, spans, mmio):
+        return [region(f"magma_{name.replace('-', '_')}{n}", f"{name}-{n}", base, order, mmio)
+                for n, (base, order) in enumerate(page_blocks(spans))]
+
+    fixed = {}
+    for name in ("GUARD_PRIVATE", "ROOT", "MAILBOX"):
+        base, size = layout[f"MAGMA_{name}_BASE"], layout[f"MAGMA_{name}_SIZE"]
+        fixed[name] = region(f"magma_{name.lower()}", name.lower().replace("_", "-"), base,
+                             order_of(size))
+
+    kernel, guard = Domain("kernel-domain"), Domain("guard-domain")
+
+    # The kernel domain is an allow-list: its RAM, and the devices it drives.
+    kernel.add(fixed["GUARD_PRIVATE"], perms["NONE"])
+    # Test-only weak lock: the kernel may write the root (RW: RWX would be RAM's own region).
+    kernel.add(fixed["ROOT"], perms["RW"] if weaken_lock else perms["R"])
+    for fw_cfg in nodes_compatible(root, "qemu,fw-cfg-mmio"):
+        # Listed though the allow-list already leaves it out, so the banner shows it denied.
+        [fw_cfg_block] = page_blocks(ranges(fw_cfg)[:1])
+        kernel.add(region("magma_fw_cfg", "fw-cfg", *fw_cfg_block, mmio=True), perms["NONE"])
+    ram = [span for node in root.walk() if node.props.get("device_type") == '"memory"'
+           for span in ranges(node)]
+    if not ram:
+        raise TreeError("the QEMU tree has no /memory node")
+    for label in blocks("kernel-ram", ram, mmio=False):
+        kernel.add(label, perms["RWX"])
+    uart = find_uart(root)
+    devices = [uart] + [span for node in nodes_compatible(root, "virtio,mmio")
+                        for span in ranges(node)]
+    devices += s_interrupt_controller(root)
+    s_imsic = find_imsic(root, IRQ_S_EXT)
+    if s_imsic:
+        devices += ranges(s_imsic)  # every hart's S-file: the guard's is its doorbell
+    for label in blocks("kernel-mmio", devices, mmio=True):
+        kernel.add(label, perms["RW"])
+
+    # The guard domain: its own memory, the UART for its log, and the kernel harts' doorbells.
+    guard.add(fixed["GUARD_PRIVATE"], perms["RWX"])
+    guard.add(fixed["ROOT"], perms["RW"])
+    guard.add(fixed["MAILBOX"], perms["RW"])
+    guard.add(region("magma_uart", "uart", *page_blocks([uart])[0], mmio=True), perms["RW"])
+    if s_imsic:
+        base = ranges(s_imsic)[0][0]
         kernel_harts = set(range(cpus - 1))
-        # The kernel harts' pages, as PMP-sized blocks; on virt they are contiguous.
-        indices = sorted(i for i, h in enumerate(order_of_harts) if h in kernel_harts)
+        indices = [i for i, h in enumerate(imsic_harts(root, s_imsic)) if h in kernel_harts]
         if indices != list(range(indices[0], indices[0] + len(indices))):
             raise TreeError("kernel harts' IMSIC pages are not contiguous")
-        blocks = napot_blocks(base + indices[0] * IMSIC_PAGE, len(indices) * IMSIC_PAGE)
-        for n, (block_base, order) in enumerate(blocks):
-            imsic_regions += (
-                f"\t\t\tmagma_imsic{n}: imsic-s-pages-{n} {{\n"
+        for label in blocks("imsic-s-pages",
+                            [(base + indices[0] * IMSIC_PAGE, len(indices) * IMSIC_PAGE)],
+                            mmio=True):
+            guard.add(label, perms["RW"])
+
+    firmware = firmware_regions(root, layout)
+    budget = []
+    for domain in (kernel, guard):
+        need = len(domain.regions) + len(firmware)
+        if need > PMP_ENTRIES:
+            raise TreeError(
+                f"{domain.name} needs {need} PMP entries ({len(domain.regions)} regions of its "
+                f"own and {len(firmware)} OpenSBI adds: "
+                f"{', '.join(what for what, _, _ in firmware)}) but QEMU virt has "
+                f"{PMP_ENTRIES}; OpenSBI 1.1 would silently leave the rest unprogrammed")
+        budget.append(f"{domain.name} {need} of {PMP_ENTRIES}")
+
+    def region_node(label, name, base, order, mmio):
+        return (f"\t\t\t{label}: {name} {{\n"
                 f'\t\t\t\tcompatible = "opensbi,domain,memregion";\n'
-                f"\t\t\t\tbase = <{cells2(block_base)}>;\n"
+                f"\t\t\t\tbase = <{cells2(base)}>;\n"
                 f"\t\t\t\torder = <{order}>;\n"
-                f"\t\t\t\tmmio;\n\t\t\t}};\n")
-            imsic_guard += f",\n\t\t\t\t\t  <&magma_imsic{n} {perms['RW']:#x}>"
+                + ("\t\t\t\tmmio;\n" if mmio else "") + "\t\t\t};")
+
+    def region_list(domain):
+        return ",\n\t\t\t\t\t  ".join(f"<&{label} {perm:#x}>" for label, perm in domain.regions)
 
     values = {
         "PERM_ENCODING": encoding,
-        "UART_BASE": cells2(uart_base),
-        "UART_ORDER": str(max(order_of(1 << (uart_size - 1).bit_length()), 12)),
-        "IMSIC_REGIONS": imsic_regions.rstrip("\n"),
-        "IMSIC_GUARD_REGIONS": imsic_guard,
+        "PMP_BUDGET": (", ".join(budget) + f" (each counts the {len(firmware)} regions "
+                       f"OpenSBI adds: {', '.join(what for what, _, _ in firmware)})"),
+        "REGION_NODES": "\n".join(region_node(*n) for n in nodes),
+        "KERNEL_REGIONS": region_list(kernel),
+        "GUARD_REGIONS": region_list(guard),
         "KERNEL_HARTS": " ".join(f"&{{{p}}}" for p in kernel_paths),
         "KERNEL_BOOT_HART": f"&{{{kernel_paths[0]}}}",
         "GUARD_HART": f"&{{{guard_path}}}",
         "KERNEL_ENTRY": cells2(layout["MAGMA_KERNEL_BASE"]),
         "GUARD_ENTRY": cells2(layout["MAGMA_GUARD_PRIVATE_BASE"]),
         "FDT_ADDR": cells2(fdt_address(mem_bytes, dtb_size_guess)),
-        "FDT_SLOT_ORDER": str(order_of(QEMU_FDT_ALIGN)),
+        "GUARD_TREE_ADDR": cells2(layout["MAGMA_GUARD_TREE_ADDR"]),
         "CPU_DOMAINS": "\n".join(
             f"&{{{p}}} {{\n\topensbi-domain = <&magma_kernel_domain>;\n}};" for p in kernel_paths)
         + f"\n&{{{guard_path}}} {{\n\topensbi-domain = <&magma_guard_domain>;\n}};",
     }
-    for perm, bits in perms.items():
-        values[f"PERM_{perm}"] = f"{bits:#x}"
-    if weaken_lock:
-        # Test-only: a tree that lets the kernel write the root, which boot must refuse.
-        values["KERNEL_ROOT_PERM"] = values["PERM_RWX"]
-    else:
-        values["KERNEL_ROOT_PERM"] = values["PERM_R"]
     for name in ("GUARD_PRIVATE", "ROOT", "MAILBOX"):
         base, size = layout[f"MAGMA_{name}_BASE"], layout[f"MAGMA_{name}_SIZE"]
-        if base % size:
-            raise TreeError(f"MAGMA_{name}_BASE {base:#x} is not aligned to its size")
         values[f"{name}_HEX"] = f"{base:x}"
-        values[f"{name}_BASE"] = cells2(base)
-        values[f"{name}_ORDER"] = str(order_of(size))
         values[f"{name}_REG"] = f"{cells2(base)} {cells2(size)}"
 
     def substitute(match):

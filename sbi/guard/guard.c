@@ -2,9 +2,10 @@
  * sbi/guard/guard.c - the guard's main line.
  *
  * Runs alone on the guard hart, in the guard domain: it may touch only guard
- * private, the root range, the mailbox, the UART and (read only) the device
- * tree. It trusts nothing the kernel writes. After installing the root it
- * sleeps in wfi and wakes on its timer to scan the root and keep the ticks.
+ * private (which holds its own copy of the device tree), the root range, the
+ * mailbox, the UART and the kernel harts' IMSIC pages. It trusts nothing the
+ * kernel writes. After installing the root it sleeps in wfi and wakes on its
+ * timer to scan the root and keep the ticks.
  */
 #include <stdint.h>
 
@@ -14,13 +15,12 @@
 #include "../../mm/fdt.h"
 #include "../../include/layout.h"
 #include "../../include/root.h"
-#include "../tree.h"
 #include "doorbell.h"
 #include "lock.h"
 #include "mailbox.h"
+#include "own_tree.h"
 #include "runtime.h"
 
-#define TREE_WAIT_TICKS 10000000 /* 1 s at 10 MHz */
 #define DEFAULT_SCAN_PERIOD_US 10000
 #define POLL_PERIOD_US 1000 /* mailbox polling without doorbells (PLIC machine) */
 #define BURST_US 200        /* after a request, poll this long before sleeping again */
@@ -137,12 +137,10 @@ static void run(const struct schedule *sc)
 	}
 }
 
-void guard_main(uint64_t hartid, uintptr_t fdt_pa)
+void guard_main(uint64_t hartid, uintptr_t arg1)
 {
 	struct fdt tree;
-	int settled = tree_open_settled(&tree, (const void *)fdt_pa, 2u << 20, TREE_WAIT_TICKS);
-	if (settled < 0)
-		guard_halt(); /* no tree: no UART to say so, and no way to find anything */
+	own_tree_open(&tree, arg1);
 	runtime_init(&tree);
 	uint32_t period_us = knob(&tree, "guard.scan_us", 1000, 1000000, DEFAULT_SCAN_PERIOD_US);
 	uint32_t wrap = knob(&tree, "guard.tick_wrap", 2, 1000000000, ROOT_MICRO_WRAP_DEFAULT);

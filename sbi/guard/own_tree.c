@@ -1,0 +1,51 @@
+/*
+ * sbi/guard/own_tree.c - opening the guard's own device tree (see own_tree.h).
+ *
+ * Nothing writes this copy after QEMU loads it (OpenSBI fixes up only the
+ * kernel's), so unlike the kernel the guard has no fix-ups to wait for.
+ */
+#include "own_tree.h"
+
+#include <stdarg.h>
+
+#include "../../include/layout.h"
+#include "../../lib/fmt.h"
+#include "../console_lock.h"
+#include "runtime.h"
+
+#define CONSOLE_WAIT_TICKS 100000 /* 10 ms at 10 MHz: one kernel line */
+#define SBI_LEGACY_PUTCHAR 0x01   /* SBI v0.1 console_putchar, in every domain */
+
+/* One line on OpenSBI's console: before the tree is open the guard knows no UART. */
+static void say(const char *fmt, ...)
+{
+	char line[192];
+	va_list args;
+	va_start(args, fmt);
+	fmt_vsnprintf(line, sizeof(line), fmt, args);
+	va_end(args);
+	int taken = console_lock_take(CONSOLE_LOCK_GUARD, CONSOLE_WAIT_TICKS);
+	for (const char *p = line; *p; p++) {
+		register uint64_t a0 asm("a0") = (uint8_t)*p;
+		register uint64_t a7 asm("a7") = SBI_LEGACY_PUTCHAR;
+		asm volatile("ecall" : "+r"(a0) : "r"(a7) : "memory");
+	}
+	console_lock_give(taken);
+}
+
+void own_tree_open(struct fdt *tree, uintptr_t arg1)
+{
+	int err = fdt_open(tree, (const void *)MAGMA_GUARD_TREE_ADDR, MAGMA_GUARD_TREE_MAX_BYTES);
+	if (arg1 != MAGMA_GUARD_TREE_ADDR)
+		say("guard: a1 is 0x%lx, not its tree copy at 0x%x (next-arg1 of a tree not built "
+		    "by sbi/mkdts.py?): guard halted\n", arg1, MAGMA_GUARD_TREE_ADDR);
+	else if (err)
+		say("guard: no valid device tree of its own at 0x%x: %s (is it loaded with "
+		    "-device loader?): guard halted\n", MAGMA_GUARD_TREE_ADDR, fdt_strerror(err));
+	else if (fdt_find_compatible(tree, -1, "ns16550a") < 0)
+		say("guard: its device tree at 0x%x names no ns16550a UART: guard halted\n",
+		    MAGMA_GUARD_TREE_ADDR);
+	else
+		return;
+	guard_halt();
+}
