@@ -129,8 +129,10 @@ $(DT_STEM).dts: $(DT_QEMU).dts sbi/mkdts.py sbi/magma-domains.dtsi.in include/la
 		--layout include/layout.h --cpus $(CPUS) --mem $(MEM) \
 		--fw-version $$(cat $(FW_VERSION)) $(if $(filter 1,$(WEAK_LOCK)),--weaken-lock) -o $@
 
+# A new tree makes its guard copies stale: guard-tree writes them again per boot.
 $(DTB): $(DT_STEM).dts
 	dtc -q -I dts -O dtb -o $@ $<
+	rm -f $(DT_STEM)-guard-*.dtb
 
 # --- running ---
 

@@ -7,11 +7,22 @@ fragment template sbi/magma-domains.dtsi.in, and the OpenSBI version read
 from the firmware's boot banner. Output: QEMU's tree with magma's fragment
 appended, ready for dtc.
 
+Each domain is an allow-list. The kernel's: its RAM and the devices it
+drives (UART, virtio-mmio, its interrupt controller), with guard private
+denied and the root read-only inside RAM, and fw_cfg listed as denied. The
+guard's: guard private (holding its own copy of the tree), root, mailbox,
+UART and the kernel harts' IMSIC pages; not the kernel's tree.
+
 Facts this relies on (checked against QEMU 7.2 and OpenSBI 1.1):
   * QEMU loads a -dtb file with 10000 bytes of padding and places it at
-    min(RAM end, 3 GiB) - size, aligned down to 2 MiB. Both domains get that
-    address as next-arg1, because OpenSBI only passes its own a1 to the domain
-    that won the cold-boot lottery.
+    min(RAM end, 3 GiB) - size, aligned down to 2 MiB: the kernel domain's
+    next-arg1. The guard's is its own copy (MAGMA_GUARD_TREE_ADDR). Both are
+    set, because OpenSBI only passes its own a1 to the domain that won the
+    cold-boot lottery.
+  * OpenSBI sorts a domain's regions smallest first and programs one PMP
+    entry each (first match wins), after adding its own M-mode-only regions
+    (firmware_regions); entries past the hart's last are silently dropped,
+    so the build refuses a domain that needs more than PMP_ENTRIES.
   * OpenSBI before 1.3 encodes region permissions as bit0 R, bit1 W, bit2 X
     (bit3 M-mode); 1.3 and later as M-mode RWX in bits 0-2 and S/U-mode RWX
     in bits 3-5. The same number means different things, so we pick by version.
@@ -308,12 +319,14 @@ def build(qemu_dts, template, layout, cpus, mem_bytes, fw_version, dtb_size_gues
 
     # The kernel domain is an allow-list: its RAM, and the devices it drives.
     kernel.add(fixed["GUARD_PRIVATE"], perms["NONE"])
-    # Test-only weak lock: the kernel may write the root (RW: RWX would be RAM's own region).
+    # Test-only weak lock: the kernel may write the root (RW, as RWX inside RAM's own RWX
+    # region is a conflict to OpenSBI).
     kernel.add(fixed["ROOT"], perms["RW"] if weaken_lock else perms["R"])
-    for fw_cfg in nodes_compatible(root, "qemu,fw-cfg-mmio"):
-        # Listed though the allow-list already leaves it out, so the banner shows it denied.
-        [fw_cfg_block] = page_blocks(ranges(fw_cfg)[:1])
-        kernel.add(region("magma_fw_cfg", "fw-cfg", *fw_cfg_block, mmio=True), perms["NONE"])
+    # fw_cfg's DMA writes any address. The allow-list already leaves it out; listing it
+    # without permissions makes the banner say so.
+    fw_cfg = [span for node in nodes_compatible(root, "qemu,fw-cfg-mmio") for span in ranges(node)]
+    for label in blocks("fw-cfg", fw_cfg, mmio=True):
+        kernel.add(label, perms["NONE"])
     ram = [span for node in root.walk() if node.props.get("device_type") == '"memory"'
            for span in ranges(node)]
     if not ram:
@@ -334,13 +347,14 @@ def build(qemu_dts, template, layout, cpus, mem_bytes, fw_version, dtb_size_gues
     guard.add(fixed["GUARD_PRIVATE"], perms["RWX"])
     guard.add(fixed["ROOT"], perms["RW"])
     guard.add(fixed["MAILBOX"], perms["RW"])
-    guard.add(region("magma_uart", "uart", *page_blocks([uart])[0], mmio=True), perms["RW"])
+    for label in blocks("uart", [uart], mmio=True):
+        guard.add(label, perms["RW"])
     if s_imsic:
         base = ranges(s_imsic)[0][0]
         kernel_harts = set(range(cpus - 1))
         indices = [i for i, h in enumerate(imsic_harts(root, s_imsic)) if h in kernel_harts]
-        if indices != list(range(indices[0], indices[0] + len(indices))):
-            raise TreeError("kernel harts' IMSIC pages are not contiguous")
+        if not indices or indices != list(range(indices[0], indices[0] + len(indices))):
+            raise TreeError("kernel harts' IMSIC pages are missing or not contiguous")
         for label in blocks("imsic-s-pages",
                             [(base + indices[0] * IMSIC_PAGE, len(indices) * IMSIC_PAGE)],
                             mmio=True):
