@@ -6,6 +6,9 @@
  * final_init), so a hart of the losing domain can arrive while the tree is
  * being rewritten. The fix-ups end by deleting /chosen/opensbi-domains; a
  * tree that validates and no longer has that node is settled.
+ *
+ * Only the kernel opens that tree. The guard reads its own copy in guard
+ * private (sbi/guard/own_tree.h), which nothing fixes up or rewrites.
  */
 #ifndef SBI_TREE_H
 #define SBI_TREE_H
