@@ -47,18 +47,20 @@ static uint64_t last_byte(const struct guarded_range *r)
 }
 
 /* Whether an access to byte pa of r gave the scause it must (0: no fault); logs it if not. */
-static int probe_ok(const struct guarded_range *r, const char *access, uintptr_t pa,
-		    uint64_t got, uint64_t want)
+static int probe_ok(const struct guarded_range *r, const char *access, uintptr_t pa, uint64_t got,
+		    uint64_t want)
 {
 	if (got == want)
 		return 1;
 	const char *end = pa == r->base ? "first" : "last";
 	if (got == 0)
 		kprintf("magma: lock check FAILED: %s 0x%lx-0x%lx: %s its %s byte 0x%lx went through "
-			"(want scause %lu)\n", r->name, r->base, last_byte(r), access, end, pa, want);
+			"(want scause %lu)\n",
+			r->name, r->base, last_byte(r), access, end, pa, want);
 	else
 		kprintf("magma: lock check FAILED: %s 0x%lx-0x%lx: %s its %s byte 0x%lx gave scause "
-			"%lu (want %lu)\n", r->name, r->base, last_byte(r), access, end, pa, got, want);
+			"%lu (want %lu)\n",
+			r->name, r->base, last_byte(r), access, end, pa, got, want);
 	return 0;
 }
 
@@ -77,18 +79,18 @@ static int prove_range(const struct guarded_range *r)
 		/* Writes back what is there, so a lock that fails to hold loses nothing. */
 		uint8_t byte = *(volatile uint8_t *)ends[i];
 		ok &= probe_ok(r, "store to", ends[i], probe_store_u8(ends[i], byte),
-				EXC_STORE_ACCESS);
+			       EXC_STORE_ACCESS);
 	}
 	if (!ok)
 		return 0;
 	if (r->readable)
 		kprintf("magma: lock check: %s 0x%lx-0x%lx (%s): loads from its first and last "
-			"byte work, stores fault (scause %d)\n", r->name, r->base, last_byte(r), r->rule,
-			EXC_STORE_ACCESS);
+			"byte work, stores fault (scause %d)\n",
+			r->name, r->base, last_byte(r), r->rule, EXC_STORE_ACCESS);
 	else
 		kprintf("magma: lock check: %s 0x%lx-0x%lx (%s): loads from its first and last "
-			"byte fault (scause %d)\n", r->name, r->base, last_byte(r), r->rule,
-			EXC_LOAD_ACCESS);
+			"byte fault (scause %d)\n",
+			r->name, r->base, last_byte(r), r->rule, EXC_LOAD_ACCESS);
 	return 1;
 }
 
@@ -99,12 +101,14 @@ int pmp_prove_lock(void)
 	for (int i = 0; i < n; i++)
 		held += prove_range(&ranges[i]);
 	if (held == n) {
-		kprintf("magma: lock check: %d ranges, first and last byte of each: PMP lock OK\n", n);
+		kprintf("magma: lock check: %d ranges, first and last byte of each: PMP lock OK\n",
+			n);
 		return 0;
 	}
 	kprintf("magma: lock check FAILED for %d of %d ranges: PMP does not keep the kernel out: "
 		"check that OpenSBI parsed the domains (its banner lists them) and that the region "
-		"encoding matches its version\n", n - held, n);
+		"encoding matches its version\n",
+		n - held, n);
 	return -1;
 }
 
@@ -112,8 +116,7 @@ void pmp_explain_fault(uint64_t scause, uint64_t va, uint64_t pc)
 {
 	int pmp = scause == EXC_LOAD_ACCESS || scause == EXC_STORE_ACCESS ||
 		  scause == EXC_INST_ACCESS;
-	int page = scause == EXC_LOAD_PAGE || scause == EXC_STORE_PAGE ||
-		   scause == EXC_INST_PAGE;
+	int page = scause == EXC_LOAD_PAGE || scause == EXC_STORE_PAGE || scause == EXC_INST_PAGE;
 	if (!pmp && !page)
 		return;
 	uint64_t pa = vm_kernel_translate(va);
@@ -125,14 +128,16 @@ void pmp_explain_fault(uint64_t scause, uint64_t va, uint64_t pc)
 		const struct guarded_range *r = &ranges[i];
 		if (pa < r->base || pa - r->base >= r->size)
 			continue;
-		const char *access = scause == EXC_STORE_ACCESS || scause == EXC_STORE_PAGE ? "store"
-				     : scause == EXC_LOAD_ACCESS || scause == EXC_LOAD_PAGE ? "load"
-											    : "fetch";
+		const char *access =
+			scause == EXC_STORE_ACCESS || scause == EXC_STORE_PAGE ? "store"
+			: scause == EXC_LOAD_ACCESS || scause == EXC_LOAD_PAGE ? "load"
+									       : "fetch";
 		if (pmp)
 			panic("PMP: %s access fault at 0x%lx (pa 0x%lx) in the %s 0x%lx-0x%lx (%s), "
-			      "pc 0x%lx", access, va, pa, r->name, r->base, last_byte(r), r->rule, pc);
+			      "pc 0x%lx",
+			      access, va, pa, r->name, r->base, last_byte(r), r->rule, pc);
 		panic("page table: %s page fault at 0x%lx in the %s 0x%lx-0x%lx (%s; the kernel "
-		      "page table maps it so), pc 0x%lx", access, va, r->name, r->base,
-		      last_byte(r), r->rule, pc);
+		      "page table maps it so), pc 0x%lx",
+		      access, va, r->name, r->base, last_byte(r), r->rule, pc);
 	}
 }

@@ -97,8 +97,8 @@ static uint64_t hartid_of_phandle(const struct fdt *f, uint32_t ph)
 }
 
 /* Looks up a domain region by the region node's name; returns its permission or -1. */
-static long region_perm(const struct fdt *f, int domain, const char *region_name,
-			uint64_t *base, uint32_t *order)
+static long region_perm(const struct fdt *f, int domain, const char *region_name, uint64_t *base,
+			uint32_t *order)
 {
 	const void *v;
 	uint32_t len;
@@ -264,7 +264,8 @@ static void for_each_device(const struct fdt *f, void (*fn)(const struct fdt *, 
 		     node = fdt_next_sibling(f, node)) {
 			uint64_t base, size;
 			const char *name = fdt_name(f, node);
-			if (strncmp(name, "memory", 6) == 0 || strcmp(name, "reserved-memory") == 0 ||
+			if (strncmp(name, "memory", 6) == 0 ||
+			    strcmp(name, "reserved-memory") == 0 ||
 			    fdt_reg(f, node, 0, &base, &size) != 0)
 				continue;
 			fn(f, node, ctx);
@@ -337,7 +338,8 @@ static void check_kernel_domain(const struct fdt *f, int kernel, const struct co
 			CHECK(perm == perms.rwx || perm == perms.r);
 		} else {
 			if (!inside(&driven, base, end))
-				fprintf(stderr, "  kernel region %s 0x%llx+2^%u is neither RAM nor driven\n",
+				fprintf(stderr,
+					"  kernel region %s 0x%llx+2^%u is neither RAM nor driven\n",
 					fdt_name(f, node), (unsigned long long)base, order);
 			CHECK(inside(&driven, base, end) && mmio);
 			CHECK_EQ(perm, perms.rw);
@@ -463,14 +465,18 @@ static void check_guard_copies(const char *path, const struct fdt *tree)
 		snprintf(name, sizeof(name), "-guard-%02x%02x%02x%02x.dtb", digest[0], digest[1],
 			 digest[2], digest[3]);
 		if (!strstr(g.gl_pathv[i], name))
-			fprintf(stderr, "  %s has bootargs \"%s\"\n", g.gl_pathv[i], args ? args : "");
+			fprintf(stderr, "  %s has bootargs \"%s\"\n", g.gl_pathv[i],
+				args ? args : "");
 		CHECK(strstr(g.gl_pathv[i], name) != NULL);
 		const void *seed = chosen_prop(&f, "rng-seed", &len);
 		CHECK(seed && len == 32);
-		CHECK(!tree_seed || !seed || len != tree_seed_len || memcmp(seed, tree_seed, len) != 0);
-		CHECK_EQ(fdt_prop_u32(&f, fdt_path(&f, "/cpus"), "timebase-frequency", &copy_hz), 0);
+		CHECK(!tree_seed || !seed || len != tree_seed_len ||
+		      memcmp(seed, tree_seed, len) != 0);
+		CHECK_EQ(fdt_prop_u32(&f, fdt_path(&f, "/cpus"), "timebase-frequency", &copy_hz),
+			 0);
 		CHECK_EQ(copy_hz, hz);
-		CHECK_EQ(prop_u64(&f, fdt_path(&f, "/chosen/opensbi-domains/guard-domain"), "next-arg1"),
+		CHECK_EQ(prop_u64(&f, fdt_path(&f, "/chosen/opensbi-domains/guard-domain"),
+				  "next-arg1"),
 			 MAGMA_GUARD_TREE_ADDR);
 		free(blob);
 	}
@@ -545,7 +551,8 @@ static void check_tree(const char *path, const struct config *c)
 	}
 	CHECK_EQ(seen, c->cpus);
 
-	check_reserved(&f, "magma,guard-private", MAGMA_GUARD_PRIVATE_BASE, MAGMA_GUARD_PRIVATE_SIZE);
+	check_reserved(&f, "magma,guard-private", MAGMA_GUARD_PRIVATE_BASE,
+		       MAGMA_GUARD_PRIVATE_SIZE);
 	check_reserved(&f, "magma,root", MAGMA_ROOT_BASE, MAGMA_ROOT_SIZE);
 	check_reserved(&f, "magma,mailbox", MAGMA_MAILBOX_BASE, MAGMA_MAILBOX_SIZE);
 

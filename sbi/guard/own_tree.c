@@ -38,10 +38,12 @@ void own_tree_open(struct fdt *tree, uintptr_t arg1)
 	int err = fdt_open(tree, (const void *)MAGMA_GUARD_TREE_ADDR, MAGMA_GUARD_TREE_MAX_BYTES);
 	if (arg1 != MAGMA_GUARD_TREE_ADDR)
 		say("guard: a1 is 0x%lx, not its tree copy at 0x%x (next-arg1 of a tree not built "
-		    "by sbi/mkdts.py?): guard halted\n", arg1, MAGMA_GUARD_TREE_ADDR);
+		    "by sbi/mkdts.py?): guard halted\n",
+		    arg1, MAGMA_GUARD_TREE_ADDR);
 	else if (err)
 		say("guard: no valid device tree of its own at 0x%x: %s (is it loaded with "
-		    "-device loader?): guard halted\n", MAGMA_GUARD_TREE_ADDR, fdt_strerror(err));
+		    "-device loader?): guard halted\n",
+		    MAGMA_GUARD_TREE_ADDR, fdt_strerror(err));
 	else if (fdt_find_compatible(tree, -1, "ns16550a") < 0)
 		say("guard: its device tree at 0x%x names no ns16550a UART: guard halted\n",
 		    MAGMA_GUARD_TREE_ADDR);
