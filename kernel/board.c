@@ -21,7 +21,7 @@ static struct fdt tree;
 /* QEMU puts the tree in a 2 MiB slot at the top of RAM; no tree of ours is larger. */
 #define FDT_MAX_BYTES (2u << 20)
 
-/* How long to wait for OpenSBI's fix-ups: 1 s at QEMU virt's 10 MHz timebase. */
+/* How often to say that OpenSBI's fix-ups are not done: 1 s at QEMU virt's 10 MHz. */
 static const uint64_t board_wait_ticks = 10000000;
 
 static int has_device_type(const struct fdt *fdt, int node, const char *type)
@@ -89,7 +89,8 @@ static void find_reserved(const struct fdt *fdt, const char *compat, struct boar
 	int node = fdt_find_compatible(fdt, -1, compat);
 	if (node < 0)
 		panic("board: no reserved-memory node compatible with \"%s\": "
-		      "was the tree built by sbi/mkdts.py?", compat);
+		      "was the tree built by sbi/mkdts.py?",
+		      compat);
 	if (fdt_reg(fdt, node, 0, &out->base, &out->size))
 		panic("board: reserved-memory node %s has no usable reg", fdt_name(fdt, node));
 	/* The guard is linked at these addresses: a stale tree must not boot. */
@@ -111,14 +112,21 @@ void board_init(uintptr_t fdt_pa)
 	if (fdt_pa == 0 || fdt_pa % 8)
 		panic("board: no device tree (a1 = 0x%lx): is next-arg1 set in both domains?",
 		      fdt_pa);
-	int err = tree_open_settled(&tree, (const void *)fdt_pa, FDT_MAX_BYTES,
-				    board_wait_ticks);
-	if (err == 1)
-		kprintf("magma: warning: /chosen/opensbi-domains is still in the tree; "
-			"assuming this firmware keeps it\n");
-	else if (err)
-		panic("board: device tree at 0x%lx is invalid: %s (is next-arg1 in the tree's "
-		      "domains the address QEMU loads the tree at?)", fdt_pa, fdt_strerror(err));
+	/* A slow host only makes this slower: keep waiting, and say so every second. */
+	int err;
+	unsigned waited_s = 0;
+	while ((err = tree_open_settled(&tree, (const void *)fdt_pa, FDT_MAX_BYTES,
+					board_wait_ticks)) != 0) {
+		waited_s++;
+		if (err == 1)
+			kprintf("magma: still waiting for OpenSBI to finish the device tree at 0x%lx "
+				"(%u s): /chosen/opensbi-domains is still there\n",
+				fdt_pa, waited_s);
+		else
+			kprintf("magma: still waiting for a valid device tree at 0x%lx (%u s): %s (is "
+				"next-arg1 in the tree's domains the address QEMU loads the tree at?)\n",
+				fdt_pa, waited_s, fdt_strerror(err));
+	}
 	board.fdt = &tree;
 	board.fdt_pa = fdt_pa;
 	board.fdt_size = tree.total_size;
@@ -127,11 +135,10 @@ void board_init(uintptr_t fdt_pa)
 	find_memory(fdt);
 	find_cpus(fdt);
 	find_uart(fdt);
-	find_reserved(fdt, "magma,guard-private", &board.guard_private,
-		      MAGMA_GUARD_PRIVATE_BASE, MAGMA_GUARD_PRIVATE_SIZE);
+	find_reserved(fdt, "magma,guard-private", &board.guard_private, MAGMA_GUARD_PRIVATE_BASE,
+		      MAGMA_GUARD_PRIVATE_SIZE);
 	find_reserved(fdt, "magma,root", &board.root, MAGMA_ROOT_BASE, MAGMA_ROOT_SIZE);
-	find_reserved(fdt, "magma,mailbox", &board.mailbox, MAGMA_MAILBOX_BASE,
-		      MAGMA_MAILBOX_SIZE);
+	find_reserved(fdt, "magma,mailbox", &board.mailbox, MAGMA_MAILBOX_BASE, MAGMA_MAILBOX_SIZE);
 	find_forbidden(fdt, "qemu,fw-cfg-mmio", &board.fw_cfg);
 
 	int chosen = fdt_path(fdt, "/chosen");

@@ -22,8 +22,9 @@
  * Opens the tree at blob (at most max_bytes), retrying for up to timeout
  * (in time-CSR ticks) until it validates and the domain configuration is
  * gone. Returns 0 when settled, 1 when it validates but still holds the
- * domain node at the deadline (a firmware that keeps it), or the last
- * FDT_ERR_* when it never validated.
+ * domain node at the deadline, or the last FDT_ERR_* when it never
+ * validated; the caller says so and calls again (every OpenSBI from 1.1 on
+ * removes the node, but a slow host can take long to get there).
  */
 int tree_open_settled(struct fdt *fdt, const void *blob, size_t max_bytes, uint64_t timeout);
 
