@@ -15,10 +15,11 @@ UART and the kernel harts' IMSIC pages; not the kernel's tree.
 
 Facts this relies on (checked against QEMU 7.2 and OpenSBI 1.1):
   * QEMU loads a -dtb file with 10000 bytes of padding and places it at
-    min(RAM end, 3 GiB) - size, aligned down to 2 MiB: the kernel domain's
-    next-arg1. The guard's is its own copy (MAGMA_GUARD_TREE_ADDR). Both are
-    set, because OpenSBI only passes its own a1 to the domain that won the
-    cold-boot lottery.
+    min(RAM end, 3 GiB) - size, aligned down to 2 MiB. Both domains get that
+    address as next-arg1: OpenSBI only passes its own a1 to the domain that
+    won the cold-boot lottery, and the winning hart then fixes up the tree
+    at its own domain's next-arg1, so the fix-ups must always land in the
+    kernel's tree. The guard ignores its a1 and reads its own copy.
   * OpenSBI sorts a domain's regions smallest first and programs one PMP
     entry each (first match wins), after adding its own M-mode-only regions
     (firmware_regions); entries past the hart's last are silently dropped,
@@ -395,7 +396,6 @@ def build(qemu_dts, template, layout, cpus, mem_bytes, fw_version, dtb_size_gues
         "KERNEL_ENTRY": cells2(layout["MAGMA_KERNEL_BASE"]),
         "GUARD_ENTRY": cells2(layout["MAGMA_GUARD_PRIVATE_BASE"]),
         "FDT_ADDR": cells2(fdt_address(mem_bytes, dtb_size_guess)),
-        "GUARD_TREE_ADDR": cells2(layout["MAGMA_GUARD_TREE_ADDR"]),
         "CPU_DOMAINS": "\n".join(
             f"&{{{p}}} {{\n\topensbi-domain = <&magma_kernel_domain>;\n}};" for p in kernel_paths)
         + f"\n&{{{guard_path}}} {{\n\topensbi-domain = <&magma_guard_domain>;\n}};",

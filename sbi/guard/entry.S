@@ -1,7 +1,7 @@
 # sbi/guard/entry.S - where OpenSBI starts the guard hart, and its fault vector.
 #
-# a0 = hart id, a1 = the guard's own copy of the device tree (own_tree.h). The
-# stack is the top of guard private.
+# a0 = hart id; a1 (the kernel's tree) is ignored: the guard reads its own copy
+# (own_tree.h). The stack is the top of guard private.
 
 	.section .text.entry
 	.globl _start

@@ -137,10 +137,10 @@ static void run(const struct schedule *sc)
 	}
 }
 
-void guard_main(uint64_t hartid, uintptr_t arg1)
+void guard_main(uint64_t hartid)
 {
 	struct fdt tree;
-	own_tree_open(&tree, arg1);
+	own_tree_open(&tree);
 	runtime_init(&tree);
 	uint32_t period_us = knob(&tree, "guard.scan_us", 1000, 1000000, DEFAULT_SCAN_PERIOD_US);
 	uint32_t wrap = knob(&tree, "guard.tick_wrap", 2, 1000000000, ROOT_MICRO_WRAP_DEFAULT);

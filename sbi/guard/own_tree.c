@@ -2,7 +2,8 @@
  * sbi/guard/own_tree.c - opening the guard's own device tree (see own_tree.h).
  *
  * Nothing writes this copy after QEMU loads it (OpenSBI fixes up only the
- * kernel's), so unlike the kernel the guard has no fix-ups to wait for.
+ * tree at next-arg1, the kernel's), so unlike the kernel the guard has no
+ * fix-ups to wait for.
  */
 #include "own_tree.h"
 
@@ -33,14 +34,10 @@ static void say(const char *fmt, ...)
 	console_lock_give(taken);
 }
 
-void own_tree_open(struct fdt *tree, uintptr_t arg1)
+void own_tree_open(struct fdt *tree)
 {
 	int err = fdt_open(tree, (const void *)MAGMA_GUARD_TREE_ADDR, MAGMA_GUARD_TREE_MAX_BYTES);
-	if (arg1 != MAGMA_GUARD_TREE_ADDR)
-		say("guard: a1 is 0x%lx, not its tree copy at 0x%x (next-arg1 of a tree not built "
-		    "by sbi/mkdts.py?): guard halted\n",
-		    arg1, MAGMA_GUARD_TREE_ADDR);
-	else if (err)
+	if (err)
 		say("guard: no valid device tree of its own at 0x%x: %s (is it loaded with "
 		    "-device loader?): guard halted\n",
 		    MAGMA_GUARD_TREE_ADDR, fdt_strerror(err));
