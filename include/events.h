@@ -21,7 +21,7 @@ enum guard_event_kind {
 	GUARD_EVENT_BOTH_CHANGED = 4,   /* root and shadow agree but fail the CRC: both were
 					   changed alike; nothing to repair from, CRC adopted */
 	GUARD_EVENT_REPAIRS_UNLISTED = 5, /* offset: repairs in this scan past the listed ones */
-	GUARD_EVENT_CONFLICT = 6,       /* root and shadow differ and neither passes the CRC:
+	GUARD_EVENT_CONFLICT = 6,         /* root and shadow differ and neither passes the CRC:
 					   root restored from the shadow, CRC adopted */
 };
 #define GUARD_EVENT_KINDS 6

@@ -24,14 +24,14 @@
 #define MAGMA_KERNEL_BASE        0x80200000 /* kernel image, then free memory */
 
 /* The guard keeps its stack at the top of guard private ... */
-#define MAGMA_GUARD_STACK_SIZE   0x00004000 /* 16 KiB */
+#define MAGMA_GUARD_STACK_SIZE 0x00004000 /* 16 KiB */
 /*
  * ... and, just below it, a page where QEMU's loader puts fresh random bytes
  * at every boot (the Makefile writes build/guard-seed.bin from /dev/urandom):
  * entropy for session keys that no image contains and the kernel cannot read.
  */
-#define MAGMA_GUARD_SEED_ADDR    0x800fb000
-#define MAGMA_GUARD_SEED_BYTES   64
+#define MAGMA_GUARD_SEED_ADDR  0x800fb000
+#define MAGMA_GUARD_SEED_BYTES 64
 /*
  * Below the seed page, the loader puts the guard's own copy of the device
  * tree: the build's tree plus this boot's bootargs and a fresh rng-seed
@@ -43,7 +43,7 @@
 #define MAGMA_GUARD_TREE_MAX_BYTES 0x0000b000 /* 44 KiB, up to the seed page */
 
 /* The kernel supports hart ids below this; QEMU virt has at most 8 per socket. */
-#define MAGMA_MAX_HARTS          16
-#define MAGMA_KERNEL_STACK_SIZE  0x00004000 /* 16 KiB per hart */
+#define MAGMA_MAX_HARTS         16
+#define MAGMA_KERNEL_STACK_SIZE 0x00004000 /* 16 KiB per hart */
 
 #endif

@@ -54,8 +54,8 @@
 #define ROOT_PROTECT_REPAIRED 2 /* the last scan found and repaired a flip */
 
 /* --- shared bits: root+0x100..0xFFF --- */
-#define ROOT_SHARED_BASE 0x100
-#define ROOT_SHARED_SIZE 0xf00
+#define ROOT_SHARED_BASE      0x100
+#define ROOT_SHARED_SIZE      0xf00
 #define ROOT_REGISTERED_HARTS 0x100 /* u32: kernel harts that opened a session */
 #define ROOT_INITIAL_TIME     0x108 /* u64: time CSR when the guard installed the root */
 #define ROOT_OS_TIME_DELTA    0x110 /* u64: kernel-set offset of OS time (kernel-writable) */
@@ -72,10 +72,12 @@
 #define ROOT_TICK_SEQ         0x198 /* u64: odd while micro/master ticks change (a seqlock) */
 #define ROOT_SEAL_COUNT       0x1a0 /* u64: batches of guard writes sealed (cost figure) */
 #define ROOT_KERNEL_NOTE      0x1c0 /* u8[64]: free text the kernel may write (kernel-writable) */
-#define ROOT_VECTOR_CLOCK     0x200 /* u64[ROOT_VECTOR_SLOTS]: one per hart (own slot kernel-writable) */
-#define ROOT_VECTOR_SLOTS     16
+#define ROOT_VECTOR_CLOCK \
+	0x200 /* u64[ROOT_VECTOR_SLOTS]: one per hart (own slot kernel-writable) */
+#define ROOT_VECTOR_SLOTS 16
 
-#define ROOT_MICRO_WRAP_DEFAULT 1000000u /* micro ticks per master tick, unless the
+#define ROOT_MICRO_WRAP_DEFAULT \
+	1000000u /* micro ticks per master tick, unless the
 					      guard's bootargs say guard.tick_wrap=N */
 
 /* --- board tables: root+0x1000.. --- */

@@ -24,24 +24,24 @@
 #include "intr_driver.h"
 #include "ipi.h"
 
-#define IMSIC_PAGE_SIZE 0x1000u
-#define EIID_IPI 1u
+#define IMSIC_PAGE_SIZE  0x1000u
+#define EIID_IPI         1u
 #define EIID_DEVICE_BASE 16u
 
 /* APLIC register offsets (AIA spec 4.5). */
-#define APLIC_DOMAINCFG 0x0000
-#define APLIC_SOURCECFG(i) (0x0004 + 4 * ((i) - 1))
-#define APLIC_SETIPNUM 0x1cdc
-#define APLIC_SETIENUM 0x1edc
-#define APLIC_TARGET(i) (0x3004 + 4 * ((i) - 1))
+#define APLIC_DOMAINCFG    0x0000
+#define APLIC_SOURCECFG(i) (0x0004 + 4 * ((i)-1))
+#define APLIC_SETIPNUM     0x1cdc
+#define APLIC_SETIENUM     0x1edc
+#define APLIC_TARGET(i)    (0x3004 + 4 * ((i)-1))
 
-#define DOMAINCFG_IE (1u << 8)
-#define DOMAINCFG_DM_MSI (1u << 2)
-#define SOURCECFG_EDGE_RISE 4u
-#define SOURCECFG_EDGE_FALL 5u
+#define DOMAINCFG_IE         (1u << 8)
+#define DOMAINCFG_DM_MSI     (1u << 2)
+#define SOURCECFG_EDGE_RISE  4u
+#define SOURCECFG_EDGE_FALL  5u
 #define SOURCECFG_LEVEL_HIGH 6u
-#define SOURCECFG_LEVEL_LOW 7u
-#define TARGET_HART_SHIFT 18
+#define SOURCECFG_LEVEL_LOW  7u
+#define TARGET_HART_SHIFT    18
 
 static struct {
 	uintptr_t aplic;
@@ -116,8 +116,9 @@ static int aia_probe(const struct fdt *fdt)
 		aia.aplic = base;
 		intr_add_mmio(base, size);
 		aplic_write(APLIC_DOMAINCFG, DOMAINCFG_IE | DOMAINCFG_DM_MSI);
-		intr_describe("aia (S-level APLIC 0x%lx in MSI mode, %u sources; IMSIC S-files 0x%lx)",
-			      base, aia.nsources, aia.imsic_base);
+		intr_describe(
+			"aia (S-level APLIC 0x%lx in MSI mode, %u sources; IMSIC S-files 0x%lx)",
+			base, aia.nsources, aia.imsic_base);
 		return 0;
 	}
 	return FDT_ERR_NOTFOUND;
@@ -144,7 +145,8 @@ static void aia_init_hart(uint64_t hartid)
 	imsic_write(IMSIC_EITHRESHOLD, 0);
 	/* Enable the IPI and every device EIID; on RV64 only even eie registers exist. */
 	imsic_set_bits(IMSIC_EIE0 + 2 * (EIID_IPI / 64), 1ul << (EIID_IPI % 64));
-	imsic_set_bits(IMSIC_EIE0 + 2 * (MBOX_DOORBELL_EIID / 64), 1ul << (MBOX_DOORBELL_EIID % 64));
+	imsic_set_bits(IMSIC_EIE0 + 2 * (MBOX_DOORBELL_EIID / 64),
+		       1ul << (MBOX_DOORBELL_EIID % 64));
 	for (uint32_t id = EIID_DEVICE_BASE; id <= EIID_DEVICE_BASE + aia.nsources; id++)
 		imsic_set_bits(IMSIC_EIE0 + 2 * (id / 64), 1ul << (id % 64));
 	pop_intr_off();

@@ -26,8 +26,8 @@
 #include "selftest.h"
 #include "smp.h"
 
-#define PAIRS 20000
-#define BURST 100
+#define PAIRS        20000
+#define BURST        100
 #define BURST_ROUNDS 200
 
 static struct frame_stats stats_of(uint64_t hartid)
@@ -56,7 +56,8 @@ static void bench_frame(void)
 	pop_intr_off();
 	uint64_t pool = (after.refills - before.refills) + (after.drains - before.drains);
 	kprintf("bench: frame: %lu instructions per alloc+free pair (%d pairs, hart %lu), "
-		"shared pool lock taken %lu times\n", spent / PAIRS, PAIRS, this_hartid(), pool);
+		"shared pool lock taken %lu times\n",
+		spent / PAIRS, PAIRS, this_hartid(), pool);
 }
 
 struct burst_result {
@@ -106,7 +107,7 @@ static void bench_frame_all(void)
 }
 
 #define KMALLOC_WINDOW 1024
-#define KMALLOC_OPS 50000
+#define KMALLOC_OPS    50000
 
 /*
  * The mixed pattern of the host benchmark: a window of live blocks of
@@ -158,9 +159,9 @@ static void bench_crc(void)
 	uint32_t clmul = crc32c_clmul(0, buf, BYTES);
 	uint64_t clmul_instr = rdinstret() - start;
 	kprintf("bench: crc32c: table %lu.%02lu bytes/instruction, clmul (Zbc) %lu.%02lu "
-		"bytes/instruction, %s\n", BYTES / table_instr, BYTES * 100 / table_instr % 100,
-		BYTES / clmul_instr, BYTES * 100 / clmul_instr % 100,
-		table == clmul ? "same CRC" : "CRCs DIFFER");
+		"bytes/instruction, %s\n",
+		BYTES / table_instr, BYTES * 100 / table_instr % 100, BYTES / clmul_instr,
+		BYTES * 100 / clmul_instr % 100, table == clmul ? "same CRC" : "CRCs DIFFER");
 	kfree(buf);
 	const volatile uint8_t *root = (const volatile uint8_t *)board.root.base;
 	uint64_t scan = *(const volatile uint64_t *)(root + ROOT_SCAN_COST);
@@ -168,7 +169,8 @@ static void bench_crc(void)
 	/* Under -icount shift=0 a hart runs 10^9 instructions per virtual second. */
 	uint64_t per_million = scan * (1000000 / period_us) / 1000;
 	kprintf("bench: guard scan: %lu instructions per scan, every %u us: %lu.%02lu%% of the "
-		"guard hart\n", scan, period_us, per_million / 10000, per_million / 100 % 100);
+		"guard hart\n",
+		scan, period_us, per_million / 10000, per_million / 100 % 100);
 }
 
 /* Ping round trips to the guard: after it slept, and back to back. */
@@ -200,10 +202,8 @@ void bench_run(void)
 		const char *name;
 		void (*run)(void);
 	} benches[] = {
-		{ "frame", bench_frame },
-		{ "frame_all", bench_frame_all },
-		{ "kmalloc", bench_kmalloc },
-		{ "crc", bench_crc },
+		{ "frame", bench_frame },     { "frame_all", bench_frame_all },
+		{ "kmalloc", bench_kmalloc }, { "crc", bench_crc },
 		{ "mailbox", bench_mailbox },
 	};
 	for (unsigned i = 0; i < sizeof(benches) / sizeof(benches[0]); i++) {

@@ -69,7 +69,8 @@ static int wait_reply(volatile struct mbox_slot *slot, uint16_t op)
 		if (waited / 1000 / GUARD_PROGRESS_MS > said) {
 			said = waited / 1000 / GUARD_PROGRESS_MS;
 			kprintf("magma: guard: hart %lu still waiting for the reply to op %u after "
-				"%lu ms\n", this_hartid(), op, waited / 1000);
+				"%lu ms\n",
+				this_hartid(), op, waited / 1000);
 		}
 		if (waited > SPIN_US)
 			wfi();

@@ -24,16 +24,16 @@
 #include "wait.h"
 
 /* Scans missing for this many periods (and at least the floor) are reported. */
-#define SCAN_STALL_PERIODS 20
+#define SCAN_STALL_PERIODS  20
 #define SCAN_STALL_FLOOR_MS 500
 
 static uint64_t events_seen;
 
 static struct {
-	uint64_t scans;        /* ROOT_SCAN_COUNT when it last changed */
-	uint64_t changed_us;   /* when that was */
-	uint64_t limit_us;     /* silence longer than this is a stall */
-	int reported;          /* a stall is being reported */
+	uint64_t scans;      /* ROOT_SCAN_COUNT when it last changed */
+	uint64_t changed_us; /* when that was */
+	uint64_t limit_us;   /* silence longer than this is a stall */
+	int reported;        /* a stall is being reported */
 } watch;
 
 static struct guard_ring *ring(void)
@@ -108,7 +108,8 @@ static void report(const struct guard_event *e)
 		break;
 	case GUARD_EVENT_SHADOW_REBUILT:
 		kprintf("magma: guard: shadow copy failed the CRC (first difference at root+0x%x); "
-			"rebuilt from the root\n", e->offset);
+			"rebuilt from the root\n",
+			e->offset);
 		break;
 	case GUARD_EVENT_BOTH_CHANGED:
 		kprintf("magma: guard: root and shadow changed alike (CRC mismatch, no byte to "
@@ -119,10 +120,10 @@ static void report(const struct guard_event *e)
 		break;
 	case GUARD_EVENT_CONFLICT:
 		kprintf("magma: guard: root and shadow differ from root+0x%x and neither passes the "
-			"CRC; root restored from the shadow\n", e->offset);
+			"CRC; root restored from the shadow\n",
+			e->offset);
 		break;
-	default:
-		kprintf("magma: guard: event %lu of unknown kind %u\n", e->seq, e->kind);
+	default: kprintf("magma: guard: event %lu of unknown kind %u\n", e->seq, e->kind);
 	}
 }
 
@@ -131,7 +132,8 @@ static void poll_ring(void)
 	uint64_t head = ring_head();
 	if (head < events_seen) {
 		kprintf("magma: guard: event ring head went back from %lu to %lu (not the guard's "
-			"doing); following it\n", events_seen, head);
+			"doing); following it\n",
+			events_seen, head);
 		events_seen = head;
 		return;
 	}
@@ -147,7 +149,8 @@ static void poll_ring(void)
 		/* Re-read the seq: an entry the guard is overwriting meanwhile counts as lost. */
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (e.seq != events_seen || slot->seq != events_seen) {
-			kprintf("magma: guard: event %lu lost (entry holds %lu)\n", events_seen, e.seq);
+			kprintf("magma: guard: event %lu lost (entry holds %lu)\n", events_seen,
+				e.seq);
 			continue;
 		}
 		report(&e);

@@ -15,11 +15,11 @@
 
 struct hart {
 	uint64_t hartid;
-	int push_depth;        /* nesting of push_intr_off() */
-	int intr_was_on;       /* interrupt state before the outermost push */
-	uintptr_t stack_lo;    /* this hart's kernel stack, for backtraces */
+	int push_depth;     /* nesting of push_intr_off() */
+	int intr_was_on;    /* interrupt state before the outermost push */
+	uintptr_t stack_lo; /* this hart's kernel stack, for backtraces */
 	uintptr_t stack_hi;
-	volatile int online;   /* set when the hart finished its own bring-up */
+	volatile int online;             /* set when the hart finished its own bring-up */
 	volatile uint64_t ticks;         /* timer interrupts taken */
 	volatile uint64_t ipis;          /* IPIs received */
 	volatile uint64_t last_ipi_from; /* sender of the last IPI */

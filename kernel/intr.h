@@ -14,10 +14,10 @@
 struct fdt;
 
 /* Trigger types, as the second cell of a device's "interrupts" property. */
-#define INTR_EDGE_RISING 1
+#define INTR_EDGE_RISING  1
 #define INTR_EDGE_FALLING 2
-#define INTR_LEVEL_HIGH 4
-#define INTR_LEVEL_LOW 8
+#define INTR_LEVEL_HIGH   4
+#define INTR_LEVEL_LOW    8
 
 typedef void (*intr_handler)(void);
 
@@ -31,7 +31,9 @@ const char *intr_driver_name(void);
 /* One line naming the controller and its addresses, for the boot log. */
 const char *intr_description(void);
 /* The MMIO ranges the driver uses, for the kernel page table; *count set. */
-const struct intr_mmio { uintptr_t base, size; } *intr_mmio_ranges(int *count);
+const struct intr_mmio {
+	uintptr_t base, size;
+} * intr_mmio_ranges(int *count);
 
 /* Per hart: sets up its interrupt file or context and enables S interrupts. */
 void intr_init_hart(void);

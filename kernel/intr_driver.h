@@ -10,7 +10,7 @@
 #include "intr.h"
 
 #define INTR_MAX_SOURCES 1024
-#define INTR_MAX_MMIO 4
+#define INTR_MAX_MMIO    4
 
 struct intr_driver {
 	const char *name;

@@ -66,8 +66,8 @@ static void boot_main(uintptr_t fdt_pa)
 		(spec >> 24) & 0x7f, spec & 0xffffff);
 
 	board_init(fdt_pa);
-	kprintf("magma: device tree at 0x%lx (%u bytes), bootargs \"%s\"\n", fdt_pa,
-		board.fdt_size, board.bootargs);
+	kprintf("magma: device tree at 0x%lx (%u bytes), bootargs \"%s\"\n", fdt_pa, board.fdt_size,
+		board.bootargs);
 
 	if (pmp_prove_lock() != 0) {
 		kprintf("magma: refusing to continue without the PMP lock\n");
@@ -88,8 +88,8 @@ static void boot_main(uintptr_t fdt_pa)
 		frame_count_free(kalloc_frames()), KHEAP_VA_BASE);
 	kprintf("magma: interrupts: %s\n", intr_description());
 	timer_init(board.timebase_hz);
-	kprintf("magma: timer: %s, %d Hz tick, timebase %lu Hz\n", timer_mechanism(),
-		TIMER_TICK_HZ, board.timebase_hz);
+	kprintf("magma: timer: %s, %d Hz tick, timebase %lu Hz\n", timer_mechanism(), TIMER_TICK_HZ,
+		board.timebase_hz);
 	kprintf("magma: console: ns16550a at 0x%lx, irq %u\n", board.uart_base, board.uart_irq);
 
 	hart_online();
@@ -107,7 +107,8 @@ static void boot_main(uintptr_t fdt_pa)
 		kprintf("magma: guard: session refused: %s (%d); booting on without one\n",
 			mbox_strerror(err), err);
 	else if (err)
-		panic("boot: cannot open a session with the guard: %s (%d)", mbox_strerror(err), err);
+		panic("boot: cannot open a session with the guard: %s (%d)", mbox_strerror(err),
+		      err);
 	else
 		kprintf("magma: guard: session open (key from the guard, read once and wiped from "
 			"the mailbox)\n");

@@ -81,8 +81,8 @@ static void build_usable_map(void)
 			u->base + u->size - 1, u->size >> 10);
 	}
 	uint64_t usable = memmap_usable_bytes(&memory_map);
-	kprintf("magma: memory: %d regions, %lu MiB usable (%lu frames)\n",
-		memory_map.usable_count, usable >> 20, usable / MM_PAGE_SIZE);
+	kprintf("magma: memory: %d regions, %lu MiB usable (%lu frames)\n", memory_map.usable_count,
+		usable >> 20, usable / MM_PAGE_SIZE);
 }
 
 const struct memmap *memory_map_build(void)

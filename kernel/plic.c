@@ -11,11 +11,11 @@
 #include "intr_driver.h"
 #include "sbi.h"
 
-#define PLIC_PRIORITY(src) (4 * (src))
+#define PLIC_PRIORITY(src)    (4 * (src))
 #define PLIC_ENABLE(ctx, src) (0x2000 + 0x80 * (ctx) + 4 * ((src) / 32))
-#define PLIC_THRESHOLD(ctx) (0x200000 + 0x1000 * (ctx))
-#define PLIC_CLAIM(ctx) (0x200004 + 0x1000 * (ctx))
-#define NO_CONTEXT 0xffffffffu
+#define PLIC_THRESHOLD(ctx)   (0x200000 + 0x1000 * (ctx))
+#define PLIC_CLAIM(ctx)       (0x200004 + 0x1000 * (ctx))
+#define NO_CONTEXT            0xffffffffu
 
 static struct {
 	uintptr_t base;

@@ -11,20 +11,36 @@
 #include <stdint.h>
 
 #define CSR_STR_(x) #x
-#define CSR_STR(x) CSR_STR_(x)
+#define CSR_STR(x)  CSR_STR_(x)
 
-#define csr_read(csr) ({ uint64_t v_; asm volatile("csrr %0, " CSR_STR(csr) : "=r"(v_)); v_; })
-#define csr_write(csr, v) asm volatile("csrw " CSR_STR(csr) ", %0" : : "rK"((uint64_t)(v)) : "memory")
-#define csr_set(csr, bits) asm volatile("csrs " CSR_STR(csr) ", %0" : : "rK"((uint64_t)(bits)) : "memory")
-#define csr_clear(csr, bits) asm volatile("csrc " CSR_STR(csr) ", %0" : : "rK"((uint64_t)(bits)) : "memory")
+#define csr_read(csr)                                              \
+	({                                                         \
+		uint64_t v_;                                       \
+		asm volatile("csrr %0, " CSR_STR(csr) : "=r"(v_)); \
+		v_;                                                \
+	})
+#define csr_write(csr, v) \
+	asm volatile("csrw " CSR_STR(csr) ", %0" : : "rK"((uint64_t)(v)) : "memory")
+#define csr_set(csr, bits) \
+	asm volatile("csrs " CSR_STR(csr) ", %0" : : "rK"((uint64_t)(bits)) : "memory")
+#define csr_clear(csr, bits) \
+	asm volatile("csrc " CSR_STR(csr) ", %0" : : "rK"((uint64_t)(bits)) : "memory")
 /* Atomically swap a CSR (csrrw); used to claim from stopei. */
-#define csr_swap(csr, v) ({ uint64_t v_; asm volatile("csrrw %0, " CSR_STR(csr) ", %1" : "=r"(v_) : "rK"((uint64_t)(v)) : "memory"); v_; })
+#define csr_swap(csr, v)                                      \
+	({                                                    \
+		uint64_t v_;                                  \
+		asm volatile("csrrw %0, " CSR_STR(csr) ", %1" \
+			     : "=r"(v_)                       \
+			     : "rK"((uint64_t)(v))            \
+			     : "memory");                     \
+		v_;                                           \
+	})
 
 /* sstatus */
-#define SSTATUS_SIE (1ul << 1)
+#define SSTATUS_SIE  (1ul << 1)
 #define SSTATUS_SPIE (1ul << 5)
-#define SSTATUS_SPP (1ul << 8)
-#define SSTATUS_SUM (1ul << 18)
+#define SSTATUS_SPP  (1ul << 8)
+#define SSTATUS_SUM  (1ul << 18)
 
 /* sie / sip bits: software, timer, external */
 #define SIE_SSIE (1ul << 1)
@@ -32,35 +48,35 @@
 #define SIE_SEIE (1ul << 9)
 
 /* scause */
-#define SCAUSE_INTERRUPT (1ul << 63)
-#define IRQ_S_SOFT 1
-#define IRQ_S_TIMER 5
-#define IRQ_S_EXT 9
+#define SCAUSE_INTERRUPT    (1ul << 63)
+#define IRQ_S_SOFT          1
+#define IRQ_S_TIMER         5
+#define IRQ_S_EXT           9
 #define EXC_INST_MISALIGNED 0
-#define EXC_INST_ACCESS 1
-#define EXC_ILLEGAL_INST 2
-#define EXC_BREAKPOINT 3
-#define EXC_LOAD_ACCESS 5
-#define EXC_STORE_ACCESS 7
-#define EXC_ECALL_U 8
-#define EXC_INST_PAGE 12
-#define EXC_LOAD_PAGE 13
-#define EXC_STORE_PAGE 15
+#define EXC_INST_ACCESS     1
+#define EXC_ILLEGAL_INST    2
+#define EXC_BREAKPOINT      3
+#define EXC_LOAD_ACCESS     5
+#define EXC_STORE_ACCESS    7
+#define EXC_ECALL_U         8
+#define EXC_INST_PAGE       12
+#define EXC_LOAD_PAGE       13
+#define EXC_STORE_PAGE      15
 
 /* AIA indirect CSR access (siselect/sireg) and the IMSIC top-interrupt CSR. */
-#define CSR_SISELECT 0x150
-#define CSR_SIREG 0x151
-#define CSR_STOPEI 0x15c
-#define IMSIC_EIDELIVERY 0x70
+#define CSR_SISELECT      0x150
+#define CSR_SIREG         0x151
+#define CSR_STOPEI        0x15c
+#define IMSIC_EIDELIVERY  0x70
 #define IMSIC_EITHRESHOLD 0x72
-#define IMSIC_EIE0 0xc0
+#define IMSIC_EIE0        0xc0
 
 /* Sstc: the supervisor timer compare register. */
 #define CSR_STIMECMP 0x14d
 
 /* satp (section 4.1.11): MODE in bits 63:60, the root table's page number below. */
-#define SATP_MODE_MASK (0xful << 60)
-#define SATP_MODE_SV39 (8ul << 60)
+#define SATP_MODE_MASK     (0xful << 60)
+#define SATP_MODE_SV39     (8ul << 60)
 #define SATP_SV39(root_pa) (SATP_MODE_SV39 | ((uint64_t)(root_pa) >> 12))
 
 static inline uint64_t read_tp(void)

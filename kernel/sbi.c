@@ -8,12 +8,12 @@
 
 #define SBI_EXT_LEGACY_PUTCHAR 0x01
 #define SBI_EXT_LEGACY_GETCHAR 0x02
-#define SBI_EXT_BASE 0x10
-#define SBI_EXT_TIME 0x54494d45
-#define SBI_EXT_IPI 0x735049
-#define SBI_EXT_HSM 0x48534d
-#define SBI_EXT_SRST 0x53525354
-#define SBI_EXT_DBCN 0x4442434e
+#define SBI_EXT_BASE           0x10
+#define SBI_EXT_TIME           0x54494d45
+#define SBI_EXT_IPI            0x735049
+#define SBI_EXT_HSM            0x48534d
+#define SBI_EXT_SRST           0x53525354
+#define SBI_EXT_DBCN           0x4442434e
 
 static struct {
 	long spec_version, impl_id, impl_version;
@@ -47,9 +47,18 @@ void sbi_init(void)
 	sbi.has_dbcn = sbi_has_extension(SBI_EXT_DBCN);
 }
 
-long sbi_spec_version(void) { return sbi.spec_version; }
-long sbi_impl_id(void) { return sbi.impl_id; }
-long sbi_impl_version(void) { return sbi.impl_version; }
+long sbi_spec_version(void)
+{
+	return sbi.spec_version;
+}
+long sbi_impl_id(void)
+{
+	return sbi.impl_id;
+}
+long sbi_impl_version(void)
+{
+	return sbi.impl_version;
+}
 
 const char *sbi_impl_name(long impl_id)
 {
@@ -92,8 +101,7 @@ struct sbiret sbi_send_ipi(unsigned long hart_mask, unsigned long hart_mask_base
 	return sbi_call(SBI_EXT_IPI, 0, hart_mask, hart_mask_base, 0);
 }
 
-struct sbiret sbi_hart_start(unsigned long hartid, unsigned long start_pa,
-			     unsigned long opaque)
+struct sbiret sbi_hart_start(unsigned long hartid, unsigned long start_pa, unsigned long opaque)
 {
 	return sbi_call(SBI_EXT_HSM, 0, hartid, start_pa, opaque);
 }

@@ -9,29 +9,29 @@
 
 #include <stdint.h>
 
-#define SBI_SUCCESS 0
-#define SBI_ERR_FAILED -1
-#define SBI_ERR_NOT_SUPPORTED -2
-#define SBI_ERR_INVALID_PARAM -3
-#define SBI_ERR_DENIED -4
-#define SBI_ERR_INVALID_ADDRESS -5
+#define SBI_SUCCESS               0
+#define SBI_ERR_FAILED            -1
+#define SBI_ERR_NOT_SUPPORTED     -2
+#define SBI_ERR_INVALID_PARAM     -3
+#define SBI_ERR_DENIED            -4
+#define SBI_ERR_INVALID_ADDRESS   -5
 #define SBI_ERR_ALREADY_AVAILABLE -6
 /* Added by SBI v2.0 and v3.0: a newer firmware may answer them. */
 #define SBI_ERR_ALREADY_STARTED -7
 #define SBI_ERR_ALREADY_STOPPED -8
-#define SBI_ERR_NO_SHMEM -9
-#define SBI_ERR_INVALID_STATE -10
-#define SBI_ERR_BAD_RANGE -11
-#define SBI_ERR_TIMEOUT -12
-#define SBI_ERR_IO -13
-#define SBI_ERR_DENIED_LOCKED -14
+#define SBI_ERR_NO_SHMEM        -9
+#define SBI_ERR_INVALID_STATE   -10
+#define SBI_ERR_BAD_RANGE       -11
+#define SBI_ERR_TIMEOUT         -12
+#define SBI_ERR_IO              -13
+#define SBI_ERR_DENIED_LOCKED   -14
 
 /* HSM hart states (SBI spec, chapter 9). */
-#define SBI_HSM_STARTED 0
-#define SBI_HSM_STOPPED 1
+#define SBI_HSM_STARTED       0
+#define SBI_HSM_STOPPED       1
 #define SBI_HSM_START_PENDING 2
-#define SBI_HSM_STOP_PENDING 3
-#define SBI_HSM_SUSPENDED 4
+#define SBI_HSM_STOP_PENDING  3
+#define SBI_HSM_SUSPENDED     4
 
 struct sbiret {
 	long error;
@@ -60,8 +60,7 @@ void sbi_set_timer(uint64_t when);
 struct sbiret sbi_send_ipi(unsigned long hart_mask, unsigned long hart_mask_base);
 
 /* HSM: start a hart at start_pa with a1 = opaque; query a hart's state. */
-struct sbiret sbi_hart_start(unsigned long hartid, unsigned long start_pa,
-			     unsigned long opaque);
+struct sbiret sbi_hart_start(unsigned long hartid, unsigned long start_pa, unsigned long opaque);
 struct sbiret sbi_hart_get_status(unsigned long hartid);
 
 /* System reset: power off. Returns only if the firmware refused. */

@@ -116,7 +116,8 @@ static void test_hsm_guard(void)
 		struct sbiret r = sbi_hart_start(guard, (uintptr_t)_entry, board.fdt_pa);
 		if (r.error)
 			kprintf("magma: test hsm_guard: OK: hart_start(guard hart %lu) refused with "
-				"%s (%ld)\n", guard, sbi_strerror(r.error), r.error);
+				"%s (%ld)\n",
+				guard, sbi_strerror(r.error), r.error);
 		else
 			kprintf("magma: test hsm_guard: FAIL: hart_start(guard hart %lu) succeeded\n",
 				guard);
@@ -158,9 +159,9 @@ static void test_frames(void)
 			break;
 		uint64_t pa = (uint64_t)page;
 		/* Firmware, guard private, root and mailbox all lie below the mailbox's end. */
-		if (pa < board.mailbox.base + board.mailbox.size || in_range(pa, board.fdt_pa,
-		    board.fdt_size) || in_range(pa, MAGMA_KERNEL_BASE,
-		    (uintptr_t)__kernel_end - MAGMA_KERNEL_BASE))
+		if (pa < board.mailbox.base + board.mailbox.size ||
+		    in_range(pa, board.fdt_pa, board.fdt_size) ||
+		    in_range(pa, MAGMA_KERNEL_BASE, (uintptr_t)__kernel_end - MAGMA_KERNEL_BASE))
 			bad++;
 		*page = (uint64_t)chain;
 		chain = page;
@@ -173,7 +174,8 @@ static void test_frames(void)
 	}
 	uint64_t free_after = frame_count_free(fa);
 	kprintf("magma: test frames: took %lu frames (%lu MiB), %lu in reserved memory, "
-		"%lu free before, %lu after: %s\n", taken, taken >> 8, bad, free_before, free_after,
+		"%lu free before, %lu after: %s\n",
+		taken, taken >> 8, bad, free_before, free_after,
 		bad == 0 && taken == free_before && free_after == free_before ? "OK" : "FAIL");
 }
 
@@ -254,10 +256,10 @@ static void test_kmalloc(void)
 	heap_stats(kmalloc_heap(), &stats, &fault);
 	pop_intr_off();
 	kprintf("magma: test kmalloc: %d ops, %d corrupted payloads, heap_check %s, "
-		"%lu KiB from frames in %lu chunks, %lu bytes still used: %s\n", ops, broken,
-		check ? heap_strerror(check) : "clean", (unsigned long)stats.total_bytes >> 10,
-		(unsigned long)stats.chunks, (unsigned long)stats.used_payload_bytes,
-		broken == 0 && check == 0 ? "OK" : "FAIL");
+		"%lu KiB from frames in %lu chunks, %lu bytes still used: %s\n",
+		ops, broken, check ? heap_strerror(check) : "clean",
+		(unsigned long)stats.total_bytes >> 10, (unsigned long)stats.chunks,
+		(unsigned long)stats.used_payload_bytes, broken == 0 && check == 0 ? "OK" : "FAIL");
 }
 
 /* Overwrites one byte of a block header; kfree must panic naming block and field. */

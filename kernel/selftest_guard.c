@@ -117,7 +117,8 @@ static int foreign_slots_ignored(void)
 		volatile struct mbox_slot *s = slot_of(harts[i]);
 		int untouched = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE) == MBOX_REQUEST;
 		kprintf("magma: test mailbox: a request in the slot of hart %lu (no kernel there) "
-			"%s\n", harts[i], untouched ? "was never served: OK" : "was served: FAIL");
+			"%s\n",
+			harts[i], untouched ? "was never served: OK" : "was served: FAIL");
 		ignored &= untouched;
 		__atomic_store_n(&s->state, MBOX_EMPTY, __ATOMIC_RELEASE);
 	}
@@ -135,7 +136,8 @@ static int stale_reply_reclaimed(void)
 	int err = guard_ping(0x5eed, &echo);
 	int ok = err == 0 && echo == 0x5eed;
 	kprintf("magma: test mailbox: a stale reply in the slot was dropped, the next ping "
-		"answered %s: %s\n", mbox_strerror(err), ok ? "OK" : "FAIL");
+		"answered %s: %s\n",
+		mbox_strerror(err), ok ? "OK" : "FAIL");
 	return ok;
 }
 
@@ -175,7 +177,8 @@ static int refusals_cost_no_seal(void)
 	uint64_t scanned = root_u64(ROOT_SCAN_COUNT) - scans; /* each scan seals twice */
 	int ok = sealed <= 1 + 2 * (scanned + 1);
 	kprintf("magma: test mailbox: 100 refused requests and a ping cost %lu seal(s) (%lu scans "
-		"meanwhile): %s\n", sealed, scanned, ok ? "OK" : "FAIL");
+		"meanwhile): %s\n",
+		sealed, scanned, ok ? "OK" : "FAIL");
 	return ok;
 }
 
@@ -197,8 +200,8 @@ void selftest_mailbox(void)
 	err = guard_status(&st);
 	checks++, passed += err == 0 && st.on_state == ROOT_ON_PROTECTED && st.protected_flag == 1;
 	kprintf("magma: test mailbox: status: ON state %u, %lu scans, %lu incidents, %lu requests "
-		"served (%s)\n", st.on_state, st.scan_count, st.incident_count, st.requests_ok,
-		mbox_strerror(err));
+		"served (%s)\n",
+		st.on_state, st.scan_count, st.incident_count, st.requests_ok, mbox_strerror(err));
 
 	static const char note[] = "written by the kernel";
 	err = guard_write_root(ROOT_KERNEL_NOTE, note, sizeof(note));
@@ -215,29 +218,30 @@ void selftest_mailbox(void)
 	uint32_t before = published_refusals(MBOX_ERR_BAD_TAG);
 	guard_sign(&req);
 	req.tag[0] ^= 1;
-	checks++, passed += expect_refusal("a bad tag", guard_submit(&req, &reply),
-					   MBOX_ERR_BAD_TAG, before);
+	checks++, passed +=
+		  expect_refusal("a bad tag", guard_submit(&req, &reply), MBOX_ERR_BAD_TAG, before);
 
 	/* A good request, sent twice: the second is a replay. */
 	req = plain_request(MBOX_OP_PING);
 	guard_sign(&req);
 	guard_submit(&req, &reply);
 	before = published_refusals(MBOX_ERR_REPLAY);
-	checks++, passed += expect_refusal("a replayed sequence number",
-					   guard_submit(&req, &reply), MBOX_ERR_REPLAY, before);
+	checks++, passed += expect_refusal("a replayed sequence number", guard_submit(&req, &reply),
+					   MBOX_ERR_REPLAY, before);
 
 	uint8_t one = ROOT_ON_INITIALISED;
 	before = published_refusals(MBOX_ERR_DENIED);
-	checks++, passed += expect_refusal("a write to the ON state (protected bits)",
-					   guard_write_root(ROOT_ON_STATE, &one, 1), MBOX_ERR_DENIED,
-					   before);
+	checks++, passed +=
+		  expect_refusal("a write to the ON state (protected bits)",
+				 guard_write_root(ROOT_ON_STATE, &one, 1), MBOX_ERR_DENIED, before);
 	before = published_refusals(MBOX_ERR_DENIED);
 	checks++, passed += expect_refusal("a write to the incident counter",
 					   guard_write_root(ROOT_INCIDENT_COUNT, &one, 1),
 					   MBOX_ERR_DENIED, before);
 	before = published_refusals(MBOX_ERR_BAD_OFFSET);
-	checks++, passed += expect_refusal("a write past the root", guard_write_root(0xffff, note, 8),
-					   MBOX_ERR_BAD_OFFSET, before);
+	checks++,
+		passed += expect_refusal("a write past the root", guard_write_root(0xffff, note, 8),
+					 MBOX_ERR_BAD_OFFSET, before);
 
 	req = plain_request(99);
 	before = published_refusals(MBOX_ERR_UNKNOWN_OP);
@@ -250,8 +254,9 @@ void selftest_mailbox(void)
 	memcpy(req.payload, "intruder", 8);
 	req.payload_len = 8;
 	before = published_refusals(MBOX_ERR_SESSION_LIVE);
-	checks++, passed += expect_refusal("an unsigned OPEN over the live session",
-					   guard_submit(&req, &reply), MBOX_ERR_SESSION_LIVE, before);
+	checks++,
+		passed += expect_refusal("an unsigned OPEN over the live session",
+					 guard_submit(&req, &reply), MBOX_ERR_SESSION_LIVE, before);
 	err = guard_ping(7, &echo);
 	checks++, passed += err == 0 && echo == 7;
 	kprintf("magma: test mailbox: the session still answers after the attempt (%s)\n",
@@ -338,9 +343,8 @@ static void flood_or_measure(void *arg)
 		n++;
 	}
 	uint64_t seen = flood_slowest_us;
-	while (slowest > seen &&
-	       !__atomic_compare_exchange_n(&flood_slowest_us, &seen, slowest, 0, __ATOMIC_RELAXED,
-					    __ATOMIC_RELAXED))
+	while (slowest > seen && !__atomic_compare_exchange_n(&flood_slowest_us, &seen, slowest, 0,
+							      __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		;
 	if (have_session)
 		guard_close_session();
@@ -385,22 +389,20 @@ void selftest_flood(void)
 	count_scans(&flood_scans, &flood_us, flood_window);
 	uint64_t expected = flood_us / period_us;
 	int host_stalled = flood_slowest_us > 2 * period_us;
-	int ok = flood_requests > 0 &&
-		 flood_scans * 10 >= expected * (host_stalled ? 5 : 8);
+	int ok = flood_requests > 0 && flood_scans * 10 >= expected * (host_stalled ? 5 : 8);
 	kprintf("magma: test flood: %lu requests (%lu refused) from %d harts in %lu ms, slowest "
 		"round trip %lu us%s; scans: %lu in %lu ms flooded, %lu in %lu ms idle, %lu "
-		"expected at %lu us: %s\n", flood_requests, flood_refused, smp.kernel_count - 1,
-		flood_us / 1000, flood_slowest_us,
-		host_stalled ? " (the host stalled us: bar at 50%)" : "", flood_scans,
-		flood_us / 1000, idle_scans, idle_us / 1000, expected, period_us,
+		"expected at %lu us: %s\n",
+		flood_requests, flood_refused, smp.kernel_count - 1, flood_us / 1000,
+		flood_slowest_us, host_stalled ? " (the host stalled us: bar at 50%)" : "",
+		flood_scans, flood_us / 1000, idle_scans, idle_us / 1000, expected, period_us,
 		ok ? "OK" : "FAIL");
 }
 
 /* --- root fields under concurrent change --- */
 
 static volatile int pinging;
-static volatile uint64_t field_reads, field_backwards, clock_reads, clock_backwards,
-	clock_wraps;
+static volatile uint64_t field_reads, field_backwards, clock_reads, clock_backwards, clock_wraps;
 
 static void ping_or_read(void *arg)
 {
@@ -450,8 +452,8 @@ void selftest_root_fields(void)
 	int ok = field_reads > 0 && field_backwards == 0 && clock_reads > 0 && clock_backwards == 0;
 	kprintf("magma: test root_fields: %lu reads of requests_ok and the last scan time, %lu "
 		"went back; %lu clock reads "
-		"over %lu master ticks (wrap %u), %lu went back: %s\n", field_reads,
-		field_backwards, clock_reads, clock_wraps, root_u32(ROOT_MICRO_WRAP),
+		"over %lu master ticks (wrap %u), %lu went back: %s\n",
+		field_reads, field_backwards, clock_reads, clock_wraps, root_u32(ROOT_MICRO_WRAP),
 		clock_backwards, ok ? "OK" : "FAIL");
 }
 
@@ -519,7 +521,8 @@ void selftest_walker(void)
 	int logged = offset && repair_logged(inc.posted, offset);
 	int ok = offset && logged && after == before;
 	kprintf("magma: test walker: leaf PTE 0x%lx in root+0x%lx, read back 0x%lx after the walk "
-		"(%s), repair %s, root+0x%lx now 0x%lx: %s\n", before, offset, seen,
+		"(%s), repair %s, root+0x%lx now 0x%lx: %s\n",
+		before, offset, seen,
 		seen != before ? "the walker set the accessed bit" : "already repaired",
 		logged ? "logged" : "missing", offset, after, ok ? "OK" : "FAIL");
 	uint64_t zero = 0;
@@ -580,8 +583,8 @@ void selftest_ring(void)
 		}
 	}
 	kprintf("magma: test ring: %lu events posted while the ring was scribbled on; INCIDENTS "
-		"gave %d as the guard made them, %d forged: %s\n", last - first, genuine, forged,
-		genuine >= 5 && forged == 0 ? "OK" : "FAIL");
+		"gave %d as the guard made them, %d forged: %s\n",
+		last - first, genuine, forged, genuine >= 5 && forged == 0 ? "OK" : "FAIL");
 
 	struct guard_ring *ring = (struct guard_ring *)(board.mailbox.base + MBOX_RING);
 	kprintf("magma: test ring: moving the ring head back from %lu to 0\n", ring->head);
@@ -619,7 +622,8 @@ void selftest_board(void)
 	uint8_t *block = size ? kmalloc(size) : 0;
 	if (off != ROOT_BOARD_BASE || !block ||
 	    facade_read_bytes(rootview(), off, block, size) != 0) {
-		kprintf("magma: test board: FAIL: board tables at root+0x%x, %u bytes\n", off, size);
+		kprintf("magma: test board: FAIL: board tables at root+0x%x, %u bytes\n", off,
+			size);
 		return;
 	}
 	int rams = blockzero_count(block, size, BLOCKZERO_RAM);
@@ -632,8 +636,8 @@ void selftest_board(void)
 		struct blockzero_device d;
 		struct blockzero_range r;
 		bad |= blockzero_device_entry(block, size, (uint32_t)i, &d) != 0;
-		enum blockzero_table t = d.mapped_type == BLOCKZERO_MAPPED_RAM ? BLOCKZERO_RAM
-									: BLOCKZERO_IO;
+		enum blockzero_table t =
+			d.mapped_type == BLOCKZERO_MAPPED_RAM ? BLOCKZERO_RAM : BLOCKZERO_IO;
 		bad |= blockzero_range_entry(block, size, t, d.mapped_index, &r) != 0;
 		kprintf("magma: board: device %u %s at 0x%lx-0x%lx (%s entry %u)\n", d.unique_id,
 			blockzero_type_name(d.type), r.base, r.base + r.last_byte,

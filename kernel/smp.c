@@ -60,7 +60,8 @@ void smp_start_kernel_harts(uintptr_t entry_pa, uintptr_t fdt_pa)
 			continue;
 		struct sbiret r = sbi_hart_start(id, entry_pa, fdt_pa);
 		if (r.error)
-			kprintf("magma: hart %lu: hart_start failed: %s\n", id, sbi_strerror(r.error));
+			kprintf("magma: hart %lu: hart_start failed: %s\n", id,
+				sbi_strerror(r.error));
 	}
 
 	/* Build the line first: other harts are already printing. */
@@ -70,7 +71,8 @@ void smp_start_kernel_harts(uintptr_t entry_pa, uintptr_t fdt_pa)
 	kprintf("magma: kernel harts:%s (boot hart %lu); guard hart:%s\n", kernel_ids, self,
 		smp.guard_count ? guard_ids : " none");
 	kprintf("magma: cold boot was won by %s (OpenSBI fixed up the tree's cpu status "
-		"from that domain's view)\n", cold_boot_winner());
+		"from that domain's view)\n",
+		cold_boot_winner());
 }
 
 static int count_online(void)

@@ -16,7 +16,7 @@
 struct smp_harts {
 	uint64_t kernel[MAGMA_MAX_HARTS]; /* kernel harts, boot hart included */
 	int kernel_count;
-	uint64_t guard[MAGMA_MAX_HARTS];  /* harts of another domain: the guard */
+	uint64_t guard[MAGMA_MAX_HARTS]; /* harts of another domain: the guard */
 	int guard_count;
 };
 

@@ -16,7 +16,10 @@ struct spinlock {
 	struct hart *owner; /* valid while locked */
 };
 
-#define SPINLOCK_INIT(lock_name) { 0, lock_name, 0 }
+#define SPINLOCK_INIT(lock_name) \
+	{                        \
+		0, lock_name, 0  \
+	}
 
 void spin_init(struct spinlock *lock, const char *name);
 void spin_lock(struct spinlock *lock);

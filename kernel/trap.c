@@ -70,18 +70,13 @@ static void double_fault(uint64_t scause, uint64_t pc, uint64_t stval)
 static void handle_interrupt(uint64_t code)
 {
 	switch (code) {
-	case IRQ_S_TIMER:
-		timer_tick();
-		break;
+	case IRQ_S_TIMER: timer_tick(); break;
 	case IRQ_S_SOFT:
 		csr_clear(sip, SIE_SSIE);
 		ipi_receive();
 		break;
-	case IRQ_S_EXT:
-		intr_handle_external();
-		break;
-	default:
-		panic("unexpected interrupt %lu (scause 0x%lx)", code, csr_read(scause));
+	case IRQ_S_EXT: intr_handle_external(); break;
+	default: panic("unexpected interrupt %lu (scause 0x%lx)", code, csr_read(scause));
 	}
 }
 

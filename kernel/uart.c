@@ -20,8 +20,8 @@
 
 #define IER_RX_AVAILABLE 0x01
 #define FCR_ENABLE_CLEAR 0x07 /* enable FIFOs, clear both */
-#define LSR_DATA_READY 0x01
-#define LSR_THR_EMPTY 0x20
+#define LSR_DATA_READY   0x01
+#define LSR_THR_EMPTY    0x20
 
 static volatile uint8_t *uart;
 

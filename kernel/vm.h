@@ -13,14 +13,14 @@
 
 struct memmap;
 
-#define PTE_V (1ul << 0)
-#define PTE_R (1ul << 1)
-#define PTE_W (1ul << 2)
-#define PTE_X (1ul << 3)
-#define PTE_U (1ul << 4)
-#define PTE_G (1ul << 5)
-#define PTE_A (1ul << 6)
-#define PTE_D (1ul << 7)
+#define PTE_V    (1ul << 0)
+#define PTE_R    (1ul << 1)
+#define PTE_W    (1ul << 2)
+#define PTE_X    (1ul << 3)
+#define PTE_U    (1ul << 4)
+#define PTE_G    (1ul << 5)
+#define PTE_A    (1ul << 6)
+#define PTE_D    (1ul << 7)
 #define PTE_LEAF (PTE_R | PTE_W | PTE_X) /* any of these: a leaf, else a table pointer */
 
 /*
@@ -30,16 +30,16 @@ struct memmap;
  * 53:10, above the flags; bits 63:54 are reserved and masked off here.
  */
 #define VM_PAGE_SHIFT 12
-#define VM_LEVELS 3
-#define VM_MAXVA (1ul << 38)
+#define VM_LEVELS     3
+#define VM_MAXVA      (1ul << 38)
 /* The index of va in a table at level (2 is the root, 0 maps 4 KiB pages). */
 #define PX(level, va) (((uint64_t)(va) >> (VM_PAGE_SHIFT + 9 * (level))) & 0x1ff)
 /* Bytes one leaf at level maps: 4 KiB, 2 MiB, 1 GiB. */
 #define VM_LEVEL_SIZE(level) (1ul << (VM_PAGE_SHIFT + 9 * (level)))
-#define PTE_PPN_SHIFT 10
-#define PTE_PPN_MASK ((1ul << 44) - 1)
-#define PA2PTE(pa) ((((uint64_t)(pa) >> VM_PAGE_SHIFT) & PTE_PPN_MASK) << PTE_PPN_SHIFT)
-#define PTE2PA(pte) ((((uint64_t)(pte) >> PTE_PPN_SHIFT) & PTE_PPN_MASK) << VM_PAGE_SHIFT)
+#define PTE_PPN_SHIFT        10
+#define PTE_PPN_MASK         ((1ul << 44) - 1)
+#define PA2PTE(pa)           ((((uint64_t)(pa) >> VM_PAGE_SHIFT) & PTE_PPN_MASK) << PTE_PPN_SHIFT)
+#define PTE2PA(pte)          ((((uint64_t)(pte) >> PTE_PPN_SHIFT) & PTE_PPN_MASK) << VM_PAGE_SHIFT)
 
 #define VM_NO_MAPPING (~0ul)
 

@@ -14,7 +14,7 @@
 #include "kalloc.h"
 
 #define TEST_VA 0x2800000000ul /* 160 GiB: clear of the identity map and the heap window */
-#define MEGA VM_LEVEL_SIZE(1)
+#define MEGA    VM_LEVEL_SIZE(1)
 
 static int failures;
 

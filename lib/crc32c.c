@@ -44,11 +44,11 @@
 #include "crc32c.h"
 
 /* One bitwise step: shift out the low bit, reduce if it was a 1. */
-#define CRC32C_STEP(c) (((c) >> 1) ^ (CRC32C_POLY_REFLECTED & (0u - ((c) & 1u))))
-#define CRC32C_STEP2(c) CRC32C_STEP(CRC32C_STEP(c))
-#define CRC32C_STEP4(c) CRC32C_STEP2(CRC32C_STEP2(c))
+#define CRC32C_STEP(c)        (((c) >> 1) ^ (CRC32C_POLY_REFLECTED & (0u - ((c)&1u))))
+#define CRC32C_STEP2(c)       CRC32C_STEP(CRC32C_STEP(c))
+#define CRC32C_STEP4(c)       CRC32C_STEP2(CRC32C_STEP2(c))
 #define CRC32C_TABLE_ENTRY(b) CRC32C_STEP4(CRC32C_STEP4((uint32_t)(b)))
-#define CRC32C_ROW4(b)                                                              \
+#define CRC32C_ROW4(b)                                                                   \
 	CRC32C_TABLE_ENTRY(b), CRC32C_TABLE_ENTRY((b) + 1), CRC32C_TABLE_ENTRY((b) + 2), \
 		CRC32C_TABLE_ENTRY((b) + 3)
 #define CRC32C_ROW16(b) \
@@ -57,7 +57,10 @@
 	CRC32C_ROW16(b), CRC32C_ROW16((b) + 16), CRC32C_ROW16((b) + 32), CRC32C_ROW16((b) + 48)
 
 static const uint32_t crc32c_lut[256] = {
-	CRC32C_ROW64(0), CRC32C_ROW64(64), CRC32C_ROW64(128), CRC32C_ROW64(192),
+	CRC32C_ROW64(0),
+	CRC32C_ROW64(64),
+	CRC32C_ROW64(128),
+	CRC32C_ROW64(192),
 };
 
 /* Runs the (already inverted) register c over n bytes, one lookup each. */

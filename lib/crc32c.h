@@ -30,7 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CRC32C_POLY 0x1EDC6F41u           /* P(x) without the x^32 term */
+#define CRC32C_POLY           0x1EDC6F41u /* P(x) without the x^32 term */
 #define CRC32C_POLY_REFLECTED 0x82F63B78u /* the same, bit-reversed */
 
 /*
@@ -39,7 +39,7 @@
  *   CRC32C_BARRETT_MU   = rev64(floor(x^95 / P(x)))
  *   CRC32C_BARRETT_POLY = rev33(P(x)), P with its x^32 term, 33 bits
  */
-#define CRC32C_BARRETT_MU 0x4869EC38DEA713F1ull
+#define CRC32C_BARRETT_MU   0x4869EC38DEA713F1ull
 #define CRC32C_BARRETT_POLY 0x105EC76F1ull
 
 /* One CRC-32C implementation: returns crc continued over len bytes of data. */

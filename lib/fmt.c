@@ -11,8 +11,8 @@
 #include <stdint.h>
 
 struct spec {
-	int left;      /* '-' flag: pad on the right */
-	int zero;      /* '0' flag: pad numbers with zeros */
+	int left; /* '-' flag: pad on the right */
+	int zero; /* '0' flag: pad numbers with zeros */
 	int width;
 	int precision; /* -1 when absent */
 	int size;      /* 0 int, 1 long, 2 long long, 3 size_t */
@@ -36,8 +36,8 @@ static void pad(struct out *o, char c, int n)
 		emit(o, c);
 }
 
-static void emit_field(struct out *o, const struct spec *sp, const char *prefix,
-		       const char *body, int body_len)
+static void emit_field(struct out *o, const struct spec *sp, const char *prefix, const char *body,
+		       int body_len)
 {
 	int prefix_len = 0;
 	while (prefix[prefix_len])
@@ -55,8 +55,8 @@ static void emit_field(struct out *o, const struct spec *sp, const char *prefix,
 		pad(o, ' ', fill);
 }
 
-static void emit_number(struct out *o, const struct spec *sp, uint64_t value,
-			unsigned base, int negative, int upper, const char *prefix)
+static void emit_number(struct out *o, const struct spec *sp, uint64_t value, unsigned base,
+			int negative, int upper, const char *prefix)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char buf[24];

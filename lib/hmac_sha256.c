@@ -15,7 +15,6 @@
 
 enum { HMAC_IPAD = 0x36, HMAC_OPAD = 0x5c };
 
-
 void hmac_sha256_init(struct hmac_sha256_ctx *ctx, const void *key, size_t key_len)
 {
 	uint8_t k0[SHA256_BLOCK_BYTES];

@@ -24,12 +24,14 @@ const char *mbox_strerror(int err)
 {
 	switch (err) {
 	case 0: return "ok";
-	case MBOX_ERR_MALFORMED: return "malformed request (reserved field set or length too large)";
+	case MBOX_ERR_MALFORMED:
+		return "malformed request (reserved field set or length too large)";
 	case MBOX_ERR_UNKNOWN_OP: return "unknown operation";
 	case MBOX_ERR_BAD_TAG: return "bad tag (HMAC does not match)";
 	case MBOX_ERR_REPLAY: return "replay (sequence number not above the last)";
 	case MBOX_ERR_DENIED: return "root field not writable by the kernel";
-	case MBOX_ERR_BAD_OFFSET: return "offset or length outside the root, across fields or misaligned";
+	case MBOX_ERR_BAD_OFFSET:
+		return "offset or length outside the root, across fields or misaligned";
 	case MBOX_ERR_NO_SESSION: return "no open session";
 	case MBOX_ERR_NAME_TAKEN: return "session name already in use";
 	case MBOX_ERR_BAD_LENGTH: return "length out of range for the operation";
@@ -97,7 +99,8 @@ int mbox_parse_request(const struct mbox_request *req)
 			return MBOX_ERR_MALFORMED;
 		return 0;
 	case MBOX_OP_WRITE_ROOT: /* arg0 (the offset) is mbox_acl_check's to judge */
-		if (req->arg1 < 1 || req->arg1 > MBOX_PAYLOAD_BYTES || req->arg1 != req->payload_len)
+		if (req->arg1 < 1 || req->arg1 > MBOX_PAYLOAD_BYTES ||
+		    req->arg1 != req->payload_len)
 			return MBOX_ERR_BAD_LENGTH;
 		return 0;
 	case MBOX_OP_INCIDENTS: /* arg0: first incident index, any value */
@@ -106,8 +109,7 @@ int mbox_parse_request(const struct mbox_request *req)
 		if (req->arg1 != 0)
 			return MBOX_ERR_MALFORMED;
 		return 0;
-	default:
-		return MBOX_ERR_UNKNOWN_OP;
+	default: return MBOX_ERR_UNKNOWN_OP;
 	}
 }
 
@@ -211,7 +213,7 @@ static const struct acl_field acl_fields[] = {
 	{ ROOT_VECTOR_CLOCK, 8 * ROOT_VECTOR_SLOTS, ACL_U64_PER_HART },
 };
 
-#define IN_SHARED_BITS(off, size)                                                 \
+#define IN_SHARED_BITS(off, size) \
 	((off) >= ROOT_SHARED_BASE && (off) + (size) <= ROOT_SHARED_BASE + ROOT_SHARED_SIZE)
 _Static_assert(IN_SHARED_BITS(ROOT_OS_TIME_DELTA, 8) && ROOT_OS_TIME_DELTA % 8 == 0,
 	       "os time delta: an aligned u64 in the shared bits");

@@ -42,15 +42,15 @@
 #include "hmac_sha256.h"
 
 /* --- layout of the mailbox range (offsets from MAGMA_MAILBOX_BASE) --- */
-#define MBOX_CONSOLE_LOCK  0x0000 /* u32: see sbi/console_lock.h */
-#define MBOX_HEADER        0x0040 /* struct mbox_header */
-#define MBOX_SLOTS         0x1000 /* MBOX_MAX_SLOTS slots of MBOX_SLOT_BYTES */
-#define MBOX_RING          0x4000 /* struct mbox_ring_header, then the entries */
-#define MBOX_MAX_SLOTS     16
-#define MBOX_SLOT_BYTES    512
-#define MBOX_RING_ENTRIES  64
-#define MBOX_MAGIC         0x584f424du /* "MBOX" little-endian */
-#define MBOX_VERSION       1
+#define MBOX_CONSOLE_LOCK 0x0000 /* u32: see sbi/console_lock.h */
+#define MBOX_HEADER       0x0040 /* struct mbox_header */
+#define MBOX_SLOTS        0x1000 /* MBOX_MAX_SLOTS slots of MBOX_SLOT_BYTES */
+#define MBOX_RING         0x4000 /* struct mbox_ring_header, then the entries */
+#define MBOX_MAX_SLOTS    16
+#define MBOX_SLOT_BYTES   512
+#define MBOX_RING_ENTRIES 64
+#define MBOX_MAGIC        0x584f424du /* "MBOX" little-endian */
+#define MBOX_VERSION      1
 
 struct mbox_header {
 	uint32_t magic;       /* MBOX_MAGIC once the guard has set the mailbox up */
@@ -59,7 +59,7 @@ struct mbox_header {
 	uint32_t slot_bytes;  /* MBOX_SLOT_BYTES */
 	uint32_t ring_offset; /* MBOX_RING */
 	uint32_t ring_entries;
-	uint32_t guard_hart;  /* whose IMSIC page is the doorbell (AIA machine) */
+	uint32_t guard_hart; /* whose IMSIC page is the doorbell (AIA machine) */
 };
 
 /* --- one request slot --- */
@@ -70,32 +70,32 @@ struct mbox_header {
 
 #define MBOX_NAME_BYTES    32
 #define MBOX_KEY_BYTES     32
-#define MBOX_TAG_BYTES     16  /* HMAC-SHA256 truncated (RFC 2104 section 5) */
+#define MBOX_TAG_BYTES     16 /* HMAC-SHA256 truncated (RFC 2104 section 5) */
 #define MBOX_PAYLOAD_BYTES 256
 #define MBOX_REPLY_BYTES   128
 
 /* The request part of a slot, as the kernel writes it. */
 struct mbox_request {
-	uint64_t seq;          /* strictly increasing per session; 0 only for OPEN */
-	uint16_t op;           /* MBOX_OP_* */
-	uint16_t payload_len;  /* bytes of payload used, <= MBOX_PAYLOAD_BYTES */
-	uint32_t arg0;         /* op-specific: a root offset, a count */
-	uint64_t arg1;         /* op-specific: a value, a length */
+	uint64_t seq;         /* strictly increasing per session; 0 only for OPEN */
+	uint16_t op;          /* MBOX_OP_* */
+	uint16_t payload_len; /* bytes of payload used, <= MBOX_PAYLOAD_BYTES */
+	uint32_t arg0;        /* op-specific: a root offset, a count */
+	uint64_t arg1;        /* op-specific: a value, a length */
 	uint8_t tag[MBOX_TAG_BYTES];
 	uint8_t payload[MBOX_PAYLOAD_BYTES];
 };
 
 /* The reply part of a slot, as the guard writes it. */
 struct mbox_reply {
-	int32_t status;        /* 0 or a negative MBOX_ERR_* */
-	uint32_t len;          /* bytes of data used, <= MBOX_REPLY_BYTES */
-	uint64_t seq;          /* the request's seq, echoed */
+	int32_t status; /* 0 or a negative MBOX_ERR_* */
+	uint32_t len;   /* bytes of data used, <= MBOX_REPLY_BYTES */
+	uint64_t seq;   /* the request's seq, echoed */
 	uint8_t data[MBOX_REPLY_BYTES];
 };
 
 struct mbox_slot {
-	uint32_t state;        /* MBOX_EMPTY / _REQUEST / _BUSY / _REPLY */
-	uint32_t session;      /* session id the slot belongs to (0 before OPEN) */
+	uint32_t state;   /* MBOX_EMPTY / _REQUEST / _BUSY / _REPLY */
+	uint32_t session; /* session id the slot belongs to (0 before OPEN) */
 	struct mbox_request request;
 	struct mbox_reply reply;
 };
@@ -104,14 +104,14 @@ _Static_assert(sizeof(struct mbox_slot) <= MBOX_SLOT_BYTES, "a slot fits its spa
 
 /* --- operations --- */
 enum mbox_op {
-	MBOX_OP_OPEN = 1,        /* payload: unique name; reply: session id (arg) + key */
-	MBOX_OP_KEY_READ = 2,    /* the key was read: the guard wipes it from the slot */
-	MBOX_OP_PING = 3,        /* reply: arg1 echoed */
-	MBOX_OP_STATUS = 4,      /* reply: ON state, scan and incident counts, ... */
-	MBOX_OP_WRITE_ROOT = 5,  /* arg0: root offset, arg1: length, payload: bytes */
-	MBOX_OP_SCAN = 6,        /* force a CRC scan now; reply: incidents found */
-	MBOX_OP_INCIDENTS = 7,   /* arg0: first incident index; reply: up to N incidents */
-	MBOX_OP_CLOSE = 8,       /* ends the session: its key and name are forgotten */
+	MBOX_OP_OPEN = 1,       /* payload: unique name; reply: session id (arg) + key */
+	MBOX_OP_KEY_READ = 2,   /* the key was read: the guard wipes it from the slot */
+	MBOX_OP_PING = 3,       /* reply: arg1 echoed */
+	MBOX_OP_STATUS = 4,     /* reply: ON state, scan and incident counts, ... */
+	MBOX_OP_WRITE_ROOT = 5, /* arg0: root offset, arg1: length, payload: bytes */
+	MBOX_OP_SCAN = 6,       /* force a CRC scan now; reply: incidents found */
+	MBOX_OP_INCIDENTS = 7,  /* arg0: first incident index; reply: up to N incidents */
+	MBOX_OP_CLOSE = 8,      /* ends the session: its key and name are forgotten */
 	MBOX_OP_COUNT
 };
 
@@ -160,21 +160,21 @@ _Static_assert(sizeof(struct mbox_incidents) <= MBOX_REPLY_BYTES, "incidents fit
 enum mbox_error {
 	MBOX_ERR_MALFORMED = -1, /* nonzero reserved bits, payload_len too large, bad state */
 	MBOX_ERR_UNKNOWN_OP = -2,
-	MBOX_ERR_BAD_TAG = -3,   /* HMAC does not match */
-	MBOX_ERR_REPLAY = -4,    /* seq not above the session's last */
-	MBOX_ERR_DENIED = -5,    /* field not writable by the kernel */
-	MBOX_ERR_BAD_OFFSET = -6,/* offset/length outside the root or across fields */
-	MBOX_ERR_NO_SESSION = -7,/* authenticated op before OPEN, or a closed session */
-	MBOX_ERR_NAME_TAKEN = -8,/* OPEN with a name already in use */
-	MBOX_ERR_BAD_LENGTH = -9,/* op-specific length out of range */
+	MBOX_ERR_BAD_TAG = -3,       /* HMAC does not match */
+	MBOX_ERR_REPLAY = -4,        /* seq not above the session's last */
+	MBOX_ERR_DENIED = -5,        /* field not writable by the kernel */
+	MBOX_ERR_BAD_OFFSET = -6,    /* offset/length outside the root or across fields */
+	MBOX_ERR_NO_SESSION = -7,    /* authenticated op before OPEN, or a closed session */
+	MBOX_ERR_NAME_TAKEN = -8,    /* OPEN with a name already in use */
+	MBOX_ERR_BAD_LENGTH = -9,    /* op-specific length out of range */
 	MBOX_ERR_SESSION_LIVE = -10, /* unsigned OPEN on a slot whose session is live */
 	MBOX_ERR_NO_ENTROPY = -11,   /* OPEN, but the guard has no boot seed for keys */
 	/* Client-side outcomes (the kernel's, never counted by the guard): */
-	MBOX_ERR_TIMEOUT = -12,      /* no reply within the client's patience */
-	MBOX_ERR_STALE_REPLY = -13,  /* the reply's seq is not the request's */
+	MBOX_ERR_TIMEOUT = -12,     /* no reply within the client's patience */
+	MBOX_ERR_STALE_REPLY = -13, /* the reply's seq is not the request's */
 };
 #define MBOX_ERR_KINDS 11 /* refusals the guard counts: -1 .. -MBOX_ERR_KINDS */
-#define MBOX_ERR_LAST MBOX_ERR_STALE_REPLY
+#define MBOX_ERR_LAST  MBOX_ERR_STALE_REPLY
 
 /* A short English description of any MBOX_ERR_* code (refusal or client-side). */
 const char *mbox_strerror(int err);

@@ -19,11 +19,11 @@
 #include "md_block.h"
 
 #define MD5_DIGEST_BYTES 16
-#define MD5_BLOCK_BYTES 64
+#define MD5_BLOCK_BYTES  64
 
 struct md5_ctx {
-	uint32_t state[4];               /* A, B, C, D (RFC 1321 3.3) */
-	struct md_block buffer;          /* the partial block and the length */
+	uint32_t state[4];      /* A, B, C, D (RFC 1321 3.3) */
+	struct md_block buffer; /* the partial block and the length */
 };
 
 /* Starts a new digest in ctx. */

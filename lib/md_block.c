@@ -13,8 +13,8 @@ void md_block_init(struct md_block *b)
 	b->used = 0;
 }
 
-void md_block_update(struct md_block *b, uint32_t *state, md_compress_fn compress,
-		     const void *data, size_t len)
+void md_block_update(struct md_block *b, uint32_t *state, md_compress_fn compress, const void *data,
+		     size_t len)
 {
 	const uint8_t *p = data;
 	b->total_bytes += len;

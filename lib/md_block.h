@@ -20,17 +20,17 @@
 typedef void (*md_compress_fn)(uint32_t *state, const uint8_t block[MD_BLOCK_BYTES]);
 
 struct md_block {
-	uint64_t total_bytes;           /* message length so far */
-	uint8_t block[MD_BLOCK_BYTES];  /* a partial block awaiting more input */
-	size_t used;                    /* bytes of block filled, < MD_BLOCK_BYTES */
+	uint64_t total_bytes;          /* message length so far */
+	uint8_t block[MD_BLOCK_BYTES]; /* a partial block awaiting more input */
+	size_t used;                   /* bytes of block filled, < MD_BLOCK_BYTES */
 };
 
 /* Empties the buffer for a new message. */
 void md_block_init(struct md_block *b);
 
 /* Adds len bytes, compressing each block as it fills (whole blocks straight from data). */
-void md_block_update(struct md_block *b, uint32_t *state, md_compress_fn compress,
-		     const void *data, size_t len);
+void md_block_update(struct md_block *b, uint32_t *state, md_compress_fn compress, const void *data,
+		     size_t len);
 
 /* Pads the message and compresses the last block or two; the length's byte order as named. */
 void md_block_final(struct md_block *b, uint32_t *state, md_compress_fn compress,

@@ -16,11 +16,11 @@
 #include "md_block.h"
 
 #define SHA256_DIGEST_BYTES 32
-#define SHA256_BLOCK_BYTES 64
+#define SHA256_BLOCK_BYTES  64
 
 struct sha256_ctx {
-	uint32_t state[8];                  /* H0..H7 (FIPS 180-4 6.2) */
-	struct md_block buffer;             /* the partial block and the length */
+	uint32_t state[8];      /* H0..H7 (FIPS 180-4 6.2) */
+	struct md_block buffer; /* the partial block and the length */
 };
 
 /* Starts a new hash in ctx. */

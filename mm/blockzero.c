@@ -9,10 +9,10 @@
  */
 #include "blockzero.h"
 
-#define HEADER_BYTES 32 /* three u64 offsets, padded to 32 */
-#define TABLE_HEAD_BYTES 8 /* u32 count, u32 padding */
-#define ENTRY_BYTES 16
-#define MAX_PIECE 0x100000000ull /* 4 GiB: the most one entry maps */
+#define HEADER_BYTES     32 /* three u64 offsets, padded to 32 */
+#define TABLE_HEAD_BYTES 8  /* u32 count, u32 padding */
+#define ENTRY_BYTES      16
+#define MAX_PIECE        0x100000000ull /* 4 GiB: the most one entry maps */
 
 _Static_assert(sizeof(struct blockzero_range) == ENTRY_BYTES, "range entry is 16 bytes");
 _Static_assert(sizeof(struct blockzero_device) == ENTRY_BYTES, "device entry is 16 bytes");
@@ -168,7 +168,8 @@ static int walk(const struct fdt *tree, struct writer *w)
 	for (int node = fdt_next_node(tree, -1); node >= 0; node = fdt_next_node(tree, node)) {
 		const void *v;
 		uint32_t len;
-		if (node == 0 || fdt_prop(tree, node, "reg", &v, &len) || outside_devices(tree, node))
+		if (node == 0 || fdt_prop(tree, node, "reg", &v, &len) ||
+		    outside_devices(tree, node))
 			continue;
 		int memory = is_memory(tree, node);
 		if (!memory && fdt_prop(tree, node, "compatible", &v, &len))
@@ -248,8 +249,8 @@ int blockzero_count(const uint8_t *base, size_t size, enum blockzero_table table
 	return err ? err : (n > 0x7fffffff ? BLOCKZERO_ERR_CORRUPT : (int)n);
 }
 
-int blockzero_range_entry(const uint8_t *base, size_t size, enum blockzero_table table,
-			  uint32_t n, struct blockzero_range *out)
+int blockzero_range_entry(const uint8_t *base, size_t size, enum blockzero_table table, uint32_t n,
+			  struct blockzero_range *out)
 {
 	size_t first;
 	uint32_t count;

@@ -24,7 +24,7 @@
 #include "fdt.h"
 
 enum blockzero_error {
-	BLOCKZERO_ERR_FULL = -300,   /* the tables do not fit the space given */
+	BLOCKZERO_ERR_FULL = -300, /* the tables do not fit the space given */
 	BLOCKZERO_ERR_BADTREE = -301,
 	BLOCKZERO_ERR_CORRUPT = -302, /* offsets or counts point outside the block */
 	BLOCKZERO_ERR_RANGE = -303,   /* no such entry */
@@ -34,7 +34,7 @@ enum blockzero_table { BLOCKZERO_RAM = 0, BLOCKZERO_IO = 1, BLOCKZERO_DEVICES = 
 
 /* MappedMemoryType of a device entry. */
 #define BLOCKZERO_MAPPED_RAM 1
-#define BLOCKZERO_MAPPED_IO 2
+#define BLOCKZERO_MAPPED_IO  2
 
 /* Device types magma knows on QEMU virt; 0 is any other device. */
 enum blockzero_device_type {
@@ -80,8 +80,8 @@ int blockzero_build(const struct fdt *tree, uint8_t *out, size_t out_size, size_
 /* Entries in a table of the block at base (size bytes). >= 0, or _CORRUPT. */
 int blockzero_count(const uint8_t *base, size_t size, enum blockzero_table table);
 /* Entry n (from 1) of the RAM or I/O table. 0, _RANGE or _CORRUPT. */
-int blockzero_range_entry(const uint8_t *base, size_t size, enum blockzero_table table,
-			  uint32_t n, struct blockzero_range *out);
+int blockzero_range_entry(const uint8_t *base, size_t size, enum blockzero_table table, uint32_t n,
+			  struct blockzero_range *out);
 /* Entry n (from 1) of the device table. 0, _RANGE or _CORRUPT. */
 int blockzero_device_entry(const uint8_t *base, size_t size, uint32_t n,
 			   struct blockzero_device *out);

@@ -58,8 +58,7 @@ static int check(const struct facade *f, size_t offset, size_t width, int write)
 }
 
 /* One checked load or store of width 1, 2, 4 or 8 bytes. */
-static int access(const struct facade *f, size_t offset, size_t width, int write,
-		  uint64_t *value)
+static int access(const struct facade *f, size_t offset, size_t width, int write, uint64_t *value)
 {
 	int err = check(f, offset, width, write);
 	if (err)

@@ -28,7 +28,7 @@ enum facade_error {
 	FACADE_ERR_BADARG = -203,   /* NULL base, or a base that wraps the address space */
 };
 
-#define FACADE_READ 0
+#define FACADE_READ  0
 #define FACADE_WRITE 1
 
 struct facade {

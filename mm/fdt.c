@@ -12,13 +12,13 @@
  */
 #include "fdt.h"
 
-#define FDT_MAGIC 0xd00dfeedu
+#define FDT_MAGIC       0xd00dfeedu
 #define FDT_HEADER_SIZE 40u
-#define FDT_BEGIN_NODE 1u
-#define FDT_END_NODE 2u
-#define FDT_PROP 3u
-#define FDT_NOP 4u
-#define FDT_END 9u
+#define FDT_BEGIN_NODE  1u
+#define FDT_END_NODE    2u
+#define FDT_PROP        3u
+#define FDT_NOP         4u
+#define FDT_END         9u
 
 struct token {
 	uint32_t type;
@@ -118,11 +118,8 @@ static int tok_read(const struct fdt *fdt, uint32_t off, struct token *t)
 	}
 	case FDT_END_NODE:
 	case FDT_NOP:
-	case FDT_END:
-		t->next = off + 4;
-		break;
-	default:
-		return FDT_ERR_BADTOKEN;
+	case FDT_END: t->next = off + 4; break;
+	default: return FDT_ERR_BADTOKEN;
 	}
 	if (t->next > size && t->type != FDT_END)
 		return FDT_ERR_BADTOKEN;
@@ -160,8 +157,8 @@ static int check_header(struct fdt *fdt, const uint8_t *b, size_t buf_size)
 		return FDT_ERR_BADLAYOUT;
 	if (struct_end > total || strings_end > total)
 		return FDT_ERR_BADLAYOUT;
-	if (fdt->struct_off < strings_end && fdt->strings_off < struct_end &&
-	    fdt->struct_size && fdt->strings_size)
+	if (fdt->struct_off < strings_end && fdt->strings_off < struct_end && fdt->struct_size &&
+	    fdt->strings_size)
 		return FDT_ERR_BADLAYOUT;
 	return 0;
 }
@@ -223,10 +220,8 @@ static int check_structure(const struct fdt *fdt)
 				return FDT_ERR_BADTOKEN;
 			depth--;
 			break;
-		case FDT_NOP:
-			break;
-		case FDT_END:
-			return depth == 0 && root_seen ? 0 : FDT_ERR_BADTOKEN;
+		case FDT_NOP: break;
+		case FDT_END: return depth == 0 && root_seen ? 0 : FDT_ERR_BADTOKEN;
 		}
 	}
 }
@@ -487,16 +482,14 @@ static int prop_after(const struct fdt *fdt, uint32_t body, const char *name, co
 	}
 }
 
-int fdt_prop(const struct fdt *fdt, int node, const char *name, const void **value,
-	     uint32_t *len)
+int fdt_prop(const struct fdt *fdt, int node, const char *name, const void **value, uint32_t *len)
 {
 	struct token t;
 	int err = node_token(fdt, node, &t);
 	return err ? err : prop_after(fdt, t.next, name, value, len);
 }
 
-int fdt_prop_cell(const struct fdt *fdt, int node, const char *name, uint32_t idx,
-		  uint32_t *out)
+int fdt_prop_cell(const struct fdt *fdt, int node, const char *name, uint32_t idx, uint32_t *out)
 {
 	const void *v;
 	uint32_t len;

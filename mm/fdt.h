@@ -24,20 +24,20 @@
 #include <stdint.h>
 
 enum fdt_error {
-	FDT_ERR_NOTFOUND = -1,     /* no such node, property or entry */
-	FDT_ERR_TRUNCATED = -2,    /* buffer smaller than the header or totalsize */
-	FDT_ERR_BADMAGIC = -3,     /* not 0xd00dfeed */
-	FDT_ERR_BADVERSION = -4,   /* version < 17 or last_comp_version > 17 */
-	FDT_ERR_BADLAYOUT = -5,    /* blocks out of bounds, misaligned or overlapping */
-	FDT_ERR_BADTOKEN = -6,     /* unknown token, or a token where it may not be */
-	FDT_ERR_BADNAME = -7,      /* node name unterminated or past the block */
-	FDT_ERR_BADPROPLEN = -8,   /* property value runs past the structure block */
-	FDT_ERR_BADSTRING = -9,    /* property name outside the strings block or unterminated */
-	FDT_ERR_TOODEEP = -10,     /* nesting deeper than FDT_MAX_DEPTH */
-	FDT_ERR_BADCELLS = -11,    /* #address-cells / #size-cells outside 1..2 (0..2 for size) */
-	FDT_ERR_BADREG = -12,      /* reg length not a whole number of entries */
-	FDT_ERR_BADVALUE = -13,    /* property value of the wrong size or form */
-	FDT_ERR_BADOFFSET = -14,   /* a node offset that is not a node in this tree */
+	FDT_ERR_NOTFOUND = -1,   /* no such node, property or entry */
+	FDT_ERR_TRUNCATED = -2,  /* buffer smaller than the header or totalsize */
+	FDT_ERR_BADMAGIC = -3,   /* not 0xd00dfeed */
+	FDT_ERR_BADVERSION = -4, /* version < 17 or last_comp_version > 17 */
+	FDT_ERR_BADLAYOUT = -5,  /* blocks out of bounds, misaligned or overlapping */
+	FDT_ERR_BADTOKEN = -6,   /* unknown token, or a token where it may not be */
+	FDT_ERR_BADNAME = -7,    /* node name unterminated or past the block */
+	FDT_ERR_BADPROPLEN = -8, /* property value runs past the structure block */
+	FDT_ERR_BADSTRING = -9,  /* property name outside the strings block or unterminated */
+	FDT_ERR_TOODEEP = -10,   /* nesting deeper than FDT_MAX_DEPTH */
+	FDT_ERR_BADCELLS = -11,  /* #address-cells / #size-cells outside 1..2 (0..2 for size) */
+	FDT_ERR_BADREG = -12,    /* reg length not a whole number of entries */
+	FDT_ERR_BADVALUE = -13,  /* property value of the wrong size or form */
+	FDT_ERR_BADOFFSET = -14, /* a node offset that is not a node in this tree */
 };
 
 #define FDT_MAX_DEPTH 16
@@ -87,13 +87,11 @@ int fdt_find_compatible(const struct fdt *fdt, int from, const char *compat);
 int fdt_node_by_phandle(const struct fdt *fdt, uint32_t phandle);
 
 /* Finds a property: *value points into the blob, *len is its length in bytes. */
-int fdt_prop(const struct fdt *fdt, int node, const char *name,
-	     const void **value, uint32_t *len);
+int fdt_prop(const struct fdt *fdt, int node, const char *name, const void **value, uint32_t *len);
 /* A one-cell property. FDT_ERR_BADVALUE unless it is exactly 4 bytes. */
 int fdt_prop_u32(const struct fdt *fdt, int node, const char *name, uint32_t *out);
 /* The idx-th cell (big-endian u32) of a property. */
-int fdt_prop_cell(const struct fdt *fdt, int node, const char *name, uint32_t idx,
-		  uint32_t *out);
+int fdt_prop_cell(const struct fdt *fdt, int node, const char *name, uint32_t idx, uint32_t *out);
 /* A string property. FDT_ERR_BADVALUE unless NUL-terminated inside its length. */
 int fdt_prop_string(const struct fdt *fdt, int node, const char *name, const char **out);
 

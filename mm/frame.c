@@ -44,13 +44,13 @@ struct frame_meta {
 
 #define NO_FRAME 0xffffffffu
 
-#define PLACE_MASK 0xffu
+#define PLACE_MASK      0xffu
 #define PLACE_ALLOCATED 1u
-#define PLACE_POOL 2u
-#define PLACE_HART0 16u
-#define FLAG_USED 0x100u /* handed out at least once */
-#define FLAG_SEEN 0x200u /* frame_check() found it on a list */
-#define ST_ALLOCATED (PLACE_ALLOCATED | FLAG_USED)
+#define PLACE_POOL      2u
+#define PLACE_HART0     16u
+#define FLAG_USED       0x100u /* handed out at least once */
+#define FLAG_SEEN       0x200u /* frame_check() found it on a list */
+#define ST_ALLOCATED    (PLACE_ALLOCATED | FLAG_USED)
 
 /* Keeps a slow path out of its caller, so the fast path needs no stack frame. */
 #define SLOW_PATH __attribute__((noinline))
@@ -60,7 +60,8 @@ const char *frame_strerror(int err)
 	switch (err) {
 	case 0: return "ok";
 	case FRAME_ERR_BADARG: return "bad argument (NULL, nharts or nranges out of bounds)";
-	case FRAME_ERR_BADRANGE: return "range misaligned, empty, wrapping, at address 0 or unsorted";
+	case FRAME_ERR_BADRANGE:
+		return "range misaligned, empty, wrapping, at address 0 or unsorted";
 	case FRAME_ERR_TOOMANY: return "more frames than the allocator can index";
 	case FRAME_ERR_METASIZE: return "metadata area too small or misaligned";
 	case FRAME_ERR_METAOVERLAP: return "metadata area overlaps a usable range";
@@ -204,12 +205,12 @@ static int check_meta(const struct frame_range *ranges, size_t nranges, const vo
  * range (the kernel's reservations cut off small pieces), so the common case
  * costs one comparison.
  */
-static void init_spans(struct frame_allocator *fa, const struct frame_range *ranges,
-		       size_t nranges)
+static void init_spans(struct frame_allocator *fa, const struct frame_range *ranges, size_t nranges)
 {
 	uint64_t first = 0;
 	for (size_t i = 0; i < nranges; i++) {
-		struct frame_span s = { ranges[i].base / MM_PAGE_SIZE, first, ranges[i].size / MM_PAGE_SIZE };
+		struct frame_span s = { ranges[i].base / MM_PAGE_SIZE, first,
+					ranges[i].size / MM_PAGE_SIZE };
 		size_t j = i; /* insertion sort, largest first */
 		for (; j > 0 && fa->spans[j - 1].nframes < s.nframes; j--)
 			fa->spans[j] = fa->spans[j - 1];

@@ -44,8 +44,8 @@ enum frame_error {
 	FRAME_ERR_CORRUPT = -11,    /* frame_check(): a frame's state disagrees with its list */
 };
 
-#define FRAME_MAX_HARTS 16
-#define FRAME_MAX_RANGES 64 /* as many as mm/memmap can produce */
+#define FRAME_MAX_HARTS  16
+#define FRAME_MAX_RANGES 64          /* as many as mm/memmap can produce */
 #define FRAME_MAX_FRAMES 0xfffffffeu /* frames are indexed by uint32_t; ~0 ends a list */
 
 /*
@@ -56,7 +56,7 @@ enum frame_error {
  * pool. At most FRAME_MAX_HARTS * FRAME_CACHE_MAX frames (4 MiB) sit in caches.
  */
 #define FRAME_CACHE_MAX 64
-#define FRAME_BATCH 32
+#define FRAME_BATCH     32
 
 /*
  * A usable physical range [base, base + size), both multiples of MM_PAGE_SIZE.
@@ -86,7 +86,7 @@ struct frame_allocator;
 
 struct frame_hart {
 	struct mm_spin lock; /* taken by the owner on every call, and by a thief */
-	uint64_t count; /* frames in cache[] */
+	uint64_t count;      /* frames in cache[] */
 	struct frame_allocator *fa;
 	uint32_t id;    /* hart number */
 	uint32_t place; /* the state value of a frame in this cache */

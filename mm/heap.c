@@ -119,8 +119,8 @@ static void coalesce(struct heap_arena *a, uintptr_t b, uint64_t size, uintptr_t
  * rest, if big enough for a block, becomes free (merged with after, the free
  * block at next or 0).
  */
-static void split(struct heap_arena *a, uintptr_t b, uint64_t size, uintptr_t next,
-		  uint64_t need, uintptr_t after)
+static void split(struct heap_arena *a, uintptr_t b, uint64_t size, uintptr_t next, uint64_t need,
+		  uintptr_t after)
 {
 	if (size - need < HEAP_MIN_BLOCK_BYTES)
 		need = size;
@@ -221,8 +221,7 @@ static int block_size_for(const struct op *op, size_t size_bytes, uint64_t *need
  * of the first non-empty bin all of whose blocks fit, else the first fit in
  * need's own bin (a range bin holds some blocks smaller than need).
  */
-static int find_fit(const struct op *op, uint64_t need, const struct heap_chunk **c,
-		    uintptr_t *b)
+static int find_fit(const struct op *op, uint64_t need, const struct heap_chunk **c, uintptr_t *b)
 {
 	const struct heap_arena *a = op->arena;
 	unsigned own = bin_of(need);
@@ -463,4 +462,3 @@ int heap_usable_size(struct heap *heap, const void *ptr, size_t *size_bytes,
 	*size_bytes = err ? 0 : blk(b)->size - BLOCK_OVERHEAD_BYTES;
 	return err;
 }
-

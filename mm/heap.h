@@ -96,11 +96,11 @@ enum heap_error {
 };
 
 /* Block layout (see the top comment). */
-#define HEAP_HEADER_BYTES 24
-#define HEAP_TRAILER_BYTES 8
-#define HEAP_ALIGN_BYTES 16
+#define HEAP_HEADER_BYTES    24
+#define HEAP_TRAILER_BYTES   8
+#define HEAP_ALIGN_BYTES     16
 #define HEAP_MIN_BLOCK_BYTES 48 /* header, two free-list links, trailer */
-#define HEAP_TRAILER_USED 0x5afe5afe5afe5afeull
+#define HEAP_TRAILER_USED    0x5afe5afe5afe5afeull
 
 enum heap_flag {
 	HEAP_FLAG_INIT = 0, /* free */
@@ -108,18 +108,18 @@ enum heap_flag {
 	HEAP_FLAG_GC = 2, /* freed by a hart of another arena, not yet reclaimed */
 };
 
-#define HEAP_MAGIC_SAFETY 0x70E00609030C50A0ull      /* the safety nibbles, in place */
+#define HEAP_MAGIC_SAFETY      0x70E00609030C50A0ull /* the safety nibbles, in place */
 #define HEAP_MAGIC_SAFETY_MASK 0xF0F00F0F0F0FF0F0ull /* where the safety nibbles are */
 #define HEAP_MAGIC_FLAG_SPREAD 0x0101101010100101ull /* a 1 in every flag nibble */
-#define HEAP_MAGIC(flag) (HEAP_MAGIC_SAFETY | (uint64_t)(flag) * HEAP_MAGIC_FLAG_SPREAD)
+#define HEAP_MAGIC(flag)       (HEAP_MAGIC_SAFETY | (uint64_t)(flag)*HEAP_MAGIC_FLAG_SPREAD)
 
 /* Larger requests are refused with HEAP_ERR_TOO_BIG before any arithmetic. */
 #define HEAP_MAX_ALLOC_BYTES (SIZE_MAX / 2)
-#define HEAP_MAX_ARENAS 8
-#define HEAP_MAX_CHUNKS 64
+#define HEAP_MAX_ARENAS      8
+#define HEAP_MAX_CHUNKS      64
 /* An arena asks the backing for at least this, and at least what it holds (doubling). */
 #define HEAP_GROW_MIN_BYTES (64 * 1024)
-#define HEAP_BINS 128
+#define HEAP_BINS           128
 
 /*
  * Where memory comes from. grow() returns at least min_bytes of memory
@@ -135,13 +135,13 @@ struct heap_backing {
 
 /* What went wrong, where. Filled by every call that takes one; err 0 on success. */
 struct heap_fault {
-	int err;            /* HEAP_ERR_* */
-	uintptr_t block;    /* the block's address (header), or the bad pointer */
-	const char *field;  /* "magic", "magic flags", "size", "next", "trailer", ... */
-	uint64_t found;     /* the value read */
-	uint64_t expected;  /* the value (or limit) it should have had */
-	const char *op;     /* "heap_alloc", "heap_free", "heap_check", ... */
-	unsigned hart;      /* the hart the call was made on (heap_check: the arena walked) */
+	int err;           /* HEAP_ERR_* */
+	uintptr_t block;   /* the block's address (header), or the bad pointer */
+	const char *field; /* "magic", "magic flags", "size", "next", "trailer", ... */
+	uint64_t found;    /* the value read */
+	uint64_t expected; /* the value (or limit) it should have had */
+	const char *op;    /* "heap_alloc", "heap_free", "heap_check", ... */
+	unsigned hart;     /* the hart the call was made on (heap_check: the arena walked) */
 };
 
 /* Figures from one walk of the whole heap (heap_stats()). */
@@ -177,7 +177,7 @@ struct heap {
 	struct heap_backing backing;
 	unsigned narenas;
 	struct mm_spin grow_lock; /* serializes grow() and appends to chunks[] */
-	unsigned nchunks;   /* published with release; entries below it never change */
+	unsigned nchunks;         /* published with release; entries below it never change */
 	struct heap_chunk chunks[HEAP_MAX_CHUNKS];
 	struct heap_arena arenas[HEAP_MAX_ARENAS];
 };

@@ -66,7 +66,8 @@ int heap_check_block(const struct op *op, const struct heap_chunk *c, uintptr_t 
 	uint64_t magic = load_magic(b);
 	int flag = magic_flag(magic);
 	if (flag == HEAP_ERR_MAGIC)
-		return fail(op, flag, b, "magic", magic & HEAP_MAGIC_SAFETY_MASK, HEAP_MAGIC_SAFETY);
+		return fail(op, flag, b, "magic", magic & HEAP_MAGIC_SAFETY_MASK,
+			    HEAP_MAGIC_SAFETY);
 	if (flag < 0) {
 		uint64_t first = magic & 0xf; /* byte 0's flag nibble */
 		bool same = magic == HEAP_MAGIC(first);
@@ -129,7 +130,8 @@ int heap_listed_block_at(const struct op *op, uintptr_t p, int want_flag, const 
 	if (flag < 0)
 		return flag;
 	if (flag != want_flag)
-		return fail(op, HEAP_ERR_FLAGS, p, "magic flags", (uint64_t)flag, (uint64_t)want_flag);
+		return fail(op, HEAP_ERR_FLAGS, p, "magic flags", (uint64_t)flag,
+			    (uint64_t)want_flag);
 	return flag == HEAP_FLAG_INIT ? heap_check_free_block(op, p) : 0;
 }
 
@@ -197,4 +199,3 @@ const struct heap_chunk *heap_payload_chunk(const struct op *op, const void *ptr
 	fail(op, HEAP_ERR_BAD_POINTER, p, "pointer", p, 0);
 	return NULL;
 }
-

@@ -35,7 +35,8 @@ static int check_chunk(const struct op *op, const struct heap_chunk *c, struct h
 		} else {
 			uint64_t t = *trailer(b, size);
 			if (t != HEAP_TRAILER_USED)
-				return fail(op, HEAP_ERR_TRAILER, b, "trailer", t, HEAP_TRAILER_USED);
+				return fail(op, HEAP_ERR_TRAILER, b, "trailer", t,
+					    HEAP_TRAILER_USED);
 			if (flag == HEAP_FLAG_USED) {
 				st->used_blocks++;
 				st->used_bytes += size;
@@ -82,8 +83,9 @@ static int check_remote(const struct op *op, size_t blocks)
 	uintptr_t b = __atomic_load_n(&op->arena->remote_head, __ATOMIC_ACQUIRE);
 	for (size_t n = 0; b; n++, b = *remote_link(b)) {
 		const struct heap_chunk *c;
-		int err = n == blocks ? fail(op, HEAP_ERR_LINK, b, "remote list", b, 0)
-				      : heap_listed_block_at(op, b, HEAP_FLAG_GC, "remote list", &c);
+		int err = n == blocks
+				  ? fail(op, HEAP_ERR_LINK, b, "remote list", b, 0)
+				  : heap_listed_block_at(op, b, HEAP_FLAG_GC, "remote list", &c);
 		if (err)
 			return err;
 	}

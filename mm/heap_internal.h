@@ -31,9 +31,9 @@ struct free_links {
 	uintptr_t prev, next;
 };
 
-#define EXACT_BINS 64      /* bin b < 64 holds blocks of exactly b * 16 bytes */
-#define RANGE_LOG2_MIN 10  /* log2(EXACT_BINS * 16): where the range bins start */
-#define SUB_BINS_LOG2 2    /* range bins per power of two: 4 */
+#define EXACT_BINS           64 /* bin b < 64 holds blocks of exactly b * 16 bytes */
+#define RANGE_LOG2_MIN       10 /* log2(EXACT_BINS * 16): where the range bins start */
+#define SUB_BINS_LOG2        2  /* range bins per power of two: 4 */
 #define BLOCK_OVERHEAD_BYTES (HEAP_HEADER_BYTES + HEAP_TRAILER_BYTES)
 
 /* One call: where a fault is reported, and the arena being worked on. */

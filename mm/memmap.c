@@ -71,8 +71,7 @@ static void note(struct memmap *map, enum memmap_note_kind kind, int reservation
  * the reservations, by the rules in memmap.h: empty is noted, past 2^64 is
  * dropped (RAM) or clamped (reservation).
  */
-static int add(struct memmap *map, int reservation, uint64_t base, uint64_t size,
-	       const char *from)
+static int add(struct memmap *map, int reservation, uint64_t base, uint64_t size, const char *from)
 {
 	if (map->finalized)
 		return MEMMAP_ERR_STATE;
@@ -123,8 +122,8 @@ static bool is_memory_node(const struct fdt *fdt, const struct fdt_cursor *node)
 }
 
 /* Adds (or, disabled, only notes) every entry of reg, from node, as RAM or reservation. */
-static int add_entries(struct memmap *map, const struct fdt_reg *reg, int reservation,
-		       bool enabled, const char *node)
+static int add_entries(struct memmap *map, const struct fdt_reg *reg, int reservation, bool enabled,
+		       const char *node)
 {
 	uint64_t base, size;
 	for (uint32_t i = 0; fdt_reg_entry(reg, i, &base, &size) == 0; i++) {
@@ -150,8 +149,7 @@ static int fail_at(struct memmap *map, int err, const char *node, int fdt_error)
  * A memory node: RAM if enabled, noted if not; a reg it cannot read is
  * skipped and noted (using less memory is safe).
  */
-static int add_memory_node(struct memmap *map, const struct fdt *fdt,
-			   const struct fdt_cursor *node)
+static int add_memory_node(struct memmap *map, const struct fdt *fdt, const struct fdt_cursor *node)
 {
 	bool enabled = fdt_cursor_is_enabled(fdt, node);
 	if (enabled && node->size_cells == 0)

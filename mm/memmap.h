@@ -39,10 +39,10 @@
 #include "fdt.h"
 #include "page.h"
 
-#define MEMMAP_MAX_RAM 32
+#define MEMMAP_MAX_RAM      32
 #define MEMMAP_MAX_RESERVED 64
-#define MEMMAP_MAX_USABLE 64
-#define MEMMAP_MAX_NOTES 8
+#define MEMMAP_MAX_USABLE   64
+#define MEMMAP_MAX_NOTES    8
 
 enum memmap_error {
 	MEMMAP_ERR_FULL = -100,            /* more entries than the table holds */
@@ -74,11 +74,11 @@ enum memmap_note_kind {
 
 struct memmap_note {
 	enum memmap_note_kind kind;
-	int reservation;   /* 1: a reservation, 0: RAM */
-	uint64_t base;     /* as given (0 for UNREADABLE) */
+	int reservation; /* 1: a reservation, 0: RAM */
+	uint64_t base;   /* as given (0 for UNREADABLE) */
 	uint64_t size;
-	const char *from;  /* the node's name, MEMMAP_FROM_RSVMAP, or NULL (the caller's call) */
-	int fdt_error;     /* UNREADABLE: why; otherwise 0 */
+	const char *from; /* the node's name, MEMMAP_FROM_RSVMAP, or NULL (the caller's call) */
+	int fdt_error;    /* UNREADABLE: why; otherwise 0 */
 };
 
 /* struct memmap_note's `from` for an entry of the header's reservation block. */
@@ -94,7 +94,7 @@ struct memmap {
 	struct memmap_note notes[MEMMAP_MAX_NOTES]; /* the first ones */
 	int notes_kept;                             /* entries in notes[] */
 	int noted[MEMMAP_NOTE_KINDS];               /* all of them, by kind */
-	int fdt_error;       /* the FDT_ERR_* behind MEMMAP_ERR_BADTREE / _BAD_RESERVATION */
+	int fdt_error;           /* the FDT_ERR_* behind MEMMAP_ERR_BADTREE / _BAD_RESERVATION */
 	const char *failed_node; /* the node behind _NO_SIZE_CELLS / _BAD_RESERVATION */
 	int finalized;
 };

@@ -16,9 +16,9 @@
 
 struct facade;
 
-#define ROOT_CLOCK_ERR_BUSY -220 /* the clock kept changing under every retry */
-#define ROOT_CLOCK_ERR_WRAP -221 /* the root says a wrap of 0: not a clock */
-#define ROOT_CLOCK_TRIES 100000  /* reads before giving up with ROOT_CLOCK_ERR_BUSY */
+#define ROOT_CLOCK_ERR_BUSY -220   /* the clock kept changing under every retry */
+#define ROOT_CLOCK_ERR_WRAP -221   /* the root says a wrap of 0: not a clock */
+#define ROOT_CLOCK_TRIES    100000 /* reads before giving up with ROOT_CLOCK_ERR_BUSY */
 
 struct root_clock {
 	uint64_t micro, master;

@@ -40,8 +40,8 @@
 #define CONSOLE_LOCK_PA MAGMA_MAILBOX_BASE
 
 /* Owner ids written into the word, so a debugger shows who holds it; 0 is free. */
-#define CONSOLE_LOCK_FREE 0u
-#define CONSOLE_LOCK_GUARD 2u
+#define CONSOLE_LOCK_FREE           0u
+#define CONSOLE_LOCK_GUARD          2u
 #define CONSOLE_LOCK_KERNEL(hartid) (0x100u + (uint32_t)(hartid))
 
 /*

@@ -19,40 +19,40 @@
 static int check_current_failed;
 static int check_tests_passed, check_tests_failed;
 
-#define CHECK(cond)                                                                  \
-	do {                                                                         \
-		if (!(cond)) {                                                       \
-			check_current_failed = 1;                                    \
-			fprintf(stderr, "  %s:%d: CHECK(%s) failed\n", __FILE__,     \
-				__LINE__, #cond);                                    \
-		}                                                                    \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			check_current_failed = 1;                                                  \
+			fprintf(stderr, "  %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_EQ(actual, expected)                                                   \
-	do {                                                                         \
-		long long check_a_ = (long long)(actual);                            \
-		long long check_e_ = (long long)(expected);                          \
-		if (check_a_ != check_e_) {                                          \
-			check_current_failed = 1;                                    \
-			fprintf(stderr, "  %s:%d: %s == %lld (0x%llx), expected %s == %lld (0x%llx)\n", \
-				__FILE__, __LINE__, #actual, check_a_,               \
-				(unsigned long long)check_a_, #expected, check_e_,   \
-				(unsigned long long)check_e_);                       \
-		}                                                                    \
+#define CHECK_EQ(actual, expected)                                                              \
+	do {                                                                                    \
+		long long check_a_ = (long long)(actual);                                       \
+		long long check_e_ = (long long)(expected);                                     \
+		if (check_a_ != check_e_) {                                                     \
+			check_current_failed = 1;                                               \
+			fprintf(stderr,                                                         \
+				"  %s:%d: %s == %lld (0x%llx), expected %s == %lld (0x%llx)\n", \
+				__FILE__, __LINE__, #actual, check_a_,                          \
+				(unsigned long long)check_a_, #expected, check_e_,              \
+				(unsigned long long)check_e_);                                  \
+		}                                                                               \
 	} while (0)
 
 #define TEST(name) static void name(void)
 
-#define RUN(name)                                                                    \
-	do {                                                                         \
-		check_current_failed = 0;                                            \
-		name();                                                              \
-		printf("%s: %s\n", #name, check_current_failed ? "FAIL" : "OK");     \
-		fflush(stdout);                                                      \
-		if (check_current_failed)                                            \
-			check_tests_failed++;                                        \
-		else                                                                 \
-			check_tests_passed++;                                        \
+#define RUN(name)                                                                \
+	do {                                                                     \
+		check_current_failed = 0;                                        \
+		name();                                                          \
+		printf("%s: %s\n", #name, check_current_failed ? "FAIL" : "OK"); \
+		fflush(stdout);                                                  \
+		if (check_current_failed)                                        \
+			check_tests_failed++;                                    \
+		else                                                             \
+			check_tests_passed++;                                    \
 	} while (0)
 
 static inline int check_summary(void)

@@ -65,7 +65,8 @@ TEST(virt_tree_tables)
 	int ios = blockzero_count(block, used, BLOCKZERO_IO);
 	for (int i = 1; i <= ios; i++) {
 		CHECK_EQ(blockzero_range_entry(block, used, BLOCKZERO_IO, (uint32_t)i, &io), 0);
-		CHECK(io.base < 0x80000000 || io.base >= 0x100000000ull); /* no RAM in the I/O table */
+		CHECK(io.base < 0x80000000 ||
+		      io.base >= 0x100000000ull); /* no RAM in the I/O table */
 	}
 }
 

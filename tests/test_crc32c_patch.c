@@ -26,7 +26,8 @@ TEST(mulmod_identity_and_commutes)
 		CHECK_EQ(crc32c_mulmod(a, CRC32C_X0), a);
 		CHECK_EQ(crc32c_mulmod(a, b), crc32c_mulmod(b, a));
 		CHECK_EQ(crc32c_mulmod(a ^ c, b), crc32c_mulmod(a, b) ^ crc32c_mulmod(c, b));
-		CHECK_EQ(crc32c_mulmod(crc32c_mulmod(a, b), c), crc32c_mulmod(a, crc32c_mulmod(b, c)));
+		CHECK_EQ(crc32c_mulmod(crc32c_mulmod(a, b), c),
+			 crc32c_mulmod(a, crc32c_mulmod(b, c)));
 	}
 }
 
@@ -51,7 +52,8 @@ TEST(raw_is_linear)
 		b[i] = (uint8_t)next_random();
 		x[i] = a[i] ^ b[i];
 	}
-	CHECK_EQ(crc32c_raw(0, a, sizeof a) ^ crc32c_raw(0, b, sizeof b), crc32c_raw(0, x, sizeof x));
+	CHECK_EQ(crc32c_raw(0, a, sizeof a) ^ crc32c_raw(0, b, sizeof b),
+		 crc32c_raw(0, x, sizeof x));
 	CHECK_EQ(crc32c_table(0, a, sizeof a) ^ crc32c_table(0, b, sizeof b),
 		 crc32c_raw(0, x, sizeof x));
 }
@@ -66,7 +68,9 @@ TEST(patch_equals_recompute)
 	uint32_t crc = crc32c_table(0, msg, LEN);
 	for (int round = 0; round < 300; round++) {
 		size_t len = 1 + next_random() % 64;
-		size_t off = round % 7 == 0 ? LEN - len : round % 11 == 0 ? 0 : next_random() % (LEN - len);
+		size_t off = round % 7 == 0    ? LEN - len
+			     : round % 11 == 0 ? 0
+					       : next_random() % (LEN - len);
 		uint8_t fresh[64];
 		for (size_t i = 0; i < len; i++)
 			fresh[i] = (uint8_t)next_random();

@@ -38,15 +38,15 @@ static void rng_fill(uint8_t *p, size_t n)
 }
 
 /* Checks n bytes at got against the lowercase hex string want. */
-#define CHECK_HEX(got, n, want)                                                          \
-	do {                                                                             \
-		char check_hex_[2 * 64 + 1];                                             \
-		hex_of(check_hex_, (got), (n));                                          \
-		if (strcmp(check_hex_, (want)) != 0) {                                   \
-			check_current_failed = 1;                                        \
-			fprintf(stderr, "  %s:%d: %s is %s, expected %s\n", __FILE__,    \
-				__LINE__, #got, check_hex_, (want));                     \
-		}                                                                        \
+#define CHECK_HEX(got, n, want)                                                                 \
+	do {                                                                                    \
+		char check_hex_[2 * 64 + 1];                                                    \
+		hex_of(check_hex_, (got), (n));                                                 \
+		if (strcmp(check_hex_, (want)) != 0) {                                          \
+			check_current_failed = 1;                                               \
+			fprintf(stderr, "  %s:%d: %s is %s, expected %s\n", __FILE__, __LINE__, \
+				#got, check_hex_, (want));                                      \
+		}                                                                               \
 	} while (0)
 
 static void hex_of(char *out, const uint8_t *p, size_t n)

@@ -54,8 +54,10 @@ TEST(bounds)
 	CHECK_EQ(facade_write8(&share, 0xF00, 1), FACADE_ERR_RANGE);
 	CHECK_EQ(reference[0x1000 - 1], 0);
 	struct facade child;
-	CHECK_EQ(facade_sub(&share, 0xE00, 0x101, FACADE_WRITE, "too big", &child), FACADE_ERR_RANGE);
-	CHECK_EQ(facade_sub(&share, (size_t)-1, 2, FACADE_WRITE, "wraps", &child), FACADE_ERR_RANGE);
+	CHECK_EQ(facade_sub(&share, 0xE00, 0x101, FACADE_WRITE, "too big", &child),
+		 FACADE_ERR_RANGE);
+	CHECK_EQ(facade_sub(&share, (size_t)-1, 2, FACADE_WRITE, "wraps", &child),
+		 FACADE_ERR_RANGE);
 	CHECK_EQ(facade_sub(&share, 0xF00, 0, FACADE_WRITE, "empty at end", &child), 0);
 	CHECK_EQ(facade_read8(&child, 0, &v8), FACADE_ERR_RANGE);
 }

@@ -31,7 +31,7 @@
 #include "check.h"
 #include "fdt_build.h"
 
-#define DTB_DIR "build/host/dts/"
+#define DTB_DIR       "build/host/dts/"
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Every tree in tests/dts, for the tests that run over all of them. */
@@ -85,8 +85,10 @@ static bool load_dtb(const char *name, struct blob *b)
 	b->size = 0;
 	FILE *f = fopen(path, "rb");
 	if (!f) {
-		fprintf(stderr, "  missing %s: run from the repository root after "
-			"compiling tests/dts/%s.dts (make host-test-build)\n", path, name);
+		fprintf(stderr,
+			"  missing %s: run from the repository root after "
+			"compiling tests/dts/%s.dts (make host-test-build)\n",
+			path, name);
 		check_current_failed = 1;
 		return false;
 	}
@@ -121,12 +123,9 @@ static uint32_t token_size(const struct blob *b, uint32_t off)
 {
 	const uint8_t *t = struct_block(b) + off;
 	switch (rd32(t)) {
-	case TOK_BEGIN:
-		return 4 + align4((uint32_t)strlen((const char *)t + 4) + 1);
-	case TOK_PROP:
-		return 12 + align4(rd32(t + 4));
-	default:
-		return 4;
+	case TOK_BEGIN: return 4 + align4((uint32_t)strlen((const char *)t + 4) + 1);
+	case TOK_PROP: return 12 + align4(rd32(t + 4));
+	default: return 4;
 	}
 }
 
@@ -165,8 +164,9 @@ static void set_struct_word(struct blob *b, uint32_t off, uint32_t value)
 /* Exercising an opened tree: every reader on every node               */
 
 static const char *const prop_names[] = {
-	"reg", "compatible", "status", "device_type", "phandle", "#address-cells",
-	"#size-cells", "model", "bootargs", "interrupts", "interrupt-parent", "no-map",
+	"reg",      "compatible",     "status",           "device_type",
+	"phandle",  "#address-cells", "#size-cells",      "model",
+	"bootargs", "interrupts",     "interrupt-parent", "no-map",
 };
 
 /* Reads every byte of a property value, so ASan sees any bad pointer or length. */
@@ -197,7 +197,8 @@ static void exercise_node(const struct fdt *f, int node)
 			break;
 		child = next;
 	}
-	sink += (uint32_t)fdt_subnode(f, node, "cpu") + (uint32_t)fdt_subnode(f, node, "memory@80000000");
+	sink += (uint32_t)fdt_subnode(f, node, "cpu") +
+		(uint32_t)fdt_subnode(f, node, "memory@80000000");
 
 	for (size_t i = 0; i < ARRAY_SIZE(prop_names); i++) {
 		const void *value;
@@ -207,7 +208,8 @@ static void exercise_node(const struct fdt *f, int node)
 			touch(value, len);
 		if (fdt_prop_u32(f, node, prop_names[i], &u) == 0)
 			sink += u;
-		for (uint32_t idx = 0; idx < 64 && fdt_prop_cell(f, node, prop_names[i], idx, &u) == 0; idx++)
+		for (uint32_t idx = 0;
+		     idx < 64 && fdt_prop_cell(f, node, prop_names[i], idx, &u) == 0; idx++)
 			sink += u;
 		if (fdt_prop_string(f, node, prop_names[i], &s) == 0)
 			sink += (uint32_t)strlen(s);
@@ -270,8 +272,8 @@ static void cursor_agrees(const struct fdt *f, const struct fdt_cursor *c)
  * Walks the subtree under c with cursors, checking each node against the
  * offset calls and against the preorder list order[] from *at on.
  */
-static void cursor_walk(const struct fdt *f, const struct fdt_cursor *c, const int *order,
-			int n, int *at)
+static void cursor_walk(const struct fdt *f, const struct fdt_cursor *c, const int *order, int n,
+			int *at)
 {
 	CHECK(*at < n && order[*at] == c->node);
 	(*at)++;
@@ -330,7 +332,8 @@ static int exercise(const struct fdt *f)
 	uint64_t addr, size;
 	for (uint32_t i = 0; i < 100000 && fdt_reserved_entry(f, i, &addr, &size) == 0; i++)
 		sink += (uint32_t)(addr ^ size);
-	static const char *const paths[] = { "/", "/cpus/cpu@0", "/memory", "/soc/serial", "/chosen" };
+	static const char *const paths[] = { "/", "/cpus/cpu@0", "/memory", "/soc/serial",
+					     "/chosen" };
 	for (size_t i = 0; i < ARRAY_SIZE(paths); i++)
 		sink += (uint32_t)fdt_path(f, paths[i]);
 	int found = 0;
@@ -425,17 +428,18 @@ static void child_names(const struct fdt *f, int node, char *out, size_t out_siz
 	for (int c = fdt_first_child(f, node); c >= 0; c = fdt_next_sibling(f, c)) {
 		const char *name = fdt_name(f, c);
 		size_t used = strlen(out);
-		snprintf(out + used, out_size - used, "%s%s", used ? " " : "", name ? name : "(null)");
+		snprintf(out + used, out_size - used, "%s%s", used ? " " : "",
+			 name ? name : "(null)");
 	}
 }
 
 /* Checks fdt_reg(node, idx) gives exactly (addr, size). */
-#define CHECK_REG(f, node, idx, want_addr, want_size)                                   \
-	do {                                                                              \
-		uint64_t reg_a_ = 0xbad, reg_s_ = 0xbad;                                  \
-		CHECK_EQ(fdt_reg((f), (node), (idx), &reg_a_, &reg_s_), 0);               \
-		CHECK_EQ(reg_a_, (want_addr));                                            \
-		CHECK_EQ(reg_s_, (want_size));                                            \
+#define CHECK_REG(f, node, idx, want_addr, want_size)                       \
+	do {                                                                \
+		uint64_t reg_a_ = 0xbad, reg_s_ = 0xbad;                    \
+		CHECK_EQ(fdt_reg((f), (node), (idx), &reg_a_, &reg_s_), 0); \
+		CHECK_EQ(reg_a_, (want_addr));                              \
+		CHECK_EQ(reg_s_, (want_size));                              \
 	} while (0)
 
 /* Depth-first preorder via first_child/next_sibling, for comparison with fdt_next_node. */
@@ -475,8 +479,8 @@ TEST(memory_nodes)
 	int mem[8], n_mem = 0;
 	for (int n = fdt_next_node(&f, -1); n >= 0; n = fdt_next_node(&f, n)) {
 		const char *type;
-		if (fdt_prop_string(&f, n, "device_type", &type) == 0 && strcmp(type, "memory") == 0 &&
-		    n_mem < 8)
+		if (fdt_prop_string(&f, n, "device_type", &type) == 0 &&
+		    strcmp(type, "memory") == 0 && n_mem < 8)
 			mem[n_mem++] = n;
 	}
 	CHECK_EQ(n_mem, 3);
@@ -633,7 +637,7 @@ TEST(reg_lengths)
 	CHECK_EQ(reg_err(&f, fdt_path(&f, "/bad-reg@1000"), 0), FDT_ERR_BADREG); /* 12 bytes */
 	CHECK_EQ(reg_err(&f, fdt_path(&f, "/bad-reg@1000"), 5), FDT_ERR_BADREG);
 	CHECK_EQ(reg_err(&f, fdt_path(&f, "/bytes-reg@1000"), 0), FDT_ERR_BADREG); /* 6 bytes */
-	CHECK_EQ(reg_err(&f, fdt_path(&f, "/empty-reg"), 0), FDT_ERR_NOTFOUND); /* 0 entries */
+	CHECK_EQ(reg_err(&f, fdt_path(&f, "/empty-reg"), 0), FDT_ERR_NOTFOUND);    /* 0 entries */
 	CHECK_EQ(reg_err(&f, fdt_path(&f, "/no-reg"), 0), FDT_ERR_NOTFOUND);
 	/* The root has no parent whose cells would apply; a non-node is not a node. */
 	CHECK_EQ(reg_err(&f, 0, 0), FDT_ERR_BADOFFSET);
@@ -819,8 +823,8 @@ TEST(subnode_with_two_at_signs)
 	int first = fdt_first_child(&f, 0), second = fdt_next_sibling(&f, first);
 	CHECK(str_is(fdt_name(&f, first), "node@1@2"));
 	CHECK(str_is(fdt_name(&f, second), "node@1"));
-	CHECK_EQ(fdt_subnode(&f, 0, "node"), first);     /* no unit address: prefix match */
-	CHECK_EQ(fdt_subnode(&f, 0, "node@1"), second);  /* with one: exact match only */
+	CHECK_EQ(fdt_subnode(&f, 0, "node"), first);    /* no unit address: prefix match */
+	CHECK_EQ(fdt_subnode(&f, 0, "node@1"), second); /* with one: exact match only */
 	CHECK_EQ(fdt_subnode(&f, 0, "node@1@2"), first);
 	CHECK_EQ(fdt_path(&f, "/node@1"), second);
 	blob_free(&c);
@@ -834,8 +838,9 @@ TEST(bad_node_offsets)
 		return;
 	/* Offset 4 is the root name's padding, 8 the root's first PROP token. */
 	CHECK_EQ(find_token(&b, TOK_PROP, 0), 8);
-	const int bad[] = { -1, -4, 1, 2, 3, 4, 8, (int)f.struct_size, (int)f.struct_size + 4,
-			    0x7ffffffc };
+	const int bad[] = {
+		-1, -4, 1, 2, 3, 4, 8, (int)f.struct_size, (int)f.struct_size + 4, 0x7ffffffc
+	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		int n = bad[i];
 		const void *v;
@@ -913,13 +918,15 @@ TEST(made_up_offsets_never_escape)
 					CHECK_EQ(fdt_first_child(&f, n), FDT_ERR_BADOFFSET);
 					CHECK_EQ(fdt_next_sibling(&f, n), FDT_ERR_BADOFFSET);
 					CHECK_EQ(fdt_next_node(&f, n), FDT_ERR_BADOFFSET);
-					CHECK_EQ(fdt_find_compatible(&f, n, "riscv"), FDT_ERR_BADOFFSET);
+					CHECK_EQ(fdt_find_compatible(&f, n, "riscv"),
+						 FDT_ERR_BADOFFSET);
 					CHECK_EQ(fdt_address_cells(&f, n), FDT_ERR_BADOFFSET);
 					CHECK_EQ(fdt_size_cells(&f, n), FDT_ERR_BADOFFSET);
 				}
 			}
-			sink += (uint32_t)fdt_first_child(&f, n) + (uint32_t)fdt_next_sibling(&f, n) +
-				(uint32_t)fdt_next_node(&f, n) + (uint32_t)fdt_subnode(&f, n, "cpu");
+			sink += (uint32_t)fdt_first_child(&f, n) +
+				(uint32_t)fdt_next_sibling(&f, n) + (uint32_t)fdt_next_node(&f, n) +
+				(uint32_t)fdt_subnode(&f, n, "cpu");
 			exercise_node(&f, n >= 0 && fdt_name(&f, n) ? n : 0);
 		}
 		blob_free(&b);
@@ -1020,8 +1027,8 @@ TEST(status_values)
 	if (!open_dtb("props", &b, &f))
 		return;
 	static const char *const not_enabled[] = {
-		"/status-no-nul", "/status-empty", "/status-okayx", "/status-o", "/status-oka",
-		"/status-cell",
+		"/status-no-nul", "/status-empty", "/status-okayx",
+		"/status-o",      "/status-oka",   "/status-cell",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(not_enabled); i++) {
 		int n = fdt_path(&f, not_enabled[i]);
@@ -1107,12 +1114,15 @@ TEST(phandles)
 	uint32_t ph_cpu0 = 0, ph_intc = 0, ph_plic = 0, ph = 0;
 
 	/* dtc gave the referenced labels phandles; follow the references back. */
-	CHECK_EQ(fdt_prop_u32(&f, fdt_path(&f, "/cpus/cpu-map/cluster0/core0"), "cpu", &ph_cpu0), 0);
+	CHECK_EQ(fdt_prop_u32(&f, fdt_path(&f, "/cpus/cpu-map/cluster0/core0"), "cpu", &ph_cpu0),
+		 0);
 	CHECK_EQ(fdt_node_by_phandle(&f, ph_cpu0), cpu0);
 	CHECK_EQ(fdt_prop_u32(&f, cpu0, "phandle", &ph), 0);
 	CHECK_EQ(ph, ph_cpu0);
 
-	CHECK_EQ(fdt_prop_u32(&f, fdt_path(&f, "/soc/serial@10000000"), "interrupt-parent", &ph_plic), 0);
+	CHECK_EQ(fdt_prop_u32(&f, fdt_path(&f, "/soc/serial@10000000"), "interrupt-parent",
+			      &ph_plic),
+		 0);
 	CHECK_EQ(fdt_node_by_phandle(&f, ph_plic), plic);
 
 	CHECK_EQ(fdt_prop_cell(&f, plic, "interrupts-extended", 0, &ph_intc), 0);
@@ -1185,7 +1195,8 @@ TEST(no_memory_node)
 	for (int n = fdt_next_node(&f, -1); n >= 0; n = fdt_next_node(&f, n)) {
 		const char *type;
 		nodes++;
-		if (fdt_prop_string(&f, n, "device_type", &type) == 0 && strcmp(type, "memory") == 0)
+		if (fdt_prop_string(&f, n, "device_type", &type) == 0 &&
+		    strcmp(type, "memory") == 0)
 			memories++;
 	}
 	CHECK_EQ(nodes, 4);
@@ -1200,7 +1211,7 @@ TEST(no_memory_node)
 TEST(byte_order_helpers)
 {
 	const uint8_t bytes[] = { 0xff, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef };
-	CHECK_EQ(fdt_be32(bytes + 1), 0x01234567);  /* unaligned */
+	CHECK_EQ(fdt_be32(bytes + 1), 0x01234567); /* unaligned */
 	CHECK_EQ(fdt_be32(bytes), 0xff012345u);
 	CHECK(fdt_be64(bytes + 1) == 0x0123456789abcdefull);
 }
@@ -1267,15 +1278,18 @@ TEST(truncated_at_every_length)
 			int err = fdt_open(&f, c.data, c.size);
 			int want = n == b.size ? 0 : FDT_ERR_TRUNCATED;
 			if (err != want && wrong++ < 3)
-				fprintf(stderr, "  %s.dtb cut to %zu of %zu bytes: %d, expected %d\n",
+				fprintf(stderr,
+					"  %s.dtb cut to %zu of %zu bytes: %d, expected %d\n",
 					all_trees[t], n, b.size, err, want);
 			/* The same cut, with totalsize saying so: now the strings block sticks out. */
 			if (n >= HEADER_SIZE && n < b.size) {
 				set_hdr(&c, H_TOTALSIZE, (uint32_t)n);
 				err = fdt_open(&f, c.data, c.size);
 				if (err != FDT_ERR_BADLAYOUT && wrong++ < 3)
-					fprintf(stderr, "  %s.dtb cut to %zu bytes, totalsize %zu: %d, "
-						"expected FDT_ERR_BADLAYOUT\n", all_trees[t], n, n, err);
+					fprintf(stderr,
+						"  %s.dtb cut to %zu bytes, totalsize %zu: %d, "
+						"expected FDT_ERR_BADLAYOUT\n",
+						all_trees[t], n, n, err);
 			}
 			blob_free(&c);
 		}
@@ -1495,7 +1509,8 @@ TEST(unterminated_node_name)
 		return;
 	/* The last node, memory@300000000: end the structure block inside its name. */
 	uint32_t last = find_token(&b, TOK_BEGIN, 5);
-	CHECK(last != NO_TOKEN && str_is((const char *)struct_block(&b) + last + 4, "memory@300000000"));
+	CHECK(last != NO_TOKEN &&
+	      str_is((const char *)struct_block(&b) + last + 4, "memory@300000000"));
 	CHECK_EQ(open_with_hdr(&b, H_SIZE_STRUCT, last + 4 + 5), FDT_ERR_BADNAME);
 	CHECK_EQ(open_with_hdr(&b, H_SIZE_STRUCT, last + 4), FDT_ERR_BADNAME); /* no name at all */
 	/* The name fits with its NUL, but the padding does not: the block ends, no BADNAME. */
@@ -1522,7 +1537,8 @@ TEST(property_runs_past_block)
 	uint32_t room = st_size - (p + 12); /* bytes left after the PROP header */
 	CHECK_EQ(open_with_struct_word(&b, p + 4, room + 1), FDT_ERR_BADPROPLEN);
 	CHECK_EQ(open_with_struct_word(&b, p + 4, 0xffffffff), FDT_ERR_BADPROPLEN);
-	CHECK_EQ(open_with_struct_word(&b, p + 4, 0xfffffff4 - p), FDT_ERR_BADPROPLEN); /* wraps to 0 */
+	CHECK_EQ(open_with_struct_word(&b, p + 4, 0xfffffff4 - p),
+		 FDT_ERR_BADPROPLEN); /* wraps to 0 */
 	CHECK_EQ(open_with_struct_word(&b, p + 4, 0x80000000), FDT_ERR_BADPROPLEN);
 	/* A value ending exactly at the block's end leaves no room for FDT_END. */
 	CHECK_EQ(open_with_struct_word(&b, p + 4, room), FDT_ERR_BADTOKEN);
@@ -1773,10 +1789,8 @@ static bool is_open_error(int err)
 	case FDT_ERR_BADNAME:
 	case FDT_ERR_BADPROPLEN:
 	case FDT_ERR_BADSTRING:
-	case FDT_ERR_TOODEEP:
-		return true;
-	default:
-		return false;
+	case FDT_ERR_TOODEEP: return true;
+	default: return false;
 	}
 }
 
@@ -1792,7 +1806,8 @@ TEST(every_byte_flipped)
 			c.data[i] ^= 0xff;
 			int err = open_copy(&c);
 			if (!is_open_error(err)) {
-				fprintf(stderr, "  %s.dtb byte %zu flipped: fdt_open = %d\n", all_trees[t], i, err);
+				fprintf(stderr, "  %s.dtb byte %zu flipped: fdt_open = %d\n",
+					all_trees[t], i, err);
 				check_current_failed = 1;
 			}
 			if (i < 4)
@@ -1820,20 +1835,17 @@ static uint32_t xorshift32(uint32_t *state)
 static void mutate(struct blob *c, uint32_t *rng)
 {
 	static const uint32_t interesting[] = {
-		0, 1, 2, 3, 4, 8, 9, 16, 17, 40, 0x7f, 0x80, 0xff, 0x7fffffff, 0x80000000,
-		0xfffffffc, 0xfffffffe, 0xffffffff,
+		0,  1,    2,    3,    4,          8,          9,          16,         17,
+		40, 0x7f, 0x80, 0xff, 0x7fffffff, 0x80000000, 0xfffffffc, 0xfffffffe, 0xffffffff,
 	};
 	uint32_t kind = xorshift32(rng) % 4;
 	uint32_t where = xorshift32(rng);
-	uint32_t value = xorshift32(rng) % 2 ? interesting[xorshift32(rng) % ARRAY_SIZE(interesting)]
-					     : 1 + xorshift32(rng) % 4; /* a token type */
+	uint32_t value = xorshift32(rng) % 2
+				 ? interesting[xorshift32(rng) % ARRAY_SIZE(interesting)]
+				 : 1 + xorshift32(rng) % 4; /* a token type */
 	switch (kind) {
-	case 0:
-		c->data[where % c->size] = (uint8_t)xorshift32(rng);
-		break;
-	case 1:
-		c->data[where % c->size] ^= (uint8_t)(1u << (xorshift32(rng) % 8));
-		break;
+	case 0: c->data[where % c->size] = (uint8_t)xorshift32(rng); break;
+	case 1: c->data[where % c->size] ^= (uint8_t)(1u << (xorshift32(rng) % 8)); break;
 	case 2: { /* a word of the structure block: a token, a length, a name offset */
 		uint32_t words = (uint32_t)(c->size / 4);
 		uint32_t first = hdr(c, H_OFF_STRUCT) / 4, n = hdr(c, H_SIZE_STRUCT) / 4;
@@ -1843,7 +1855,8 @@ static void mutate(struct blob *c, uint32_t *rng)
 	}
 	default: { /* a header field (not the magic), replaced or nudged by a few bytes */
 		int field = 4 * (int)(1 + where % 9);
-		set_hdr(c, field, xorshift32(rng) % 2 ? value : hdr(c, field) + xorshift32(rng) % 17 - 8);
+		set_hdr(c, field,
+			xorshift32(rng) % 2 ? value : hdr(c, field) + xorshift32(rng) % 17 - 8);
 		break;
 	}
 	}
@@ -1887,10 +1900,21 @@ TEST(random_mutations)
 TEST(strerror_distinct)
 {
 	const int codes[] = {
-		0, FDT_ERR_NOTFOUND, FDT_ERR_TRUNCATED, FDT_ERR_BADMAGIC, FDT_ERR_BADVERSION,
-		FDT_ERR_BADLAYOUT, FDT_ERR_BADTOKEN, FDT_ERR_BADNAME, FDT_ERR_BADPROPLEN,
-		FDT_ERR_BADSTRING, FDT_ERR_TOODEEP, FDT_ERR_BADCELLS, FDT_ERR_BADREG,
-		FDT_ERR_BADVALUE, FDT_ERR_BADOFFSET,
+		0,
+		FDT_ERR_NOTFOUND,
+		FDT_ERR_TRUNCATED,
+		FDT_ERR_BADMAGIC,
+		FDT_ERR_BADVERSION,
+		FDT_ERR_BADLAYOUT,
+		FDT_ERR_BADTOKEN,
+		FDT_ERR_BADNAME,
+		FDT_ERR_BADPROPLEN,
+		FDT_ERR_BADSTRING,
+		FDT_ERR_TOODEEP,
+		FDT_ERR_BADCELLS,
+		FDT_ERR_BADREG,
+		FDT_ERR_BADVALUE,
+		FDT_ERR_BADOFFSET,
 	};
 	const char *unknown = fdt_strerror(-1000);
 	CHECK(unknown != NULL && unknown[0] != '\0');
@@ -1907,7 +1931,8 @@ TEST(strerror_distinct)
 		}
 		for (size_t j = 0; j < i; j++) {
 			if (str_is(fdt_strerror(codes[j]), s)) {
-				fprintf(stderr, "  codes %d and %d share \"%s\"\n", codes[j], codes[i], s);
+				fprintf(stderr, "  codes %d and %d share \"%s\"\n", codes[j],
+					codes[i], s);
 				check_current_failed = 1;
 			}
 		}

@@ -20,12 +20,12 @@ static int same(const char *got, const char *want)
 	return 1;
 }
 
-#define CHECK_FMT(want, ...)                                                   \
-	do {                                                                   \
-		char buf_[128];                                                \
-		int n_ = fmt_snprintf(buf_, sizeof(buf_), __VA_ARGS__);        \
-		CHECK(same(buf_, want));                                       \
-		CHECK_EQ(n_, (int)strlen(want));                               \
+#define CHECK_FMT(want, ...)                                            \
+	do {                                                            \
+		char buf_[128];                                         \
+		int n_ = fmt_snprintf(buf_, sizeof(buf_), __VA_ARGS__); \
+		CHECK(same(buf_, want));                                \
+		CHECK_EQ(n_, (int)strlen(want));                        \
 	} while (0)
 
 TEST(integers)

@@ -42,7 +42,8 @@ static uint64_t page_pa(const struct fixture *f, size_t page)
 static size_t pa_page(const struct fixture *f, uint64_t pa)
 {
 	uint64_t base = page_pa(f, 0);
-	return pa >= base && pa < base + f->mem_pages * PAGE ? (size_t)((pa - base) / PAGE) : SIZE_MAX;
+	return pa >= base && pa < base + f->mem_pages * PAGE ? (size_t)((pa - base) / PAGE)
+							     : SIZE_MAX;
 }
 
 static bool page_in_ranges(const struct fixture *f, size_t page)
@@ -99,7 +100,7 @@ static void fixture_free(struct fixture *f)
  * frames, more than the harts' caches can hold, so the pool is used.
  */
 static const struct page_run holey_runs[] = { { 1, 10 }, { 14, 20 }, { 40, 370 } };
-#define HOLEY_PAGES 416
+#define HOLEY_PAGES  416
 #define HOLEY_FRAMES 400
 
 /* Sum of every hart's statistics. */
@@ -162,10 +163,10 @@ TEST(init_rejects_bad_input)
 		 FRAME_ERR_BADARG);
 
 	struct frame_range bad[] = {
-		{ base + 8, 4 * PAGE },      /* misaligned base */
-		{ base, 4 * PAGE + 1 },      /* misaligned size */
-		{ base, 0 },                 /* empty */
-		{ 0, 4 * PAGE },             /* contains address 0 */
+		{ base + 8, 4 * PAGE },                           /* misaligned base */
+		{ base, 4 * PAGE + 1 },                           /* misaligned size */
+		{ base, 0 },                                      /* empty */
+		{ 0, 4 * PAGE },                                  /* contains address 0 */
 		{ UINT64_MAX & ~(uint64_t)(PAGE - 1), 2 * PAGE }, /* wraps */
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -307,7 +308,8 @@ TEST(recovers_after_oom)
 /* Frees pa on hart expecting err; checks the hart's last error and that nothing moved. */
 static void expect_refused(struct fixture *f, uint32_t hart, uint64_t pa, int err)
 {
-	uint64_t free_before = frame_count_free(&f->fa), bad_before = hart_stats(&f->fa, hart).bad_frees;
+	uint64_t free_before = frame_count_free(&f->fa),
+		 bad_before = hart_stats(&f->fa, hart).bad_frees;
 	uint64_t last_pa = 0;
 	CHECK_EQ(frame_free(hart_of(f, hart), pa), err);
 	CHECK_EQ(frame_last_error(hart_of(f, hart), &last_pa), err);
@@ -328,7 +330,7 @@ TEST(bad_frees_are_caught_with_the_address)
 	CHECK_EQ(frame_free(hart_of(f, 1), b), 0);
 	expect_refused(f, 0, b, FRAME_ERR_DOUBLEFREE);
 
-	expect_refused(f, 0, page_pa(f, 60), FRAME_ERR_NEVERALLOC);  /* in the pool */
+	expect_refused(f, 0, page_pa(f, 60), FRAME_ERR_NEVERALLOC); /* in the pool */
 	expect_refused(f, 1, b + 8, FRAME_ERR_MISALIGNED);
 	expect_refused(f, 1, b + PAGE - 1, FRAME_ERR_MISALIGNED);
 	expect_refused(f, 0, page_pa(f, 12), FRAME_ERR_NOTMANAGED);  /* hole between ranges */
@@ -699,7 +701,9 @@ TEST(threads_share_and_steal)
 	pthread_barrier_init(&sh.barrier, NULL, THREADS);
 	pthread_t tid[THREADS];
 	for (uint32_t h = 0; h < THREADS; h++) {
-		w[h] = (struct worker){ .sh = &sh, .me = hart_of(sh.f, h), .hart = h,
+		w[h] = (struct worker){ .sh = &sh,
+					.me = hart_of(sh.f, h),
+					.hart = h,
 					.seed = 0x2545f4914f6cdd1du * (h + 1) };
 		CHECK_EQ(pthread_create(&tid[h], NULL, worker_run, &w[h]), 0);
 	}
@@ -797,8 +801,8 @@ static void *owner_run(void *arg)
 {
 	struct worker *w = arg;
 	while (!__atomic_load_n(&w->sh->stop, __ATOMIC_ACQUIRE)) { /* never yields: */
-		if (worker_alloc(w))                                  /* busy threads get */
-			worker_free(w, w->held[--w->nheld]);          /* their own CPUs */
+		if (worker_alloc(w))                               /* busy threads get */
+			worker_free(w, w->held[--w->nheld]);       /* their own CPUs */
 		worker_empty_inbox(w);
 	}
 	return NULL;

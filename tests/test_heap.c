@@ -19,13 +19,13 @@
 /* --- the backing --- */
 
 struct backing {
-	size_t budget_bytes;      /* refuse what would exceed this in total */
+	size_t budget_bytes; /* refuse what would exceed this in total */
 	size_t given_bytes;
 	size_t max_request_bytes; /* refuse bigger requests (0: no limit) */
 	size_t calls;
-	unsigned misalign;        /* chunks start this many bytes after a page */
-	bool short_change;        /* report 16 bytes fewer than asked (a buggy backing) */
-	bool repeat;              /* hand out the previous chunk again (a buggy backing) */
+	unsigned misalign; /* chunks start this many bytes after a page */
+	bool short_change; /* report 16 bytes fewer than asked (a buggy backing) */
+	bool repeat;       /* hand out the previous chunk again (a buggy backing) */
 	void *chunks[4 * HEAP_MAX_CHUNKS];
 	size_t nchunks;
 };
@@ -77,9 +77,10 @@ static struct heap_stats stats_of(struct heap *h)
 	struct heap_fault f;
 	int err = heap_stats(h, &st, &f);
 	if (err)
-		fprintf(stderr, "  heap_stats: %s: block 0x%lx field %s found 0x%llx expected 0x%llx\n",
-			heap_strerror(err), (unsigned long)f.block, f.field, (unsigned long long)f.found,
-			(unsigned long long)f.expected);
+		fprintf(stderr,
+			"  heap_stats: %s: block 0x%lx field %s found 0x%llx expected 0x%llx\n",
+			heap_strerror(err), (unsigned long)f.block, f.field,
+			(unsigned long long)f.found, (unsigned long long)f.expected);
 	CHECK_EQ(err, 0);
 	return st;
 }
@@ -171,9 +172,8 @@ TEST(alignment_and_sizes)
 {
 	static const struct {
 		size_t ask, usable;
-	} cases[] = { { 0, 16 },	 { 1, 16 },	  { 15, 16 },	    { 16, 16 },
-		      { 17, 32 },	 { 4095, 4096 }, { 4096, 4096 }, { 4097, 4112 },
-		      { 100000, 100000 } };
+	} cases[] = { { 0, 16 },      { 1, 16 },      { 15, 16 },     { 16, 16 },        { 17, 32 },
+		      { 4095, 4096 }, { 4096, 4096 }, { 4097, 4112 }, { 100000, 100000 } };
 	struct heap *h = setup(1, 1 << 24);
 	bk.misalign = 3; /* the heap must align the chunks itself */
 	void *p[sizeof(cases) / sizeof(cases[0])];
@@ -443,7 +443,8 @@ static bool model_step(struct heap *h, struct live *slots, size_t nslots, uint64
 			return false;
 		l->usable_bytes = usable(h, l->p);
 		fill(l, (unsigned char)r);
-		return l->usable_bytes >= l->size_bytes && !overlaps_another(slots, nslots, l - slots);
+		return l->usable_bytes >= l->size_bytes &&
+		       !overlaps_another(slots, nslots, l - slots);
 	}
 	if (!intact(l, l->size_bytes))
 		return false;
@@ -713,8 +714,16 @@ TEST(bad_pointers_are_refused)
 	must_free(h, 0, free_one);
 	int on_stack[8];
 	char *outside = malloc(64);
-	void *bad[] = { p + 16, p + 1, p + 8, p - 16, p + 240, on_stack, outside + 32,
-			free_one + 32, (void *)(uintptr_t)16, (void *)(uintptr_t)0xdead0000 };
+	void *bad[] = { p + 16,
+			p + 1,
+			p + 8,
+			p - 16,
+			p + 240,
+			on_stack,
+			outside + 32,
+			free_one + 32,
+			(void *)(uintptr_t)16,
+			(void *)(uintptr_t)0xdead0000 };
 	struct heap_stats before = stats_of(h);
 	struct heap_fault f;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -759,7 +768,7 @@ TEST(free_list_corruption_is_caught)
 	void *b = must_alloc(h, 0, 64), *g2 = must_alloc(h, 0, 16);
 	struct heap_fault f;
 	must_free(h, 0, a);
-	must_free(h, 0, b); /* b is the bin head, a after it */
+	must_free(h, 0, b);             /* b is the bin head, a after it */
 	uint64_t *link = (uint64_t *)a; /* a's prev free link (a write after free) */
 	uint64_t good = *link;
 	CHECK_EQ(good, block_of(b));

@@ -21,10 +21,10 @@
 #include "check.h"
 
 #define IMSIC_S_BASE 0x28000000ull
-#define IMSIC_PAGE 0x1000ull
-#define PAGE 0x1000ull
-#define PMP_ENTRIES 16 /* per hart on QEMU virt */
-#define MAX_SPANS 32
+#define IMSIC_PAGE   0x1000ull
+#define PAGE         0x1000ull
+#define PMP_ENTRIES  16 /* per hart on QEMU virt */
+#define MAX_SPANS    32
 
 struct config {
 	int cpus;

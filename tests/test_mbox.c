@@ -39,10 +39,9 @@ static int verify_with(const uint8_t *key, uint64_t last_seq, const struct mbox_
 }
 
 static const int all_errors[MBOX_ERR_KINDS] = {
-	MBOX_ERR_MALFORMED, MBOX_ERR_UNKNOWN_OP, MBOX_ERR_BAD_TAG,
-	MBOX_ERR_REPLAY,    MBOX_ERR_DENIED,     MBOX_ERR_BAD_OFFSET,
-	MBOX_ERR_NO_SESSION, MBOX_ERR_NAME_TAKEN, MBOX_ERR_BAD_LENGTH,
-	MBOX_ERR_SESSION_LIVE, MBOX_ERR_NO_ENTROPY,
+	MBOX_ERR_MALFORMED,  MBOX_ERR_UNKNOWN_OP,   MBOX_ERR_BAD_TAG,    MBOX_ERR_REPLAY,
+	MBOX_ERR_DENIED,     MBOX_ERR_BAD_OFFSET,   MBOX_ERR_NO_SESSION, MBOX_ERR_NAME_TAKEN,
+	MBOX_ERR_BAD_LENGTH, MBOX_ERR_SESSION_LIVE, MBOX_ERR_NO_ENTROPY,
 };
 
 static const uint8_t test_key[MBOX_KEY_BYTES] = {
@@ -52,8 +51,8 @@ static const uint8_t test_key[MBOX_KEY_BYTES] = {
 };
 
 /* A request with every byte set to fill first, so no field is zero by luck. */
-static struct mbox_request request(uint16_t op, uint64_t seq, uint16_t payload_len,
-				   uint32_t arg0, uint64_t arg1, uint8_t fill)
+static struct mbox_request request(uint16_t op, uint64_t seq, uint16_t payload_len, uint32_t arg0,
+				   uint64_t arg1, uint8_t fill)
 {
 	struct mbox_request r;
 	memset(&r, fill, sizeof r);
@@ -325,8 +324,8 @@ TEST(parse_incidents)
 TEST(tag_known_answers)
 {
 	/* WRITE_ROOT seq 0x0102030405060708, 8 bytes at 0x110. */
-	struct mbox_request r = request(MBOX_OP_WRITE_ROOT, 0x0102030405060708ull, 8,
-					0x110, 8, 0x99);
+	struct mbox_request r =
+		request(MBOX_OP_WRITE_ROOT, 0x0102030405060708ull, 8, 0x110, 8, 0x99);
 	static const uint8_t payload[8] = { 0xde, 0xad, 0xbe, 0xef, 0x01, 0x23, 0x45, 0x67 };
 	memcpy(r.payload, payload, sizeof payload);
 	uint8_t want[MBOX_TAG_BYTES];
@@ -408,8 +407,8 @@ TEST(tag_ignores_uncovered_bytes)
 	memset(r.tag, 0, sizeof r.tag);
 	CHECK(tag_is(&r, base.tag));
 	/* A full payload is covered to its last byte. */
-	r = request(MBOX_OP_WRITE_ROOT, 6, MBOX_PAYLOAD_BYTES, ROOT_KERNEL_NOTE,
-		    MBOX_PAYLOAD_BYTES, 0x42);
+	r = request(MBOX_OP_WRITE_ROOT, 6, MBOX_PAYLOAD_BYTES, ROOT_KERNEL_NOTE, MBOX_PAYLOAD_BYTES,
+		    0x42);
 	tag_with(test_key, &r, r.tag);
 	r.payload[MBOX_PAYLOAD_BYTES - 1] ^= 1;
 	CHECK_EQ(verify_with(test_key, 5, &r), MBOX_ERR_BAD_TAG);
@@ -484,9 +483,8 @@ TEST(acl_protected_bits_denied)
 TEST(acl_counters_denied)
 {
 	static const uint32_t u64_fields[] = {
-		ROOT_INITIAL_TIME, ROOT_MICRO_TICKS, ROOT_MASTER_TICKS,
-		ROOT_SCAN_COUNT,   ROOT_INCIDENT_COUNT, ROOT_LAST_SCAN_TIME,
-		ROOT_HEARTBEAT,    ROOT_REQUESTS_OK,
+		ROOT_INITIAL_TIME,   ROOT_MICRO_TICKS,    ROOT_MASTER_TICKS, ROOT_SCAN_COUNT,
+		ROOT_INCIDENT_COUNT, ROOT_LAST_SCAN_TIME, ROOT_HEARTBEAT,    ROOT_REQUESTS_OK,
 	};
 	for (uint32_t hart = 0; hart <= NHARTS; hart++) {
 		CHECK_EQ(mbox_acl_check(ROOT_REGISTERED_HARTS, 4, hart), MBOX_ERR_DENIED);
@@ -495,13 +493,16 @@ TEST(acl_counters_denied)
 				CHECK_EQ(mbox_acl_check(u64_fields[i], len, hart), MBOX_ERR_DENIED);
 		}
 		for (uint32_t i = 0; i < ROOT_ERR_COUNTERS_MAX; i++)
-			CHECK_EQ(mbox_acl_check(ROOT_ERR_COUNTERS + 4 * i, 4, hart), MBOX_ERR_DENIED);
+			CHECK_EQ(mbox_acl_check(ROOT_ERR_COUNTERS + 4 * i, 4, hart),
+				 MBOX_ERR_DENIED);
 		/* Every byte of the shared bits outside the three writable fields. */
-		for (uint32_t off = ROOT_SHARED_BASE; off < ROOT_SHARED_BASE + ROOT_SHARED_SIZE; off++) {
-			bool writable = (off >= ROOT_OS_TIME_DELTA && off < ROOT_OS_TIME_DELTA + 8) ||
-					(off >= ROOT_KERNEL_NOTE && off < ROOT_KERNEL_NOTE + 64) ||
-					(off >= ROOT_VECTOR_CLOCK &&
-					 off < ROOT_VECTOR_CLOCK + 8 * ROOT_VECTOR_SLOTS);
+		for (uint32_t off = ROOT_SHARED_BASE; off < ROOT_SHARED_BASE + ROOT_SHARED_SIZE;
+		     off++) {
+			bool writable =
+				(off >= ROOT_OS_TIME_DELTA && off < ROOT_OS_TIME_DELTA + 8) ||
+				(off >= ROOT_KERNEL_NOTE && off < ROOT_KERNEL_NOTE + 64) ||
+				(off >= ROOT_VECTOR_CLOCK &&
+				 off < ROOT_VECTOR_CLOCK + 8 * ROOT_VECTOR_SLOTS);
 			if (!writable)
 				CHECK_EQ(mbox_acl_check(off, 1, hart), MBOX_ERR_DENIED);
 		}

@@ -19,7 +19,7 @@
 #define BLD_STRUCT_BYTES (2u << 20)
 #include "fdt_build.h"
 
-#define PAGE MM_PAGE_SIZE
+#define PAGE     MM_PAGE_SIZE
 #define TOP_PAGE (0ull - PAGE) /* the last page below 2^64 */
 
 static void expect_usable(const struct memmap *m, int index, uint64_t base, uint64_t size)
@@ -77,8 +77,8 @@ TEST(unaligned_ranges_shrink_to_whole_pages)
 {
 	struct memmap m;
 	memmap_init(&m);
-	memmap_add_ram(&m, 0x1001, 0x4ffe);  /* [0x1001, 0x5fff) */
-	memmap_reserve(&m, 0x3000, 0x10);    /* a partial page is lost whole */
+	memmap_add_ram(&m, 0x1001, 0x4ffe); /* [0x1001, 0x5fff) */
+	memmap_reserve(&m, 0x3000, 0x10);   /* a partial page is lost whole */
 	CHECK_EQ(memmap_finalize(&m), 0);
 	CHECK_EQ(m.usable_count, 2);
 	expect_usable(&m, 0, 0x2000, 0x1000);
@@ -108,7 +108,7 @@ TEST(empty_and_wrapping_ram_dropped_wrapping_reservation_clamped)
 	memmap_init(&m);
 	CHECK_EQ(memmap_add_ram(&m, 0x1000, 0), 0);
 	CHECK_EQ(memmap_add_ram(&m, 0xfffffffffffff000ull, 0x2000), 0); /* end passes 2^64 */
-	CHECK_EQ(memmap_reserve(&m, 0xffffffffffffffffull, 2), 0);       /* likewise */
+	CHECK_EQ(memmap_reserve(&m, 0xffffffffffffffffull, 2), 0);      /* likewise */
 	CHECK_EQ(memmap_add_ram(&m, 0x100000, 0x1000), 0);
 	CHECK_EQ(m.ram_count, 1);
 	CHECK_EQ(m.reserved_count, 1);
@@ -225,8 +225,8 @@ TEST(capacities_are_errors_not_truncation)
 	memmap_add_ram(&m, 0, (uint64_t)PAGE * 2 * (MEMMAP_MAX_USABLE + 2));
 	for (int i = 0; i < MEMMAP_MAX_USABLE + 1 && i < MEMMAP_MAX_RESERVED; i++)
 		CHECK_EQ(memmap_reserve(&m, (uint64_t)(2 * i + 1) * PAGE, PAGE), 0);
-	CHECK_EQ(memmap_reserve(&m, 0x7000000, 1), MEMMAP_MAX_RESERVED > MEMMAP_MAX_USABLE + 1
-							 ? 0 : MEMMAP_ERR_FULL);
+	CHECK_EQ(memmap_reserve(&m, 0x7000000, 1),
+		 MEMMAP_MAX_RESERVED > MEMMAP_MAX_USABLE + 1 ? 0 : MEMMAP_ERR_FULL);
 	CHECK_EQ(memmap_finalize(&m), MEMMAP_ERR_FULL);
 }
 
@@ -638,7 +638,7 @@ static void check_magma_tree(const char *path, uint64_t mem_bytes)
 	CHECK_EQ(m.ram_count, 1);
 	CHECK_EQ(m.reserved_count, 3); /* guard private, root, mailbox */
 	memmap_reserve(&m, MAGMA_FIRMWARE_BASE, MAGMA_FIRMWARE_SIZE);
-	memmap_reserve(&m, MAGMA_KERNEL_BASE, 0x100000);         /* a kernel image */
+	memmap_reserve(&m, MAGMA_KERNEL_BASE, 0x100000);               /* a kernel image */
 	memmap_reserve(&m, 0x80000000 + mem_bytes - 0x200000, 0x2000); /* the tree */
 	CHECK_EQ(memmap_finalize(&m), 0);
 	CHECK(!memmap_is_usable(&m, MAGMA_GUARD_PRIVATE_BASE, PAGE));
@@ -646,8 +646,7 @@ static void check_magma_tree(const char *path, uint64_t mem_bytes)
 	CHECK(!memmap_is_usable(&m, MAGMA_MAILBOX_BASE, PAGE));
 	CHECK(!memmap_is_usable(&m, MAGMA_FIRMWARE_BASE, PAGE));
 	CHECK(memmap_is_usable(&m, 0x80120000, PAGE)); /* between mailbox and kernel */
-	CHECK_EQ(memmap_usable_bytes(&m),
-		 mem_bytes - 0x120000 - 0x100000 - 0x2000);
+	CHECK_EQ(memmap_usable_bytes(&m), mem_bytes - 0x120000 - 0x100000 - 0x2000);
 	free(blob);
 }
 
@@ -693,7 +692,8 @@ TEST(random_maps_match_page_model)
 	for (int round = 0; round < 3000; round++) {
 		struct memmap m;
 		memmap_init(&m);
-		unsigned char ram[PAGES * 16] = { 0 }, resv[PAGES * 16] = { 0 }; /* 256-byte units */
+		unsigned char ram[PAGES * 16] = { 0 },
+					  resv[PAGES * 16] = { 0 }; /* 256-byte units */
 		int nram = 1 + (int)(x % 4), nresv = (int)((x >> 8) % 6);
 		for (int i = 0; i < nram + nresv; i++) {
 			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
@@ -731,8 +731,13 @@ TEST(random_maps_match_page_model)
 TEST(error_strings)
 {
 	static const int codes[] = {
-		0, MEMMAP_ERR_FULL, MEMMAP_ERR_BADTREE, MEMMAP_ERR_NORAM, MEMMAP_ERR_STATE,
-		MEMMAP_ERR_NO_SIZE_CELLS, MEMMAP_ERR_BAD_RESERVATION,
+		0,
+		MEMMAP_ERR_FULL,
+		MEMMAP_ERR_BADTREE,
+		MEMMAP_ERR_NORAM,
+		MEMMAP_ERR_STATE,
+		MEMMAP_ERR_NO_SIZE_CELLS,
+		MEMMAP_ERR_BAD_RESERVATION,
 	};
 	size_t n = sizeof(codes) / sizeof(codes[0]);
 	for (size_t i = 0; i < n; i++) {

@@ -104,8 +104,10 @@ TEST(odd_sequence_is_busy_and_errors_have_names)
 	/* A facade too small for the clock fields reports the facade's error. */
 	CHECK_EQ(facade_sub(&f, 0, ROOT_TICK_SEQ, FACADE_READ, "short", &small), 0);
 	CHECK_EQ(root_clock_read(&small, &c), FACADE_ERR_RANGE);
-	CHECK(strcmp(root_clock_strerror(ROOT_CLOCK_ERR_BUSY), root_clock_strerror(ROOT_CLOCK_ERR_WRAP)) != 0);
-	CHECK(strcmp(root_clock_strerror(FACADE_ERR_RANGE), facade_strerror(FACADE_ERR_RANGE)) == 0);
+	CHECK(strcmp(root_clock_strerror(ROOT_CLOCK_ERR_BUSY),
+		     root_clock_strerror(ROOT_CLOCK_ERR_WRAP)) != 0);
+	CHECK(strcmp(root_clock_strerror(FACADE_ERR_RANGE), facade_strerror(FACADE_ERR_RANGE)) ==
+	      0);
 }
 
 int main(void)

@@ -26,7 +26,7 @@
 #include "../mm/memmap.h"
 #include "check.h"
 
-#define MAX_CODES 64
+#define MAX_CODES           64
 #define FAR_FROM_EVERY_CODE -100000 /* no module uses it: its name is the fallback */
 
 struct module {

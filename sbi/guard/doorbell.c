@@ -6,9 +6,9 @@
 #include "../../lib/mbox.h"
 #include "../../include/layout.h"
 
-#define IRQ_S_EXT 9
+#define IRQ_S_EXT  9
 #define IMSIC_PAGE 0x1000u
-#define SIE_SEIE (1ul << 9)
+#define SIE_SEIE   (1ul << 9)
 
 static volatile uint32_t *pages[MAGMA_MAX_HARTS];
 static uint64_t self_hart;
@@ -41,13 +41,15 @@ int doorbell_init(const struct fdt *tree, uint64_t self)
 			uint64_t hart;
 			if (hart_of_intc(tree, fdt_be32(pairs + 8 * i), &hart) == 0 &&
 			    hart < MAGMA_MAX_HARTS)
-				pages[hart] = (volatile uint32_t *)(base + (uint64_t)i * IMSIC_PAGE);
+				pages[hart] =
+					(volatile uint32_t *)(base + (uint64_t)i * IMSIC_PAGE);
 		}
 		/* This hart's S-file: deliver, no threshold, the doorbell identity on. */
 		asm volatile("csrw 0x150, %0; csrw 0x151, %1" : : "r"(0x70ul), "r"(1ul));
 		asm volatile("csrw 0x150, %0; csrw 0x151, %1" : : "r"(0x72ul), "r"(0ul));
 		asm volatile("csrw 0x150, %0; csrs 0x151, %1"
-			     : : "r"(0xc0ul), "r"(1ul << MBOX_DOORBELL_EIID));
+			     :
+			     : "r"(0xc0ul), "r"(1ul << MBOX_DOORBELL_EIID));
 		asm volatile("csrs sie, %0" : : "r"(SIE_SEIE));
 		enabled = 1;
 		return 1;

@@ -22,8 +22,8 @@
 #include "runtime.h"
 
 #define DEFAULT_SCAN_PERIOD_US 10000
-#define POLL_PERIOD_US 1000 /* mailbox polling without doorbells (PLIC machine) */
-#define BURST_US 200        /* after a request, poll this long before sleeping again */
+#define POLL_PERIOD_US         1000 /* mailbox polling without doorbells (PLIC machine) */
+#define BURST_US               200  /* after a request, poll this long before sleeping again */
 
 /*
  * The guard's knobs, from the bootargs of its own tree copy: "key=N" with N
@@ -156,12 +156,17 @@ void guard_main(uint64_t hartid)
 	lock_install((uint32_t)hartid, period_us, wrap, hart_has_zbc(&tree, hartid), board,
 		     board_bytes);
 	guard_log("guard: hart %lu: root installed, all %u bytes under CRC-32C (%s) 0x%08x, "
-		  "ON state 2, scan every %u us\n", hartid, MAGMA_ROOT_SIZE, lock_crc_name(),
-		  lock_crc(), period_us);
+		  "ON state 2, scan every %u us\n",
+		  hartid, MAGMA_ROOT_SIZE, lock_crc_name(), lock_crc(), period_us);
 
 	uint64_t hz = guard_timebase(), now = guard_now();
-	struct schedule sc = { period_us * hz / 1000000, POLL_PERIOD_US * hz / 1000000,
-			       BURST_US * hz / 1000000, wrap, ~0ull, ~0ull, doorbells };
+	struct schedule sc = { period_us * hz / 1000000,
+			       POLL_PERIOD_US * hz / 1000000,
+			       BURST_US * hz / 1000000,
+			       wrap,
+			       ~0ull,
+			       ~0ull,
+			       doorbells };
 	if (stall_ms) {
 		sc.stall_from = now + hz; /* a second after install */
 		sc.stall_until = sc.stall_from + stall_ms * hz / 1000;

@@ -25,8 +25,8 @@ static volatile uint8_t *const root = (volatile uint8_t *)MAGMA_ROOT_BASE;
 static uint8_t shadow[ROOT_BYTES] __attribute__((aligned(8)));
 static uint32_t stored_crc;
 static uint8_t stored_crc_md5[MD5_DIGEST_BYTES];
-static int batch_open;   /* writes since the last seal: the MD5 was checked first */
-static int reconciling;  /* inside reconcile(): its own writes need no pre-check */
+static int batch_open;  /* writes since the last seal: the MD5 was checked first */
+static int reconciling; /* inside reconcile(): its own writes need no pre-check */
 static uint64_t incidents;
 static uint64_t agreeing_scans;
 /* zero_shift[j] = x^(8 (ROOT_BYTES - 8 j)) mod P: moves a change ending at 8 j to the end. */
@@ -58,8 +58,10 @@ static uint64_t le_value(const uint8_t *p, size_t n)
 static void root_store(size_t offset, const uint8_t *src, size_t len)
 {
 	while (len) {
-		size_t n = offset % 8 == 0 && len >= 8 ? 8 : offset % 4 == 0 && len >= 4 ? 4
-			   : offset % 2 == 0 && len >= 2 ? 2 : 1;
+		size_t n = offset % 8 == 0 && len >= 8   ? 8
+			   : offset % 4 == 0 && len >= 4 ? 4
+			   : offset % 2 == 0 && len >= 2 ? 2
+							 : 1;
 		uint64_t v = le_value(src, n);
 		volatile uint8_t *p = root + offset;
 		switch (n) {
@@ -171,8 +173,8 @@ static int repair_root_from_shadow(void)
 			incident(GUARD_EVENT_ROOT_REPAIRED, (uint32_t)i, bad, good);
 	}
 	if (repaired > LISTED_REPAIRS_PER_SCAN)
-		incident(GUARD_EVENT_REPAIRS_UNLISTED, (uint32_t)(repaired - LISTED_REPAIRS_PER_SCAN),
-			 0, 0);
+		incident(GUARD_EVENT_REPAIRS_UNLISTED,
+			 (uint32_t)(repaired - LISTED_REPAIRS_PER_SCAN), 0, 0);
 	return repaired;
 }
 

@@ -66,7 +66,8 @@ static int find_kernel_harts(const struct fdt *tree, uint32_t guard_hart)
 		uint64_t hart, size;
 		const char *type;
 		if (fdt_prop_string(tree, cpu, "device_type", &type) || strcmp(type, "cpu") ||
-		    fdt_reg(tree, cpu, 0, &hart, &size) || hart == guard_hart || hart >= MBOX_MAX_SLOTS)
+		    fdt_reg(tree, cpu, 0, &hart, &size) || hart == guard_hart ||
+		    hart >= MBOX_MAX_SLOTS)
 			continue;
 		count += !served[hart];
 		served[hart] = 1;
@@ -83,17 +84,19 @@ void mailbox_init(const struct fdt *tree, uint32_t guard_hart)
 		slot(i)->state = MBOX_EMPTY;
 		slot(i)->session = NO_SESSION;
 	}
-	struct mbox_header h = { MBOX_MAGIC, MBOX_VERSION, MBOX_MAX_SLOTS, MBOX_SLOT_BYTES,
-				 MBOX_RING, GUARD_EVENT_ENTRIES, guard_hart };
+	struct mbox_header h = { MBOX_MAGIC, MBOX_VERSION,        MBOX_MAX_SLOTS, MBOX_SLOT_BYTES,
+				 MBOX_RING,  GUARD_EVENT_ENTRIES, guard_hart };
 	copy_out((volatile void *)(MAGMA_MAILBOX_BASE + MBOX_HEADER), &h, sizeof(h));
 	if (have_boot_seed)
-		guard_log("guard: mailbox ready: slots of %d kernel harts, keys from a %d-byte boot "
-			  "seed, %lu bytes of rng-seed and timer jitter\n", harts,
-			  MAGMA_GUARD_SEED_BYTES, (unsigned long)rng_seed_bytes);
+		guard_log(
+			"guard: mailbox ready: slots of %d kernel harts, keys from a %d-byte boot "
+			"seed, %lu bytes of rng-seed and timer jitter\n",
+			harts, MAGMA_GUARD_SEED_BYTES, (unsigned long)rng_seed_bytes);
 	else
-		guard_log("guard: no boot seed (the seed page at 0x%x is all zero: was it loaded?): "
-			  "refusing sessions, keys would rest on timer jitter alone\n",
-			  MAGMA_GUARD_SEED_ADDR);
+		guard_log(
+			"guard: no boot seed (the seed page at 0x%x is all zero: was it loaded?): "
+			"refusing sessions, keys would rest on timer jitter alone\n",
+			MAGMA_GUARD_SEED_ADDR);
 }
 
 static int same_name(const struct session *s, const struct mbox_request *req)
@@ -186,9 +189,8 @@ static void incidents(uint64_t first, struct mbox_reply *reply)
 	struct mbox_incidents out = { event_log_posted(), 0, 0, { { 0 } } };
 	struct guard_event e;
 	while (out.count < MBOX_INCIDENTS_MAX && event_log_get(first + out.count, &e)) {
-		out.events[out.count] = (struct mbox_incident){ e.seq,	  e.time, e.kind,
-								e.offset, e.bad,  e.good,
-								{ 0 } };
+		out.events[out.count] = (struct mbox_incident){ e.seq, e.time, e.kind, e.offset,
+								e.bad, e.good, { 0 } };
 		out.count++;
 	}
 	copy_in(reply->data, &out, sizeof(out));
@@ -205,9 +207,7 @@ static int act(uint32_t index, const struct mbox_request *req, struct mbox_reply
 		copy_in(reply->data, &req->arg1, sizeof(req->arg1));
 		reply->len = sizeof(req->arg1);
 		return 0;
-	case MBOX_OP_STATUS:
-		status(reply);
-		return 0;
+	case MBOX_OP_STATUS: status(reply); return 0;
 	case MBOX_OP_WRITE_ROOT: {
 		int err = mbox_acl_check(req->arg0, req->arg1, sessions[index].hart);
 		if (err)
@@ -221,14 +221,9 @@ static int act(uint32_t index, const struct mbox_request *req, struct mbox_reply
 		reply->len = sizeof(repaired);
 		return 0;
 	}
-	case MBOX_OP_INCIDENTS:
-		incidents(req->arg0, reply);
-		return 0;
-	case MBOX_OP_CLOSE:
-		close_session(index);
-		return 0;
-	default:
-		return MBOX_ERR_UNKNOWN_OP;
+	case MBOX_OP_INCIDENTS: incidents(req->arg0, reply); return 0;
+	case MBOX_OP_CLOSE: close_session(index); return 0;
+	default: return MBOX_ERR_UNKNOWN_OP;
 	}
 }
 

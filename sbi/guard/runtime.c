@@ -18,11 +18,11 @@
 #include "../console_lock.h"
 
 #define LSR_THR_EMPTY 0x20
-#define SIE_STIE (1ul << 5)
+#define SIE_STIE      (1ul << 5)
 
-#define LOG_LINE_BYTES 160   /* the longest guard line is about 110 characters */
+#define LOG_LINE_BYTES  160  /* the longest guard line is about 110 characters */
 #define LOG_QUEUE_LINES 8    /* more than the guard logs at boot, before any kernel line */
-#define LOG_TRY_TICKS 200    /* one try spins at most 20 us (10 MHz) for the lock */
+#define LOG_TRY_TICKS   200  /* one try spins at most 20 us (10 MHz) for the lock */
 #define FAULT_LOG_TRIES 1000 /* a faulting guard tries this many times, 1 ms apart */
 
 static volatile uint8_t *uart;

@@ -26,11 +26,11 @@
 #include "../../mm/heap.h"
 #include "kr_malloc.h"
 
-#define WINDOW 1024
-#define STEPS 2000000
+#define WINDOW       1024
+#define STEPS        2000000
 #define THREAD_STEPS 1000000
-#define MAX_THREADS 4
-#define MAILBOX 64
+#define MAX_THREADS  4
+#define MAILBOX      64
 #define REGION_BYTES ((size_t)1 << 30)
 
 /* --- the backing: a bump allocator over one region, as sbrk --- */

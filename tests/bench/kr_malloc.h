@@ -24,7 +24,7 @@ struct kr_header {
 };
 
 struct kr_heap {
-	struct kr_header base; /* a zero-size block that starts the list */
+	struct kr_header base;   /* a zero-size block that starts the list */
 	struct kr_header *freep; /* where the next search starts; NULL before the first */
 	struct heap_backing backing;
 	size_t grow_calls;

@@ -24,11 +24,11 @@
 
 #include "../../mm/heap.h"
 
-#define POOL_BYTES (4u << 20)
+#define POOL_BYTES      (4u << 20)
 #define CHUNK_GAP_BYTES 64 /* chunks are not contiguous */
-#define SLOTS 32
-#define HARTS 3
-#define ARENAS 2
+#define SLOTS           32
+#define HARTS           3
+#define ARENAS          2
 
 static unsigned char pool[POOL_BYTES] __attribute__((aligned(4096)));
 static size_t pool_used;
@@ -69,8 +69,8 @@ static void *pool_grow(void *ctx, size_t min_bytes, size_t *got_bytes)
 
 static void die(const char *what, const struct heap_fault *f)
 {
-	fprintf(stderr, "fuzz_heap: %s: %s (%d) in %s, block 0x%lx field %s found 0x%llx",
-		what, heap_strerror(f->err), f->err, f->op, (unsigned long)f->block, f->field,
+	fprintf(stderr, "fuzz_heap: %s: %s (%d) in %s, block 0x%lx field %s found 0x%llx", what,
+		heap_strerror(f->err), f->err, f->op, (unsigned long)f->block, f->field,
 		(unsigned long long)f->found);
 	fprintf(stderr, " expected 0x%llx\n", (unsigned long long)f->expected);
 	abort();
@@ -120,7 +120,8 @@ static void verify(const struct slot *s, size_t nbytes)
 {
 	for (size_t i = 0; i < nbytes; i++) {
 		if (s->p[i] != s->fill) {
-			fprintf(stderr, "fuzz_heap: payload %p byte %zu changed\n", (void *)s->p, i);
+			fprintf(stderr, "fuzz_heap: payload %p byte %zu changed\n", (void *)s->p,
+				i);
 			abort();
 		}
 	}

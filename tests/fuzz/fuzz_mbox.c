@@ -47,7 +47,6 @@ static int verify_with(const uint8_t *key, uint64_t last_seq, const struct mbox_
 	return err;
 }
 
-
 struct input {
 	const uint8_t *next;
 	size_t left;
@@ -73,12 +72,12 @@ static uint64_t take_u64(struct input *in, int nbytes)
 	return v;
 }
 
-#define ASSERT(cond)                                                                     \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
+#define ASSERT(cond)                                                                          \
+	do {                                                                                  \
+		if (!(cond)) {                                                                \
 			fprintf(stderr, "fuzz_mbox: %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                         \
-		}                                                                        \
+			abort();                                                              \
+		}                                                                             \
 	} while (0)
 
 /* --- parse --- */
@@ -98,16 +97,11 @@ static bool model_accepts(const struct mbox_request *r)
 	case MBOX_OP_KEY_READ:
 	case MBOX_OP_STATUS:
 	case MBOX_OP_SCAN:
-	case MBOX_OP_CLOSE:
-		return n == 0 && r->arg0 == 0 && r->arg1 == 0;
-	case MBOX_OP_PING:
-		return n == 0 && r->arg0 == 0;
-	case MBOX_OP_WRITE_ROOT:
-		return n >= 1 && n <= MBOX_PAYLOAD_BYTES && r->arg1 == n;
-	case MBOX_OP_INCIDENTS:
-		return n == 0 && r->arg1 == 0;
-	default:
-		return false;
+	case MBOX_OP_CLOSE: return n == 0 && r->arg0 == 0 && r->arg1 == 0;
+	case MBOX_OP_PING: return n == 0 && r->arg0 == 0;
+	case MBOX_OP_WRITE_ROOT: return n >= 1 && n <= MBOX_PAYLOAD_BYTES && r->arg1 == n;
+	case MBOX_OP_INCIDENTS: return n == 0 && r->arg1 == 0;
+	default: return false;
 	}
 }
 
