@@ -55,32 +55,42 @@ static void idle(void)
 	}
 }
 
-static void boot_main(uintptr_t fdt_pa)
+static void say_hello(uint64_t self)
 {
-	uint64_t self = this_hartid();
 	sbi_init();
 	long impl = sbi_impl_version(), spec = sbi_spec_version();
 	kprintf("\nmagma: booting on hart %lu (the first kernel hart to arrive)\n", self);
 	kprintf("magma: SBI: %s (implementation id %ld) version %ld.%ld, SBI spec %ld.%ld\n",
 		sbi_impl_name(sbi_impl_id()), sbi_impl_id(), impl >> 16, impl & 0xffff,
 		(spec >> 24) & 0x7f, spec & 0xffffff);
+}
 
+static void read_the_tree(uintptr_t fdt_pa)
+{
 	board_init(fdt_pa);
 	kprintf("magma: device tree at 0x%lx (%u bytes), bootargs \"%s\"\n", fdt_pa, board.fdt_size,
 		board.bootargs);
+}
 
+/* With paging still off, so the probes test PMP and not the page table. */
+static void prove_the_lock(void)
+{
 	if (pmp_prove_lock() != 0) {
 		kprintf("magma: refusing to continue without the PMP lock\n");
 		halt();
 	}
-	const struct memmap *memory_map = memory_map_build();
+}
 
-	if (intr_init(board.fdt) != 0)
-		panic("boot: no usable interrupt controller");
+static void turn_on_memory(const struct memmap *memory_map)
+{
 	kalloc_init(memory_map);
 	kalloc_init_hart();
 	vm_build_kernel_table(memory_map);
 	vm_enable_hart();
+}
+
+static void turn_on_devices(uint64_t self)
+{
 	uart_init(board.uart_base);
 	console_use_uart();
 	kmalloc_init();
@@ -91,15 +101,22 @@ static void boot_main(uintptr_t fdt_pa)
 	kprintf("magma: timer: %s, %d Hz tick, timebase %lu Hz\n", timer_mechanism(), TIMER_TICK_HZ,
 		board.timebase_hz);
 	kprintf("magma: console: ns16550a at 0x%lx, irq %u\n", board.uart_base, board.uart_irq);
-
 	hart_online();
 	if (intr_attach(board.uart_irq, board.uart_trigger, self, uart_handle_irq))
 		panic("boot: cannot route UART irq %u to hart %lu", board.uart_irq, self);
+}
 
+static void start_the_other_harts(uintptr_t fdt_pa)
+{
 	boot_done = 1;
 	smp_start_kernel_harts((uintptr_t)_entry, fdt_pa);
 	int online = smp_wait_online();
 	kprintf("magma: %d of %d kernel harts online\n", online, smp.kernel_count);
+}
+
+/* The guard must be up; then this hart opens the kernel's session with it. */
+static void meet_the_guard(uint64_t self)
+{
 	guard_wait_ready();
 	guard_poller = self;
 	int err = guard_open_session("magma-kernel");
@@ -112,7 +129,21 @@ static void boot_main(uintptr_t fdt_pa)
 	else
 		kprintf("magma: guard: session open (key from the guard, read once and wiped from "
 			"the mailbox)\n");
+}
 
+static void boot_main(uintptr_t fdt_pa)
+{
+	uint64_t self = this_hartid();
+	say_hello(self);
+	read_the_tree(fdt_pa);
+	prove_the_lock();
+	const struct memmap *memory_map = memory_map_build();
+	if (intr_init(board.fdt) != 0)
+		panic("boot: no usable interrupt controller");
+	turn_on_memory(memory_map);
+	turn_on_devices(self);
+	start_the_other_harts(fdt_pa);
+	meet_the_guard(self);
 	kprintf("magma: boot complete\n");
 	selftest_run();
 	kprintf("magma: type a line to test the console (Ctrl-a x quits QEMU)\n");
