@@ -1,8 +1,11 @@
 """Memory-map system tests: the kernel builds its map with mm/memmap from the tree."""
 
 import re
+import subprocess
+import tempfile
+from pathlib import Path
 
-from harness import Qemu, check, qemu_command, test
+from harness import REPO_ROOT, Qemu, check, qemu_command, test
 
 BOOT_TIMEOUT = 30
 GUARDED = {  # ranges no usable region may touch (include/layout.h)
@@ -94,3 +97,45 @@ def vm_walk_map_unmap_translate():
         m = q.expect(r"magma: test vm: (OK|FAIL)\n", BOOT_TIMEOUT)
         check(m.group(1) == "OK" and "test vm: FAIL" not in q.output,
               "; ".join(re.findall(r"test vm: FAIL: (.*)", q.output)) or "test vm failed")
+
+
+HOSTILE_FRAGMENT = """
+/ {
+	reserved-memory {
+		hostile@87000000 {
+			reg = <0x0 0x87000000 0xffffffff 0xffffffff>;
+		};
+	};
+	memory@88000000 {
+		device_type = "memory";
+		reg = <0x0 0x88000000 0x0 0x1000000>;
+		status = "disabled";
+	};
+};
+"""
+
+
+@test("memory_map_reports_what_a_hostile_tree_loses")
+def memory_map_reports_what_a_hostile_tree_loses():
+    """A reservation that wraps past 2^64 is clamped, a disabled memory node is not RAM:
+    the kernel says so for each, hands out nothing from either, and boots."""
+    cmd = qemu_command(bootargs="test=poweroff")
+    i = cmd.index("-dtb")
+    dts = Path(cmd[i + 1]).with_suffix(".dts")
+    with tempfile.TemporaryDirectory() as tmp:
+        hostile_dts = Path(tmp) / "hostile.dts"
+        hostile_dtb = Path(tmp) / "hostile.dtb"
+        hostile_dts.write_text((REPO_ROOT / dts).read_text() + HOSTILE_FRAGMENT)
+        subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-o", str(hostile_dtb),
+                        str(hostile_dts)], check=True)
+        with Qemu(cmd[:i + 1] + [str(hostile_dtb)] + cmd[i + 2:]) as q:
+            q.expect(r"magma: memory: reservation 0x87000000\+0xffffffffffffffff from "
+                     r"hostile@87000000 ends past 2\^64, clamped to end at 2\^64\n", BOOT_TIMEOUT)
+            q.expect(r"magma: memory: RAM 0x88000000\+0x1000000 from memory@88000000 has status "
+                     r"other than \"okay\", not RAM", BOOT_TIMEOUT)
+            q.expect(r"magma: boot complete", BOOT_TIMEOUT)
+            usable = [(int(a, 16), int(b, 16) + 1) for a, b in
+                      re.findall(r"magma: memory: usable 0x([0-9a-f]+)-0x([0-9a-f]+)", q.output)]
+    check(usable, "no usable memory reported")
+    for base, end in usable:
+        check(end <= 0x87000000, f"usable {base:#x}-{end:#x} lies in the clamped reservation")

@@ -30,21 +30,29 @@ static int has_device_type(const struct fdt *fdt, int node, const char *type)
 	return fdt_prop_string(fdt, node, "device_type", &value) == 0 && strcmp(value, type) == 0;
 }
 
+/* RAM as the tree states it (memmap decides what is usable); one walk of the root's children. */
 static void find_memory(const struct fdt *fdt)
 {
-	for (int node = fdt_first_child(fdt, 0); node >= 0; node = fdt_next_sibling(fdt, node)) {
-		if (!has_device_type(fdt, node, "memory"))
+	struct fdt_cursor root, node;
+	if (fdt_cursor_root(fdt, &root) || fdt_cursor_first_child(fdt, &root, &node))
+		panic("board: the device tree has no nodes under its root");
+	do {
+		const char *type;
+		struct fdt_reg reg;
+		if (fdt_cursor_prop_string(fdt, &node, "device_type", &type) ||
+		    strcmp(type, "memory") != 0 || !fdt_cursor_is_enabled(fdt, &node) ||
+		    fdt_cursor_reg(fdt, &node, &reg))
 			continue;
 		uint64_t base, size;
-		for (uint32_t i = 0; fdt_reg(fdt, node, i, &base, &size) == 0; i++) {
+		for (uint32_t i = 0; fdt_reg_entry(&reg, i, &base, &size) == 0; i++) {
 			if (board.memory_count == BOARD_MAX_MEMORY)
 				panic("board: more than %d memory ranges in the device tree",
 				      BOARD_MAX_MEMORY);
 			board.memory[board.memory_count++] = (struct board_range){ base, size };
 		}
-	}
+	} while (fdt_cursor_next_sibling(fdt, &node) == 0);
 	if (board.memory_count == 0)
-		panic("board: the device tree has no /memory node with a reg");
+		panic("board: the device tree has no enabled /memory node with a reg");
 }
 
 static void find_cpus(const struct fdt *fdt)
