@@ -330,7 +330,7 @@ def root_fields_never_torn():
 @test("page_walker_write_to_root_repaired")
 def page_walker_write_to_root_repaired():
     """QEMU's walker sets an accessed bit in a root page used as a page table; the guard repairs it."""
-    # The boot hart's tick reports the repair, maybe after the test's own line.
+    # The test reads the ring itself before it reports, so the repair line comes first.
     selftest("test=walker,poweroff", r"magma: test walker: ",
              also_seen=[r"magma: guard: repaired 1 byte\(s\) at root\+0x2[0-9a-f]{2} "])
 
