@@ -7,11 +7,9 @@ later frees it from outside.
 """
 
 import re
-import subprocess
-import tempfile
 import time
 
-from harness import Qemu, check, free_port, qemu_command, scaled, split_lines, test
+from harness import Qemu, check, free_port, gdb_physical, qemu_command, scaled, split_lines, test
 
 BOOT_TIMEOUT = 30
 LOCK_WORD = 0x80110000    # MAGMA_MAILBOX_BASE: the first word of the mailbox
@@ -19,19 +17,6 @@ DEAD_KERNEL_OWNER = 0x1ff  # CONSOLE_LOCK_KERNEL(0xff): no such hart releases it
 ON_STATE = 0x80100004     # MAGMA_ROOT_BASE + ROOT_ON_STATE
 HELD_SECONDS = 2          # how long the lock stays taken before gdb frees it
 GUARD_LINES = [r"guard: mailbox ready: ", r"guard: hart \d+: root installed, ", r"guard: doorbells: "]
-
-
-def gdb_physical(port, commands):
-    """Runs gdb commands against the machine (stopped meanwhile) on physical addresses."""
-    script = "\n".join(["set architecture riscv:rv64", "set confirm off",
-                        f"target remote 127.0.0.1:{port}",
-                        "maintenance packet Qqemu.PhyMemMode:1"] + commands + ["detach"])
-    with tempfile.NamedTemporaryFile("w", suffix=".gdb") as f:
-        f.write(script + "\n")
-        f.flush()
-        done = subprocess.run(["gdb-multiarch", "-q", "-batch", "-nx", "-x", f.name],
-                              capture_output=True, text=True, timeout=scaled(60))
-    return done.stdout + done.stderr
 
 
 def read_byte(port, address):

@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import Qemu, REPO_ROOT, check, free_port, qemu_command, scaled, test
+from harness import Qemu, REPO_ROOT, check, free_port, gdb_physical, qemu_command, scaled, test
 
 BOOT_TIMEOUT = 30
 ROOT = 0x80100000
@@ -28,22 +28,9 @@ STATIC_OFFSETS = ([o for o in range(0x000, 0x100) if o != PROTECT_STATE] +
                   list(range(0x1c0, ROOT_SIZE)))
 
 
-def gdb(port, commands):
-    """Runs gdb commands against the stopped machine in physical-address mode."""
-    script = "\n".join(["set architecture riscv:rv64", "set confirm off",
-                        f"target remote 127.0.0.1:{port}",
-                        "maintenance packet Qqemu.PhyMemMode:1"] + commands + ["detach"])
-    with tempfile.NamedTemporaryFile("w", suffix=".gdb") as f:
-        f.write(script + "\n")
-        f.flush()
-        done = subprocess.run(["gdb-multiarch", "-q", "-batch", "-nx", "-x", f.name],
-                              capture_output=True, text=True, timeout=scaled(60))
-    return done.stdout + done.stderr
-
-
 def read_root(port, length=ROOT_SIZE):
     with tempfile.NamedTemporaryFile(suffix=".bin") as f:
-        gdb(port, [f"dump binary memory {f.name} {ROOT:#x} {ROOT + length:#x}"])
+        gdb_physical(port, [f"dump binary memory {f.name} {ROOT:#x} {ROOT + length:#x}"])
         return open(f.name, "rb").read()
 
 
@@ -84,7 +71,7 @@ def inject_root_flips(aia):
         before = read_root(port)
         latencies = []
         for off in offsets:
-            gdb(port, [f"set {{unsigned char}}{ROOT + off:#x} = "
+            gdb_physical(port, [f"set {{unsigned char}}{ROOT + off:#x} = "
                        f"{{unsigned char}}{ROOT + off:#x} ^ 0xa5"])
             injected = time.monotonic()
             m = q.expect(rf"magma: guard: repaired 1 byte\(s\) at root\+{off:#x} "
@@ -121,7 +108,7 @@ def inject_crc_store_flip(aia):
     with q:
         q.expect(r"magma: test ping_loop: a ping every tick", BOOT_TIMEOUT)
         crc = guard_symbol("stored_crc")
-        gdb(port, [f"set {{unsigned char}}{crc:#x} = {{unsigned char}}{crc:#x} ^ 0x10"])
+        gdb_physical(port, [f"set {{unsigned char}}{crc:#x} = {{unsigned char}}{crc:#x} ^ 0x10"])
         q.expect(r"magma: guard: stored CRC failed its MD5; rebuilt from the shadow", 10)
         check("repaired 1 byte" not in q.output, "a CRC-store flip must not look like a root flip")
         check("changed alike" not in q.output, "the flipped CRC was sealed in before the scan")
@@ -146,7 +133,7 @@ def inject_shadow_flip(aia):
         shadow = guard_symbol("shadow")
         before = read_root(port)
         off = 0x1c3  # a byte of the kernel note: static, and inside a field
-        gdb(port, [f"set {{unsigned char}}{shadow + off:#x} = "
+        gdb_physical(port, [f"set {{unsigned char}}{shadow + off:#x} = "
                    f"{{unsigned char}}{shadow + off:#x} ^ 0x5a"])
         q.expect(rf"magma: guard: shadow copy failed the CRC \(first difference at "
                  rf"root\+{off:#x}\); rebuilt from the root\n", 10)
@@ -255,7 +242,7 @@ def guard_ignores_a_rewritten_kernel_tree():
         # Stopped at reset: the kernel's tree is loaded and nothing has run yet, the
         # harshest case (the guard used to read this tree when it started). One gdb
         # session finds and patches both, since detaching lets the machine run.
-        out = gdb(port, [
+        out = gdb_physical(port, [
             f"find /b {KERNEL_TREE:#x}, +0x4000, 0x00, 0x98, 0x96, 0x80",  # 10 MHz, big-endian
             "set {unsigned int}$_ = 0x002d3101",  # 20 MHz, big-endian
             f"find {KERNEL_TREE:#x}, +0x4000, \"guard.scan_us=20000\"",

@@ -41,6 +41,7 @@ import shlex
 import signal
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -67,6 +68,23 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def gdb_physical(port: int, commands: list[str]) -> str:
+    """Run gdb commands against QEMU's gdb stub on `port`, on physical addresses.
+
+    The machine is stopped while gdb is attached (QEMU's stub is all-stop) and
+    runs on when the script detaches. Returns what gdb printed.
+    """
+    script = "\n".join(["set architecture riscv:rv64", "set confirm off",
+                        f"target remote 127.0.0.1:{port}",
+                        "maintenance packet Qqemu.PhyMemMode:1"] + commands + ["detach"])
+    with tempfile.NamedTemporaryFile("w", suffix=".gdb") as f:
+        f.write(script + "\n")
+        f.flush()
+        done = subprocess.run(["gdb-multiarch", "-q", "-batch", "-nx", "-x", f.name],
+                              capture_output=True, text=True, timeout=scaled(60))
+    return done.stdout + done.stderr
 
 
 def scaled(timeout: float) -> float:

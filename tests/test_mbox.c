@@ -19,24 +19,7 @@
 #include "../include/layout.h"
 #include "../include/root.h"
 #include "check.h"
-
-/* The raw-key forms of mbox_request_tag and mbox_verify, for tests. */
-static void tag_with(const uint8_t *key, const struct mbox_request *r, uint8_t *tag)
-{
-	struct mbox_key k;
-	mbox_key_init(&k, key);
-	mbox_request_tag(&k, r, tag);
-	mbox_key_wipe(&k);
-}
-
-static int verify_with(const uint8_t *key, uint64_t last_seq, const struct mbox_request *r)
-{
-	struct mbox_key k;
-	mbox_key_init(&k, key);
-	int err = mbox_verify(&k, last_seq, r);
-	mbox_key_wipe(&k);
-	return err;
-}
+#include "mbox_raw_key.h"
 
 static const int all_errors[MBOX_ERR_KINDS] = {
 	MBOX_ERR_MALFORMED,  MBOX_ERR_UNKNOWN_OP,   MBOX_ERR_BAD_TAG,    MBOX_ERR_REPLAY,
