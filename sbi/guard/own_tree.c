@@ -14,7 +14,7 @@
 #include "../console_lock.h"
 #include "runtime.h"
 
-#define CONSOLE_WAIT_TICKS 100000 /* 10 ms at 10 MHz: one kernel line */
+#define CONSOLE_WAIT_TICKS 50000000 /* 5 s at 10 MHz: a kernel line, on the slowest host */
 #define SBI_LEGACY_PUTCHAR 0x01   /* SBI v0.1 console_putchar, in every domain */
 
 /* One line on OpenSBI's console: before the tree is open the guard knows no UART. */
@@ -25,7 +25,11 @@ static void say(const char *fmt, ...)
 	va_start(args, fmt);
 	fmt_vsnprintf(line, sizeof(line), fmt, args);
 	va_end(args);
-	/* The last line before the guard halts: a kernel that holds the lock gets it garbled. */
+	/*
+	 * The last line before the guard halts, so it may wait: a kernel hart
+	 * holds the lock for one line, however long a loaded host takes to run
+	 * it. Only a kernel that keeps the lock for 5 s gets this line garbled.
+	 */
 	int taken = console_lock_try(CONSOLE_LOCK_GUARD, CONSOLE_WAIT_TICKS);
 	for (const char *p = line; *p; p++) {
 		register uint64_t a0 asm("a0") = (uint8_t)*p;
