@@ -15,7 +15,7 @@
 #include "runtime.h"
 
 #define CONSOLE_WAIT_TICKS 50000000 /* 5 s at 10 MHz: a kernel line, on the slowest host */
-#define SBI_LEGACY_PUTCHAR 0x01   /* SBI v0.1 console_putchar, in every domain */
+#define SBI_LEGACY_PUTCHAR 0x01     /* SBI v0.1 console_putchar, in every domain */
 
 /* One line on OpenSBI's console: before the tree is open the guard knows no UART. */
 static void say(const char *fmt, ...)
