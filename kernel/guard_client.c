@@ -16,8 +16,12 @@
 #include "intr.h"
 #include "timer.h"
 
-/* Spin this long for a reply (the guard answers in microseconds, PLIC: within 1 ms). */
-#define SPIN_US 2000
+/*
+ * Spin this long for a reply: the guard answers in microseconds, or (PLIC: no
+ * doorbell) at its next 1 ms poll, a scan in the way included. Past it, the
+ * client waits in wfi, woken by its timer tick.
+ */
+#define SPIN_US 3000
 
 struct session {
 	uint32_t id; /* 0: none */
