@@ -34,6 +34,11 @@ def read_root(port, length=ROOT_SIZE):
         return open(f.name, "rb").read()
 
 
+def flip_byte(port, address, mask):
+    gdb_physical(port, [f"set {{unsigned char}}{address:#x} = "
+                        f"{{unsigned char}}{address:#x} ^ {mask:#x}"])
+
+
 def guard_symbol(name):
     nm = subprocess.run(["riscv64-unknown-elf-nm", "build/guard/guard.elf"], cwd=REPO_ROOT,
                         capture_output=True, text=True, check=True).stdout
@@ -71,8 +76,7 @@ def inject_root_flips(aia):
         before = read_root(port)
         latencies = []
         for off in offsets:
-            gdb_physical(port, [f"set {{unsigned char}}{ROOT + off:#x} = "
-                       f"{{unsigned char}}{ROOT + off:#x} ^ 0xa5"])
+            flip_byte(port, ROOT + off, 0xa5)
             injected = time.monotonic()
             m = q.expect(rf"magma: guard: repaired 1 byte\(s\) at root\+{off:#x} "
                          rf"\(0x([0-9a-f]{{2}}) -> 0x([0-9a-f]{{2}})\)\n", 10)
@@ -101,14 +105,18 @@ def guard_repairs_root_flips_plic():
     inject_root_flips(aia=False)
 
 
+def boot_under_pings(aia):
+    """Scans 1 s apart, pings 10 ms apart: after a flip, many requests come before the scan."""
+    q, port = boot_with_gdb(aia, tests="ping_loop", scan_us=1000000)
+    q.expect(r"magma: test ping_loop: a ping every tick", BOOT_TIMEOUT)
+    return q, port
+
+
 def inject_crc_store_flip(aia):
     """A flipped CRC store is caught by its MD5, however many requests come before the scan."""
-    # Scans 1 s apart, pings 10 ms apart: many requests come before the scan.
-    q, port = boot_with_gdb(aia, tests="ping_loop", scan_us=1000000)
+    q, port = boot_under_pings(aia)
     with q:
-        q.expect(r"magma: test ping_loop: a ping every tick", BOOT_TIMEOUT)
-        crc = guard_symbol("stored_crc")
-        gdb_physical(port, [f"set {{unsigned char}}{crc:#x} = {{unsigned char}}{crc:#x} ^ 0x10"])
+        flip_byte(port, guard_symbol("stored_crc"), 0x10)
         q.expect(r"magma: guard: stored CRC failed its MD5; rebuilt from the shadow", 10)
         check("repaired 1 byte" not in q.output, "a CRC-store flip must not look like a root flip")
         check("changed alike" not in q.output, "the flipped CRC was sealed in before the scan")
@@ -127,14 +135,11 @@ def guard_md5_catches_crc_store_flip_plic():
 
 def inject_shadow_flip(aia):
     """A flipped shadow byte, then requests at once: the root stays, the shadow is rebuilt."""
-    q, port = boot_with_gdb(aia, tests="ping_loop", scan_us=1000000)
+    q, port = boot_under_pings(aia)
     with q:
-        q.expect(r"magma: test ping_loop: a ping every tick", BOOT_TIMEOUT)
-        shadow = guard_symbol("shadow")
         before = read_root(port)
         off = 0x1c3  # a byte of the kernel note: static, and inside a field
-        gdb_physical(port, [f"set {{unsigned char}}{shadow + off:#x} = "
-                   f"{{unsigned char}}{shadow + off:#x} ^ 0x5a"])
+        flip_byte(port, guard_symbol("shadow") + off, 0x5a)
         q.expect(rf"magma: guard: shadow copy failed the CRC \(first difference at "
                  rf"root\+{off:#x}\); rebuilt from the root\n", 10)
         after = read_root(port)
