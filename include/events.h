@@ -24,7 +24,6 @@ enum guard_event_kind {
 	GUARD_EVENT_CONFLICT = 6,         /* root and shadow differ and neither passes the CRC:
 					   root restored from the shadow, CRC adopted */
 };
-#define GUARD_EVENT_KINDS 6
 
 struct guard_event {
 	uint64_t seq;    /* the event's number: entry seq % GUARD_EVENT_ENTRIES */

@@ -64,7 +64,7 @@
 #define ROOT_SCAN_COUNT       0x128 /* u64: CRC scans done */
 #define ROOT_INCIDENT_COUNT   0x130 /* u64: repairs done */
 #define ROOT_LAST_SCAN_TIME   0x138 /* u64: time CSR at the last scan */
-#define ROOT_HEARTBEAT        0x140 /* u64: bumped on every guard loop */
+#define ROOT_HEARTBEAT        0x140 /* u64: bumped on every tick (once a scan) */
 #define ROOT_REQUESTS_OK      0x148 /* u64: requests served */
 #define ROOT_ERR_COUNTERS     0x150 /* u32[MBOX_ERR_KINDS]: refused requests by kind */
 #define ROOT_ERR_COUNTERS_MAX 16

@@ -284,13 +284,6 @@ uint64_t lock_read64(size_t offset)
 	return le_value(b, 8);
 }
 
-uint32_t lock_read32(size_t offset)
-{
-	uint8_t b[4];
-	lock_read(offset, b, sizeof(b));
-	return (uint32_t)le_value(b, 4);
-}
-
 void lock_seal(void)
 {
 	lock_write64(ROOT_SEAL_COUNT, lock_read64(ROOT_SEAL_COUNT) + 1);

@@ -54,7 +54,6 @@ void lock_write8(size_t offset, uint8_t value);
 /* Reads root bytes from the shadow (the values the guard vouches for). */
 void lock_read(size_t offset, void *dst, size_t len);
 uint64_t lock_read64(size_t offset);
-uint32_t lock_read32(size_t offset);
 /* Ends a batch of writes: stores the MD5 of the stored CRC. */
 void lock_seal(void);
 /* One scan: repairs what it finds, posts events, seals; returns the root bytes repaired. */
