@@ -1,0 +1,41 @@
+/*
+ * include/sysinfo.h - what magma's own system calls report to user space:
+ * memstat() for the memstat tool and usertests' leak checks, procinfo() for ps.
+ *
+ * Shared by the kernel and user/ (user programs include "include/sysinfo.h").
+ */
+#ifndef MAGMA_SYSINFO_H
+#define MAGMA_SYSINFO_H
+
+#include <stdint.h>
+
+#define SYSINFO_MAX_HARTS 16
+
+struct memstat {
+	uint64_t frames_total;   /* frames the allocator manages */
+	uint64_t frames_free;    /* free now, in the shared pool and every hart's cache */
+	uint32_t harts;          /* entries used in the per-hart arrays */
+	uint32_t pad;
+	uint64_t hart_id[SYSINFO_MAX_HARTS];
+	uint64_t hart_cached[SYSINFO_MAX_HARTS]; /* free frames in that hart's cache */
+	uint64_t hart_allocs[SYSINFO_MAX_HARTS]; /* frames that hart has handed out */
+	uint64_t hart_frees[SYSINFO_MAX_HARTS];
+	uint64_t cow_shared;     /* frames mapped copy-on-write by more than one process */
+	uint64_t cow_copies;     /* write faults that copied a shared frame */
+	uint64_t lazy_faults;    /* pages given on first touch */
+	uint64_t kheap_bytes_used; /* kmalloc: payload bytes in use */
+	uint64_t kheap_bytes_total; /* kmalloc: bytes the heap spans */
+	uint64_t processes;      /* processes that exist, zombies included */
+};
+
+#define PROCINFO_NAME_MAX 16
+struct procinfo {
+	int32_t pid;
+	int32_t ppid;
+	int32_t state; /* 0 new, 1 runnable, 2 running, 3 sleeping, 4 zombie */
+	int32_t hart;  /* hart it runs on or last ran on */
+	uint64_t size_bytes; /* user memory: heap_end */
+	char name[PROCINFO_NAME_MAX];
+};
+
+#endif
