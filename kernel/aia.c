@@ -19,6 +19,7 @@
 #include "../lib/mbox.h"
 #include "../mm/fdt.h"
 #include "console.h"
+#include "vm.h"
 #include "guard.h"
 #include "hart.h"
 #include "intr_driver.h"
@@ -56,7 +57,7 @@ static struct {
 
 static void aplic_write(uint32_t off, uint32_t value)
 {
-	*(volatile uint32_t *)(aia.aplic + off) = value;
+	*(volatile uint32_t *)mmio_va(aia.aplic + off) = value;
 }
 
 static void record_file(void *ctx, uint32_t index, uint64_t hartid)
@@ -175,12 +176,12 @@ static int aia_enable_source(uint32_t source, uint32_t trigger, uint64_t hartid)
 static void aia_ring_doorbell(uint64_t hartid)
 {
 	if (hartid < MAGMA_MAX_HARTS && aia.imsic_page[hartid])
-		*(volatile uint32_t *)aia.imsic_page[hartid] = MBOX_DOORBELL_EIID;
+		*(volatile uint32_t *)mmio_va(aia.imsic_page[hartid]) = MBOX_DOORBELL_EIID;
 }
 
 static void aia_send_ipi(uint64_t hartid)
 {
-	*(volatile uint32_t *)aia.imsic_page[hartid] = EIID_IPI;
+	*(volatile uint32_t *)mmio_va(aia.imsic_page[hartid]) = EIID_IPI;
 }
 
 static void aia_handle_external(void)

@@ -8,6 +8,7 @@
  */
 #include "../mm/fdt.h"
 #include "hart.h"
+#include "vm.h"
 #include "intr_driver.h"
 #include "sbi.h"
 
@@ -25,7 +26,7 @@ static struct {
 
 static volatile uint32_t *reg(uint64_t off)
 {
-	return (volatile uint32_t *)(plic.base + off);
+	return (volatile uint32_t *)mmio_va(plic.base + off);
 }
 
 static void record_context(void *ctx, uint32_t index, uint64_t hartid)

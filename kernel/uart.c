@@ -8,6 +8,7 @@
  * lost one. OpenSBI already set the line parameters, so we keep them.
  */
 #include "uart.h"
+#include "vm.h"
 
 #include "console.h"
 #include "hart.h"
@@ -37,7 +38,7 @@ static void reg_write(int reg, uint8_t value)
 
 void uart_init(uintptr_t base)
 {
-	uart = (volatile uint8_t *)base;
+	uart = (volatile uint8_t *)mmio_va(base);
 	reg_write(UART_FCR, FCR_ENABLE_CLEAR);
 	reg_write(UART_IER, IER_RX_AVAILABLE);
 }

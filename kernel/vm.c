@@ -7,6 +7,8 @@
  */
 #include "vm.h"
 
+#include "../include/user_layout.h"
+#include "kmalloc.h"
 #include "../mm/memmap.h"
 #include "board.h"
 #include "console.h"
@@ -21,6 +23,13 @@
 extern char __text_start[], __text_end[], __rodata_end[], __kernel_end[];
 
 static pte_t *kernel_root;
+static uintptr_t mmio_offset; /* 0 until this kernel's paging is on, then MMIO_VA_BASE */
+
+/* Sv39 addresses are canonical: bits 63:39 all equal bit 38. */
+static int canonical(uint64_t va)
+{
+	return va < VM_MAXVA || va >= MMIO_VA_BASE;
+}
 
 /*
  * The one page-table walk: the PTE for va at `level` in the table tree under
@@ -31,7 +40,7 @@ static pte_t *kernel_root;
  */
 static pte_t *walk(pte_t *root, uint64_t va, int level, int alloc, int *found_level)
 {
-	if (va >= VM_MAXVA)
+	if (!canonical(va))
 		return 0;
 	pte_t *table = root;
 	for (int l = VM_LEVELS - 1; l > level; l--) {
@@ -52,11 +61,19 @@ static pte_t *walk(pte_t *root, uint64_t va, int level, int alloc, int *found_le
 	return &table[PX(level, va)];
 }
 
+pte_t *vm_walk(pte_t *root, uint64_t va, int alloc)
+{
+	int found;
+	pte_t *pte = walk(root, va, 0, alloc, &found);
+	return pte && found == 0 ? pte : 0;
+}
+
 int vm_map(pte_t *root, uint64_t va, uint64_t pa, uint64_t size, uint64_t perm)
 {
 	uint64_t end = va + size;
-	if (end < va || end > VM_MAXVA)
-		panic("vm: mapping [0x%lx, +0x%lx) reaches past Sv39's 0x%lx", va, size, VM_MAXVA);
+	if (!canonical(va) || (end - 1 < va) || !canonical(end - 1) ||
+	    (va < VM_MAXVA) != (end - 1 < VM_MAXVA))
+		panic("vm: mapping [0x%lx, +0x%lx) is not inside one half of Sv39", va, size);
 	while (va < end) {
 		/* Level 1 (a 2 MiB page) where one fits, else level 0 (4 KiB). */
 		int level = va % MEGAPAGE == 0 && pa % MEGAPAGE == 0 && end - va >= MEGAPAGE;
@@ -98,12 +115,39 @@ uint64_t vm_kernel_translate(uint64_t va)
 	return PTE2PA(*leaf) + (va & (VM_LEVEL_SIZE(found) - 1));
 }
 
-static void map_or_panic(uint64_t base, uint64_t size, uint64_t perm, const char *what)
+static void map_at_or_panic(uint64_t va_base, uint64_t base, uint64_t size, uint64_t perm,
+			    const char *what)
 {
 	uint64_t start = base & ~(PAGE_SIZE - 1);
 	uint64_t end = (base + size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-	if (vm_map(kernel_root, start, start, end - start, perm))
+	if (vm_map(kernel_root, va_base + start, start, end - start, perm))
 		panic("vm: out of pages mapping %s at 0x%lx", what, base);
+}
+
+static void map_or_panic(uint64_t base, uint64_t size, uint64_t perm, const char *what)
+{
+	map_at_or_panic(0, base, size, perm, what);
+}
+
+/* A device: identity (used before the switch to mmio_va) and in the upper half. */
+static void map_device_or_panic(uint64_t base, uint64_t size, const char *what)
+{
+	map_or_panic(base, size, PTE_R | PTE_W, what);
+	map_at_or_panic(MMIO_VA_BASE, base, size, PTE_R | PTE_W, what);
+}
+
+/* Makes the level-1 table of every root entry in [va, va + size) now, not when first used. */
+static void prepare_window(uint64_t va, uint64_t size, const char *what)
+{
+	for (uint64_t at = va; at < va + size; at += VM_LEVEL_SIZE(2)) {
+		pte_t *entry = &kernel_root[PX(2, at)];
+		if (*entry & PTE_V)
+			continue;
+		pte_t *table = page_alloc();
+		if (!table)
+			panic("vm: no page for the %s window's table at 0x%lx", what, at);
+		*entry = PA2PTE(table) | PTE_V;
+	}
 }
 
 void vm_build_kernel_table(const struct memmap *map)
@@ -125,11 +169,34 @@ void vm_build_kernel_table(const struct memmap *map)
 		map_or_panic(map->usable[i].base, map->usable[i].size, PTE_R | PTE_W, "usable RAM");
 	map_or_panic(board.fdt_pa, board.fdt_size, PTE_R, "device tree");
 
-	map_or_panic(board.uart_base, board.uart_size, PTE_R | PTE_W, "UART");
+	map_device_or_panic(board.uart_base, board.uart_size, "UART");
 	int count;
 	const struct intr_mmio *mmio = intr_mmio_ranges(&count);
 	for (int i = 0; i < count; i++)
-		map_or_panic(mmio[i].base, mmio[i].size, PTE_R | PTE_W, "interrupt controller");
+		map_device_or_panic(mmio[i].base, mmio[i].size, "interrupt controller");
+
+	for (int i = 0; i < map->usable_count; i++)
+		if (map->usable[i].base < USER_TOP)
+			panic("vm: usable RAM at 0x%lx lies in user space (below 0x%x)",
+			      map->usable[i].base, USER_TOP);
+	prepare_window(KHEAP_VA_BASE, KHEAP_VA_SIZE, "kernel heap");
+	prepare_window(KSTACK_VA_BASE, KSTACK_VA_SIZE, "kernel stack");
+}
+
+void vm_share_kernel_half(pte_t *root)
+{
+	for (uint64_t i = PX(2, USER_TOP); i < 512; i++)
+		root[i] = kernel_root[i];
+}
+
+uintptr_t mmio_va(uintptr_t pa)
+{
+	return pa + mmio_offset;
+}
+
+uint64_t vm_kernel_satp(void)
+{
+	return SATP_SV39(kernel_root);
 }
 
 pte_t *vm_kernel_root(void)
@@ -142,4 +209,5 @@ void vm_enable_hart(void)
 	sfence_vma_all(); /* the table's stores, before the walker may read it */
 	csr_write(satp, SATP_SV39(kernel_root));
 	sfence_vma_all();
+	mmio_offset = MMIO_VA_BASE; /* every hart's table maps devices there now */
 }

@@ -3,8 +3,16 @@
  *
  * The kernel maps physical memory at the same virtual addresses (identity),
  * with permissions per region: text RX, rodata R, data/bss RW, usable RAM RW,
- * the device tree R, root range R, mailbox RW, device MMIO RW; guard private,
- * the firmware and anything else not usable are not mapped at all.
+ * the device tree R, root range R, mailbox RW; guard private, the firmware
+ * and anything else not usable are not mapped at all. Device MMIO is mapped
+ * in the upper half, at MMIO_VA_BASE + pa, because QEMU virt puts its
+ * devices in the low 2 GiB that every user process owns (include/
+ * user_layout.h); drivers reach a register through mmio_va(pa).
+ *
+ * Every user page table shares the kernel's half: its root copies the
+ * kernel root's entries from USER_TOP up (vm_share_kernel_half). So the
+ * kernel never adds a root entry after boot: the windows that grow later
+ * (the kernel heap, the kernel stacks) get all their level-1 tables at boot.
  */
 #ifndef KERNEL_VM_H
 #define KERNEL_VM_H
@@ -43,6 +51,10 @@ struct memmap;
 
 #define VM_NO_MAPPING (~0ul)
 
+#define MMIO_VA_BASE   0xffffffc000000000ul /* the first upper-half Sv39 address */
+#define KSTACK_VA_BASE 0x3800000000ul       /* 224 GiB: process kernel stacks */
+#define KSTACK_VA_SIZE 0x0100000000ul       /* 4 GiB of slots */
+
 typedef uint64_t pte_t;
 
 /*
@@ -56,6 +68,18 @@ int vm_map(pte_t *root, uint64_t va, uint64_t pa, uint64_t size, uint64_t perm);
  * (also when va lies inside a 2 MiB page). The caller flushes.
  */
 uint64_t vm_unmap_page(pte_t *root, uint64_t va);
+/*
+ * The level-0 PTE for va under root, allocating missing tables when alloc;
+ * NULL when va is not a canonical Sv39 address, lies in a larger page, or
+ * a table could not be allocated.
+ */
+pte_t *vm_walk(pte_t *root, uint64_t va, int alloc);
+/* Copies the kernel root's entries for every address from USER_TOP up into root. */
+void vm_share_kernel_half(pte_t *root);
+/* The virtual address of device register pa: identity until paging is on, then upper half. */
+uintptr_t mmio_va(uintptr_t pa);
+/* The satp value of the kernel page table. */
+uint64_t vm_kernel_satp(void);
 /* The physical address va maps to in the kernel page table, or VM_NO_MAPPING. */
 uint64_t vm_kernel_translate(uint64_t va);
 
