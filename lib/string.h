@@ -18,5 +18,10 @@ size_t strlen(const char *s);
 size_t strnlen(const char *s, size_t max);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
+/*
+ * Copies src into dst of size bytes, always NUL-terminated when size > 0,
+ * truncating if it must. Returns strlen(src) (as BSD's strlcpy).
+ */
+size_t strlcpy(char *dst, const char *src, size_t size);
 
 #endif
