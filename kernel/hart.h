@@ -11,7 +11,10 @@
 #include <stdint.h>
 
 #include "../include/layout.h"
+#include "context.h"
 #include "riscv.h"
+
+struct proc;
 
 struct hart {
 	uint64_t hartid;
@@ -25,6 +28,9 @@ struct hart {
 	volatile uint64_t last_ipi_from; /* sender of the last IPI */
 	volatile uint64_t uart_irqs;     /* UART interrupts handled */
 	int exception_depth;             /* nested exceptions being handled */
+	struct proc *proc;               /* the process running here, or NULL */
+	struct context scheduler;        /* this hart's scheduler loop, resumed by sched() */
+	volatile int idle;               /* in wfi with nothing to run: worth an IPI */
 };
 
 extern struct hart harts[MAGMA_MAX_HARTS];

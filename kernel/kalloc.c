@@ -49,14 +49,20 @@ void kalloc_init_hart(void)
 	hart_frames[this_hartid()] = frame_hart(&frames, (uint32_t)this_hartid());
 }
 
-void *page_alloc(void)
+void *page_alloc_dirty(void)
 {
 	push_intr_off();
 	uint64_t pa = frame_alloc(hart_frames[this_hartid()]);
 	pop_intr_off();
-	if (pa)
-		memset((void *)pa, 0, PAGE_SIZE);
 	return (void *)pa;
+}
+
+void *page_alloc(void)
+{
+	void *page = page_alloc_dirty();
+	if (page)
+		memset(page, 0, PAGE_SIZE);
+	return page;
 }
 
 void page_free(void *page)
@@ -66,6 +72,11 @@ void page_free(void *page)
 	pop_intr_off();
 	if (err)
 		panic("kalloc: page_free(0x%lx) refused: %s", (uintptr_t)page, frame_strerror(err));
+}
+
+uint64_t kalloc_free_frames(void)
+{
+	return frame_count_free(&frames);
 }
 
 struct frame_allocator *kalloc_frames(void)

@@ -25,8 +25,12 @@ void kalloc_init(const struct memmap *map);
 void kalloc_init_hart(void);
 /* A zeroed page, or 0 when memory is exhausted. */
 void *page_alloc(void);
+/* A page with whatever it held before (the caller overwrites all of it), or 0. */
+void *page_alloc_dirty(void);
 /* Returns a page; panics naming the address and error if it was not allocated. */
 void page_free(void *page);
+/* Frames free now, in the pool and every hart's cache. */
+uint64_t kalloc_free_frames(void);
 /* The allocator itself, for statistics and benchmarks. */
 struct frame_allocator *kalloc_frames(void);
 

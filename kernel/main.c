@@ -13,12 +13,17 @@
 #include "hart.h"
 #include "../lib/mbox.h"
 #include "../mm/frame.h"
+#include "../mm/memmap.h"
 #include "intr.h"
 #include "panic.h"
 #include "kalloc.h"
 #include "kmalloc.h"
 #include "memory.h"
+#include "disk.h"
+#include "pageref.h"
 #include "pmp.h"
+#include "proc.h"
+#include "sched.h"
 #include "sbi.h"
 #include "selftest.h"
 #include "smp.h"
@@ -42,17 +47,10 @@ static void hart_online(void)
 {
 	intr_init_hart();
 	timer_init_hart();
+	csr_write(scounteren, 7); /* user code may read cycle, time and instret */
 	kprintf("magma: hart %lu online\n", this_hartid());
 	this_hart()->online = 1;
 	intr_on();
-}
-
-static void idle(void)
-{
-	for (;;) {
-		intr_on();
-		wfi();
-	}
 }
 
 static void say_hello(uint64_t self)
@@ -106,6 +104,31 @@ static void turn_on_devices(uint64_t self)
 		panic("boot: cannot route UART irq %u to hart %lu", board.uart_irq, self);
 }
 
+/* Frame counts for copy-on-write, sleep buckets, run queues, the kernel's clock. */
+static void get_ready_for_processes(const struct memmap *memory_map)
+{
+	uint64_t lo = ~0ul, hi = 0;
+	for (int i = 0; i < memory_map->usable_count; i++) {
+		const struct memmap_range *r = &memory_map->usable[i];
+		lo = r->base < lo ? r->base : lo;
+		hi = r->base + r->size > hi ? r->base + r->size : hi;
+	}
+	pageref_init(lo, hi);
+	proc_init();
+	timer_keep_ticks();
+}
+
+/* With a disk, the first process (init, from the disk's file system); without, none. */
+static void start_user_space(void)
+{
+	if (disk_init() != 0) {
+		kprintf("magma: no disk: no user space; type a line to test the console (Ctrl-a x "
+			"quits QEMU)\n");
+		return;
+	}
+	proc_start_init();
+}
+
 static void start_the_other_harts(uintptr_t fdt_pa)
 {
 	boot_done = 1;
@@ -142,12 +165,13 @@ static void boot_main(uintptr_t fdt_pa)
 		panic("boot: no usable interrupt controller");
 	turn_on_memory(memory_map);
 	turn_on_devices(self);
+	get_ready_for_processes(memory_map);
 	start_the_other_harts(fdt_pa);
 	meet_the_guard(self);
 	kprintf("magma: boot complete\n");
 	selftest_run();
-	kprintf("magma: type a line to test the console (Ctrl-a x quits QEMU)\n");
-	idle();
+	start_user_space();
+	scheduler();
 }
 
 static void secondary_main(void)
@@ -158,7 +182,7 @@ static void secondary_main(void)
 	vm_enable_hart();
 	kalloc_init_hart();
 	hart_online();
-	idle();
+	scheduler();
 }
 
 void kmain(uint64_t hartid, uintptr_t fdt_pa)

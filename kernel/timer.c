@@ -7,6 +7,7 @@
  * reading it raises an illegal-instruction trap when it is not ours.
  */
 #include "timer.h"
+#include "sched.h"
 
 #include "../lib/counters.h"
 #include "guard.h"
@@ -44,10 +45,19 @@ void timer_init_hart(void)
 	csr_set(sie, SIE_STIE);
 }
 
+static volatile uint64_t tick_keeper = ~0ul;
+
+void timer_keep_ticks(void)
+{
+	tick_keeper = this_hartid();
+}
+
 void timer_tick(void)
 {
 	this_hart()->ticks++;
 	set_deadline(rdtime() + ticks_per_interval);
+	if (this_hartid() == tick_keeper)
+		sched_tick();
 	if (this_hartid() == guard_poller)
 		guard_poll_events();
 }

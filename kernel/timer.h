@@ -12,6 +12,8 @@
 void timer_init(uint64_t timebase_hz);
 /* Each hart: arms the first tick and enables timer interrupts. */
 void timer_init_hart(void);
+/* This hart's ticks drive the kernel's clock (sched_tick): the boot hart, once. */
+void timer_keep_ticks(void);
 /* The timer interrupt handler. */
 void timer_tick(void);
 /* "sstc" or "sbi". */

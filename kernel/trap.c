@@ -16,6 +16,8 @@
 #include "panic.h"
 #include "pmp.h"
 #include "probe.h"
+#include "proc.h"
+#include "sched.h"
 #include "riscv.h"
 #include "sbi.h"
 #include "timer.h"
@@ -67,7 +69,7 @@ static void double_fault(uint64_t scause, uint64_t pc, uint64_t stval)
 	halt();
 }
 
-static void handle_interrupt(uint64_t code)
+void trap_handle_interrupt(uint64_t code)
 {
 	switch (code) {
 	case IRQ_S_TIMER: timer_tick(); break;
@@ -86,7 +88,12 @@ void kernel_trap(struct trap_frame *frame)
 	uint64_t stval = csr_read(stval);
 
 	if (scause & SCAUSE_INTERRUPT) {
-		handle_interrupt(scause & ~SCAUSE_INTERRUPT);
+		uint64_t code = scause & ~SCAUSE_INTERRUPT;
+		trap_handle_interrupt(code);
+		/* A process in the kernel is preempted too, unless it holds a lock. */
+		if (code == IRQ_S_TIMER && myproc() && this_hart()->push_depth == 0 &&
+		    myproc()->state == PROC_RUNNING)
+			yield();
 		return;
 	}
 

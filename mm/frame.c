@@ -507,6 +507,11 @@ uint64_t frame_count_total(const struct frame_allocator *fa)
 	return fa->total_frames;
 }
 
+uint64_t frame_hart_cached(const struct frame_allocator *fa, uint32_t hart)
+{
+	return hart < fa->nharts ? __atomic_load_n(&fa->harts[hart].count, __ATOMIC_RELAXED) : 0;
+}
+
 uint64_t frame_count_free(const struct frame_allocator *fa)
 {
 	uint64_t n = __atomic_load_n(&fa->pool.count, __ATOMIC_RELAXED);

@@ -167,6 +167,8 @@ int frame_hart_stats(const struct frame_allocator *fa, uint32_t hart, struct fra
 uint64_t frame_count_total(const struct frame_allocator *fa);
 
 /* Free frames, in the pool and all caches: exact when no call is in progress. */
+/* Free frames in hart's cache now (a racy snapshot, for reports). */
+uint64_t frame_hart_cached(const struct frame_allocator *fa, uint32_t hart);
 uint64_t frame_count_free(const struct frame_allocator *fa);
 
 /*

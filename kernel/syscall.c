@@ -1,0 +1,89 @@
+/*
+ * kernel/syscall.c - system call dispatch and argument fetching.
+ *
+ * The number is in a7, arguments in a0..a5, the result goes back in a0
+ * (RISC-V's calling convention, so a user stub is just li a7, N; ecall;
+ * ret). An unknown number returns -1 with a log line, never a panic.
+ */
+#include "syscall.h"
+
+#include "console.h"
+#include "file.h"
+#include "proc.h"
+#include "syscall_dispatch.h"
+#include "trap.h"
+#include "uaccess.h"
+
+long sys_fork(void), sys_exit(void), sys_wait(void), sys_pipe(void), sys_read(void);
+long sys_kill(void), sys_exec(void), sys_fstat(void), sys_chdir(void), sys_dup(void);
+long sys_getpid(void), sys_sbrk(void), sys_sleep(void), sys_uptime(void), sys_open(void);
+long sys_write(void), sys_mknod(void), sys_unlink(void), sys_link(void), sys_mkdir(void);
+long sys_close(void), sys_setpgid(void), sys_fgset(void), sys_memstat(void);
+long sys_procinfo(void), sys_getppid(void);
+
+static long (*const handlers[SYS_COUNT])(void) = {
+	[SYS_fork] = sys_fork,       [SYS_exit] = sys_exit,     [SYS_wait] = sys_wait,
+	[SYS_pipe] = sys_pipe,       [SYS_read] = sys_read,     [SYS_kill] = sys_kill,
+	[SYS_exec] = sys_exec,       [SYS_fstat] = sys_fstat,   [SYS_chdir] = sys_chdir,
+	[SYS_dup] = sys_dup,         [SYS_getpid] = sys_getpid, [SYS_sbrk] = sys_sbrk,
+	[SYS_sleep] = sys_sleep,     [SYS_uptime] = sys_uptime, [SYS_open] = sys_open,
+	[SYS_write] = sys_write,     [SYS_mknod] = sys_mknod,   [SYS_unlink] = sys_unlink,
+	[SYS_link] = sys_link,       [SYS_mkdir] = sys_mkdir,   [SYS_close] = sys_close,
+	[SYS_pause] = sys_sleep,     [SYS_setpgid] = sys_setpgid, [SYS_fgset] = sys_fgset,
+	[SYS_memstat] = sys_memstat, [SYS_procinfo] = sys_procinfo, [SYS_getppid] = sys_getppid,
+};
+
+void syscall_dispatch(struct proc *p, struct trap_frame *frame)
+{
+	uint64_t num = frame->a7;
+	if (num < SYS_COUNT && handlers[num]) {
+		frame->a0 = (uint64_t)handlers[num]();
+		return;
+	}
+	kprintf("magma: pid %d (%s): unknown system call %ld\n", p->pid, p->name, (long)num);
+	frame->a0 = (uint64_t)-1;
+}
+
+static uint64_t raw_arg(int n)
+{
+	struct trap_frame *f = myproc()->uframe;
+	switch (n) {
+	case 0: return f->a0;
+	case 1: return f->a1;
+	case 2: return f->a2;
+	case 3: return f->a3;
+	case 4: return f->a4;
+	case 5: return f->a5;
+	}
+	return 0;
+}
+
+int arg_int(int n)
+{
+	return (int)raw_arg(n);
+}
+
+uint64_t arg_u64(int n)
+{
+	return raw_arg(n);
+}
+
+int arg_str(int n, char *buf, int max)
+{
+	return copyinstr(buf, raw_arg(n), (uint64_t)max);
+}
+
+int arg_fd(int n, int *fd_out, struct file **file_out)
+{
+	int fd = arg_int(n);
+	if (fd < 0 || fd >= NOFILE)
+		return -1;
+	struct file *f = myproc()->ofile[fd];
+	if (!f)
+		return -1;
+	if (fd_out)
+		*fd_out = fd;
+	if (file_out)
+		*file_out = f;
+	return 0;
+}
