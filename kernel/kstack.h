@@ -13,6 +13,10 @@
 
 #define KSTACK_PAGES      4 /* 16 KiB */
 #define KSTACK_SLOT_BYTES (2 * KSTACK_PAGES * 4096ul) /* the lower half of a slot stays unmapped */
+/* The top 16 bytes of a process's stack hold its struct proc pointer (kernel/proc.c). */
+#define KSTACK_OWNER_BYTES 16
+
+_Static_assert((KSTACK_SLOT_BYTES & (KSTACK_SLOT_BYTES - 1)) == 0, "slots are a power of two");
 
 /* A fresh stack; its top address, or 0 when memory or slots run out. */
 uintptr_t kstack_alloc(void);

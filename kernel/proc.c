@@ -40,12 +40,21 @@ static uint64_t nprocs;
 static int next_pid = 1;
 static struct proc *init_proc;
 
+/*
+ * The process is found from sp, not from the hart: a process preempted in
+ * the kernel may resume on another hart between two instructions, but its
+ * kernel stack goes with it. The top of every process's kernel stack holds
+ * a pointer to it (proc_new); a stack outside the stack window is a hart's
+ * own (boot, scheduler, idle): no process.
+ */
 struct proc *myproc(void)
 {
-	push_intr_off();
-	struct proc *p = this_hart()->proc;
-	pop_intr_off();
-	return p;
+	uintptr_t sp;
+	asm volatile("mv %0, sp" : "=r"(sp));
+	if (sp - KSTACK_VA_BASE >= KSTACK_VA_SIZE)
+		return 0;
+	uintptr_t top = (sp | (KSTACK_SLOT_BYTES - 1)) + 1;
+	return *(struct proc **)(top - KSTACK_OWNER_BYTES);
 }
 
 void proc_init(void)
@@ -101,7 +110,9 @@ static struct proc *proc_new(void)
 		kfree(p);
 		return 0;
 	}
-	p->uframe = (struct trap_frame *)(p->kstack_top - sizeof(struct trap_frame));
+	*(struct proc **)(p->kstack_top - KSTACK_OWNER_BYTES) = p;
+	p->uframe = (struct trap_frame *)(p->kstack_top - KSTACK_OWNER_BYTES -
+					  sizeof(struct trap_frame));
 	p->context.ra = (uint64_t)first_return;
 	p->context.sp = (uint64_t)p->uframe;
 	p->pid = __atomic_fetch_add(&next_pid, 1, __ATOMIC_RELAXED);
