@@ -194,7 +194,8 @@ qemu-cmd:
 # Remade every time: it carries GDBPORT, which may differ between calls.
 $(BUILD)/gdbinit: tools/gdbinit.in FORCE
 	@mkdir -p $(dir $@)
-	sed -e 's|@GDBPORT@|$(GDBPORT)|g' -e 's|@KERNEL@|$(KERNEL)|g' -e 's|@GUARD@|$(GUARD)|g' $< > $@
+	sed -e 's|@GDBPORT@|$(GDBPORT)|g' -e 's|@KERNEL@|$(KERNEL)|g' -e 's|@GUARD@|$(GUARD)|g' \
+		-e 's|@USERDIR@|$(BUILD)/user|g' $< > $@
 
 # GDBFLAGS adds options, e.g. GDBFLAGS="-batch -x my-commands" for scripted sessions.
 GDBFLAGS ?=
