@@ -13,6 +13,8 @@
 #include "intr.h"
 #include "ipi.h"
 #include "kmalloc.h"
+#include "kstack.h"
+#include "../include/user_layout.h"
 #include "panic.h"
 #include "pmp.h"
 #include "probe.h"
@@ -116,6 +118,15 @@ void kernel_trap(struct trap_frame *frame)
 	if (this_hart()->exception_depth++ > 0)
 		double_fault(scause, frame->sepc, stval);
 	pmp_explain_fault(scause, stval, frame->sepc);
+	struct proc *p = myproc();
+	if (kstack_is_guard(stval))
+		panic("kernel stack overflow: %s at pc 0x%lx, stval 0x%lx in a stack's guard page "
+		      "(pid %d)",
+		      trap_cause_name(scause), frame->sepc, stval, p ? p->pid : -1);
+	if (p && stval < USER_TOP)
+		panic("kernel touched user address 0x%lx directly (%s at pc 0x%lx, pid %d %s): user "
+		      "memory is reached only through copyin/copyout",
+		      stval, trap_cause_name(scause), frame->sepc, p->pid, p->name);
 	panic("%s (scause %lu) at pc 0x%lx, stval 0x%lx", trap_cause_name(scause), scause,
 	      frame->sepc, stval);
 }
