@@ -186,8 +186,28 @@ int sched_queue_length(uint64_t hartid)
 	return hartid < MAGMA_MAX_HARTS ? queues[hartid].length : 0;
 }
 
+static struct spinlock ticks_lock = SPINLOCK_INIT("ticks");
+
 void sched_tick(void)
 {
-	__atomic_fetch_add(&sched_ticks, 1, __ATOMIC_RELAXED);
+	spin_lock(&ticks_lock);
+	sched_ticks++;
 	wakeup((const void *)&sched_ticks);
+	spin_unlock(&ticks_lock);
+}
+
+int sched_sleep_ticks(uint64_t n)
+{
+	spin_lock(&ticks_lock);
+	uint64_t start = sched_ticks;
+	int result = 0;
+	while (sched_ticks - start < n) {
+		if (proc_killed(myproc())) {
+			result = -1;
+			break;
+		}
+		sleep((const void *)&sched_ticks, &ticks_lock);
+	}
+	spin_unlock(&ticks_lock);
+	return result;
 }

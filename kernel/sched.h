@@ -32,5 +32,7 @@ int sched_queue_length(uint64_t hartid);
 extern volatile uint64_t sched_ticks;
 /* Boot hart's timer interrupt: one more tick; wakes the sleepers. */
 void sched_tick(void);
+/* The current process sleeps n ticks; 0, or -1 if it was killed meanwhile. */
+int sched_sleep_ticks(uint64_t n);
 
 #endif

@@ -56,25 +56,11 @@ long sys_setpgid(void)
 	return proc_set_group(arg_int(0));
 }
 
-static struct spinlock ticks_lock = SPINLOCK_INIT("ticks");
-
 /* sleep(n) and pause(n): n ticks of the kernel's 100 Hz clock; -1 if killed meanwhile. */
 long sys_sleep(void)
 {
 	int n = arg_int(0);
-	if (n < 0)
-		n = 0;
-	spin_lock(&ticks_lock);
-	uint64_t start = sched_ticks;
-	while (sched_ticks - start < (uint64_t)n) {
-		if (proc_killed(myproc())) {
-			spin_unlock(&ticks_lock);
-			return -1;
-		}
-		sleep((const void *)&sched_ticks, &ticks_lock);
-	}
-	spin_unlock(&ticks_lock);
-	return 0;
+	return sched_sleep_ticks(n > 0 ? (uint64_t)n : 0);
 }
 
 long sys_uptime(void)
