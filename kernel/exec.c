@@ -6,9 +6,9 @@
  * side and replaces the old one only when everything is in place, so a
  * failed exec leaves the caller exactly as it was.
  *
- * The stack: argv's strings at the top of USER_STACK_TOP's first page, the
- * argv pointer array below them, sp 16-byte aligned (RISC-V psABI); the
- * rest of the stack is given page by page on first touch, above a guard
+ * The stack: argv's strings at USER_STACK_TOP, the argv pointer array below
+ * them, sp 16-byte aligned (RISC-V psABI); the pages they need are mapped
+ * now, the rest of the stack page by page on first touch, above a guard
  * page that is never mapped.
  */
 #include "exec.h"
@@ -109,30 +109,47 @@ out:
 	return result;
 }
 
-/*
- * Puts argv on the new stack's top page (at kernel address page); the user
- * sp, or 0 when the strings and pointers do not fit in the page.
- */
-static uint64_t push_args(char *page, char *const argv[], int argc)
+/* Copies len bytes to user address va of pagetable, whose pages exec has just mapped. */
+static void stack_write(uint64_t *pagetable, uint64_t va, const void *src, uint64_t len)
 {
-	uint64_t page_va = USER_STACK_TOP - PAGE_SIZE;
-	uint64_t sp = USER_STACK_TOP;
+	const char *from = src;
+	while (len) {
+		pte_t *pte = vm_walk(pagetable, va & ~(PAGE_SIZE - 1), 0);
+		uint64_t room = PAGE_SIZE - (va & (PAGE_SIZE - 1));
+		uint64_t n = len < room ? len : room;
+		memcpy((char *)PTE2PA(*pte) + (va & (PAGE_SIZE - 1)), from, n);
+		from += n;
+		va += n;
+		len -= n;
+	}
+}
+
+/*
+ * Maps the stack pages argv needs at the top of the stack and puts argv
+ * there; the user sp, or 0 when out of memory. *pages is set to the pages
+ * mapped. The strings are at most MAXARG pages (sys_exec bounds each), so
+ * they always fit in the stack.
+ */
+static uint64_t push_args(uint64_t *pagetable, char *const argv[], int argc, uint64_t *pages)
+{
 	uint64_t ptrs[MAXARG + 1];
+	uint64_t sp = USER_STACK_TOP, bytes = 0;
+	for (int i = 0; i < argc; i++)
+		bytes += strlen(argv[i]) + 1;
+	bytes += (uint64_t)(argc + 1) * sizeof(uint64_t) + 32; /* the array and alignment */
+	*pages = (bytes + PAGE_SIZE - 1) / PAGE_SIZE;
+	for (uint64_t i = 1; i <= *pages; i++)
+		if (!uvm_map_fresh(pagetable, USER_STACK_TOP - i * PAGE_SIZE, PTE_R | PTE_W))
+			return 0;
 	for (int i = 0; i < argc; i++) {
 		uint64_t len = strlen(argv[i]) + 1;
-		if (sp - page_va < len + 16)
-			return 0;
 		sp -= len;
-		memcpy(page + (sp - page_va), argv[i], len);
+		stack_write(pagetable, sp, argv[i], len);
 		ptrs[i] = sp;
 	}
 	ptrs[argc] = 0;
-	sp &= ~15ul;
-	uint64_t bytes = (uint64_t)(argc + 1) * sizeof(uint64_t);
-	if (sp - page_va < bytes + 16)
-		return 0;
-	sp = (sp - bytes) & ~15ul;
-	memcpy(page + (sp - page_va), ptrs, bytes);
+	sp = (sp - (uint64_t)(argc + 1) * sizeof(uint64_t)) & ~15ul;
+	stack_write(pagetable, sp, ptrs, (uint64_t)(argc + 1) * sizeof(uint64_t));
 	return sp;
 }
 
@@ -161,12 +178,11 @@ int exec_kernel(const char *path, char *const argv[])
 	log_begin_op();
 	int err = load_program(path, pagetable, &image, &resident);
 	log_end_op();
-	char *stack_page = err ? 0 : uvm_map_fresh(pagetable, USER_STACK_TOP - PAGE_SIZE, PTE_R | PTE_W);
-	uint64_t sp = stack_page ? push_args(stack_page, argv, argc) : 0;
+	uint64_t stack_pages = 0;
+	uint64_t sp = err ? 0 : push_args(pagetable, argv, argc, &stack_pages);
 	if (!sp) {
 		if (!err)
-			kprintf("magma: exec %s: no memory for the stack, or arguments too long\n",
-				path);
+			kprintf("magma: exec %s: no memory for the stack\n", path);
 		uvm_free(pagetable);
 		return -1;
 	}
@@ -176,7 +192,7 @@ int exec_kernel(const char *path, char *const argv[])
 	p->pagetable = pagetable;
 	p->image_end = image.hi;
 	p->heap_end = image.hi;
-	p->resident = resident + 1;
+	p->resident = resident + stack_pages;
 	strlcpy(p->name, last_element(path), sizeof p->name);
 	struct trap_frame *frame = p->uframe;
 	uint64_t sstatus = csr_read(sstatus);

@@ -357,7 +357,7 @@ int proc_set_group(int pid)
 	struct proc *me = myproc();
 	if (pid == 0 || pid == me->pid) {
 		me->pgid = me->pid;
-		return 0;
+		return me->pid;
 	}
 	int result = -1;
 	spin_lock(&wait_lock);
@@ -366,7 +366,7 @@ int proc_set_group(int pid)
 			spin_lock(&c->lock);
 			c->pgid = c->pid;
 			spin_unlock(&c->lock);
-			result = 0;
+			result = c->pid;
 			break;
 		}
 	}

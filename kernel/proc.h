@@ -83,7 +83,7 @@ struct procinfo;
 int proc_list(struct procinfo *out, int max);
 /* How many processes exist, zombies included. */
 uint64_t proc_count(void);
-/* setpgid: pid (0: the caller, else one of its children) leads a new group; 0 or -1. */
+/* setpgid: pid (0: the caller, else one of its children) leads a new group; its pgid, or -1. */
 int proc_set_group(int pid);
 /* The parent's pid (1 when the parent is gone). */
 int proc_parent_pid(struct proc *p);

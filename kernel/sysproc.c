@@ -89,8 +89,9 @@ long sys_memstat(void)
 	m.cow_copies = uvm_cow_copies();
 	m.lazy_faults = uvm_lazy_faults();
 	struct heap_stats hs;
+	struct heap_fault fault = { 0 };
 	push_intr_off(); /* a hart's arena is never re-entered (kernel/kmalloc.c) */
-	int err = heap_stats(kmalloc_heap(), &hs, 0);
+	int err = heap_stats(kmalloc_heap(), &hs, &fault);
 	pop_intr_off();
 	if (err == 0) {
 		m.kheap_bytes_used = hs.used_payload_bytes;
