@@ -199,13 +199,27 @@ int uvm_resolve(struct proc *p, uint64_t va, int access, uint64_t *pa_out)
 
 void uvm_unmap_range(struct proc *p, uint64_t from, uint64_t to)
 {
-	for (uint64_t va = (from + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1); va < to; va += PAGE_SIZE) {
+	from = (from + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	for (uint64_t va = from; va < to; va += PAGE_SIZE) {
 		pte_t *pte = vm_walk(p->pagetable, va, 0);
 		if (!pte || !(*pte & PTE_V))
 			continue;
 		pageref_dec_and_free(PTE2PA(*pte));
 		*pte = 0;
 		p->resident--;
+	}
+	/* Page tables whose whole 2 MiB lies in the range are empty now: free them too. */
+	uint64_t table_span = VM_LEVEL_SIZE(1);
+	for (uint64_t va = (from + table_span - 1) & ~(table_span - 1); va + table_span <= to;
+	     va += table_span) {
+		pte_t *l2 = &p->pagetable[PX(2, va)];
+		if (!(*l2 & PTE_V))
+			continue;
+		pte_t *l1 = &((pte_t *)PTE2PA(*l2))[PX(1, va)];
+		if (*l1 & PTE_V) {
+			page_free((void *)PTE2PA(*l1));
+			*l1 = 0;
+		}
 	}
 }
 
