@@ -117,7 +117,10 @@ static int super_check(const struct fs_super *s, uint64_t disk_blocks)
 	return 0;
 }
 
-static struct inode *inode_get(uint32_t inum);
+static struct fs_dinode *dinode_in(struct buf *b, uint32_t inum)
+{
+	return (struct fs_dinode *)b->data + inum % FS_INODES_PER_BLOCK;
+}
 
 int fs_init(void)
 {
@@ -141,16 +144,13 @@ int fs_init(void)
 	alloc_next = sb.datastart;
 	log_init(&sb);
 
-	struct inode *root = inode_get(FS_ROOT_INUM);
-	if (!root)
-		panic("fs: no memory for the root inode at mount");
-	inode_lock(root);
-	int type = root->type;
-	inode_unlock(root);
-	inode_put(root);
-	if (type != T_DIR) {
-		kprintf("fs: disk refused: root inode %u has type %d, not a directory\n",
-			FS_ROOT_INUM, type);
+	/* Read directly: a root inode with nlink 0 must not meet inode_put, which would free it. */
+	b = bio_read(FS_INODE_BLOCK(FS_ROOT_INUM, &sb));
+	struct fs_dinode root = *dinode_in(b, FS_ROOT_INUM);
+	bio_release(b);
+	if (root.type != T_DIR || root.nlink == 0) {
+		kprintf("fs: disk refused: root inode %u has type %u and nlink %u, not a directory\n",
+			FS_ROOT_INUM, root.type, root.nlink);
 		return FS_ENOROOT;
 	}
 	mounted = 1;
@@ -283,11 +283,6 @@ struct inode *inode_dup(struct inode *ip)
 	ip->ref++;
 	spin_unlock(&icache.lock);
 	return ip;
-}
-
-static struct fs_dinode *dinode_in(struct buf *b, uint32_t inum)
-{
-	return (struct fs_dinode *)b->data + inum % FS_INODES_PER_BLOCK;
 }
 
 /*

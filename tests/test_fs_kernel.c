@@ -1247,6 +1247,10 @@ TEST(foreign_and_missing_disks_are_refused)
 	CHECK(shim_log_has("not a directory"));
 	root->type = 0;
 	CHECK_EQ(mount(), FS_ENOROOT);
+	root->type = T_DIR;
+	root->nlink = 0; /* refused, and not freed by a last inode_put */
+	CHECK_EQ(mount(), FS_ENOROOT);
+	CHECK_EQ(root->addrs[0], s.datastart);
 }
 
 TEST(corrupt_inodes_and_directories_fail_calls)
@@ -1371,6 +1375,12 @@ static void crash_check(struct crash *c, size_t durable, int may_advance, const 
 			size_t at)
 {
 	c->candidates++;
+	if (durable >= c->nclean) { /* the recording has fewer commits than were made durable */
+		if (c->failures++ < 3)
+			fprintf(stderr, "  crash at event %zu: %zu commits durable, %zu recorded\n",
+				at, durable, c->nclean - 1);
+		return;
+	}
 	int ok = mount() == 0;
 	char *state = NULL;
 	int problems = ok ? fsck_full(&state) : -1;
