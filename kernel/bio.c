@@ -25,12 +25,14 @@
 #define BIO_NBUF     (NBUF + LOGSIZE)
 #define BIO_NO_BLOCK 0xffffffffu /* blockno of a buffer that never held one */
 
+/* Not in cache: an initialized lock would move the buffers from .bss into the image. */
+static struct spinlock cache_lock = SPINLOCK_INIT("bio cache");
+
 static struct {
-	struct spinlock lock;
 	struct buf bufs[BIO_NBUF];
 	struct buf head; /* list sentinel: head.lru_next is the most recently used */
 	int waiting;     /* processes asleep in bio_read for a free buffer */
-} cache = { .lock = SPINLOCK_INIT("bio cache") };
+} cache;
 
 static void list_remove(struct buf *b)
 {
@@ -62,12 +64,12 @@ void bio_init(void)
 /* The buffer for blockno with a new reference, locked; not read yet if !valid. */
 static struct buf *get(uint32_t blockno)
 {
-	spin_lock(&cache.lock);
+	spin_lock(&cache_lock);
 	for (;;) {
 		for (struct buf *b = cache.head.lru_next; b != &cache.head; b = b->lru_next) {
 			if (b->blockno == blockno) {
 				b->refcnt++;
-				spin_unlock(&cache.lock);
+				spin_unlock(&cache_lock);
 				sleeplock_acquire(&b->lock);
 				return b;
 			}
@@ -77,13 +79,13 @@ static struct buf *get(uint32_t blockno)
 				b->blockno = blockno;
 				b->valid = 0;
 				b->refcnt = 1;
-				spin_unlock(&cache.lock);
+				spin_unlock(&cache_lock);
 				sleeplock_acquire(&b->lock);
 				return b;
 			}
 		}
 		cache.waiting++;
-		sleep(&cache.waiting, &cache.lock);
+		sleep(&cache.waiting, &cache_lock);
 		cache.waiting--;
 	}
 }
@@ -135,21 +137,21 @@ void bio_release(struct buf *b)
 	if (!sleeplock_held(&b->lock))
 		panic("bio: release of block %u by a process that does not hold it", b->blockno);
 	sleeplock_release(&b->lock);
-	spin_lock(&cache.lock);
+	spin_lock(&cache_lock);
 	unref(b);
-	spin_unlock(&cache.lock);
+	spin_unlock(&cache_lock);
 }
 
 void bio_pin(struct buf *b)
 {
-	spin_lock(&cache.lock);
+	spin_lock(&cache_lock);
 	b->refcnt++;
-	spin_unlock(&cache.lock);
+	spin_unlock(&cache_lock);
 }
 
 void bio_unpin(struct buf *b)
 {
-	spin_lock(&cache.lock);
+	spin_lock(&cache_lock);
 	unref(b);
-	spin_unlock(&cache.lock);
+	spin_unlock(&cache_lock);
 }

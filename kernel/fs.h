@@ -116,11 +116,14 @@ void inode_truncate(struct inode *ip);
  * with the entry's byte offset in *off_out (if not NULL); or NULL.
  */
 struct inode *dir_lookup(struct inode *dp, const char *name, uint64_t *off_out);
-/* Adds the entry (name, inum) to locked directory dp. 0, or -1 if name exists or the disk is full. */
+/*
+ * Adds the entry (name, inum) to locked directory dp. 0, or -1 if name is
+ * empty, too long or exists, dp is corrupt, or the disk is full.
+ */
 int dir_link(struct inode *dp, const char *name, uint32_t inum);
 /* Clears the entry at byte offset off of locked directory dp (from dir_lookup). 0, or -1. */
 int dir_unlink_at(struct inode *dp, uint64_t off);
-/* Whether locked directory dp holds nothing but "." and "..". */
+/* Whether locked directory dp holds nothing but "." and ".." (a corrupt one is not empty). */
 int dir_is_empty(struct inode *dp);
 
 #endif

@@ -46,8 +46,10 @@ static struct {
 	uint32_t seq;    /* of the last commit */
 	uint32_t n;      /* blocks logged so far by the current group */
 	uint32_t block[LOGSIZE];
-	struct fs_log_header header; /* the header's disk image, for the committing process */
 } log = { .lock = SPINLOCK_INIT("log") };
+
+/* The header's disk image, used by one process at a time: fs_init, then the committing one. */
+static struct fs_log_header header;
 
 static uint32_t header_crc(const struct fs_log_header *h)
 {
@@ -64,7 +66,7 @@ static void check(int err, const char *what, uint64_t blockno)
 /* Writes the header naming n blocks from names (NULL when n is 0), then flushes. */
 static void write_header(uint32_t n, const uint32_t *names)
 {
-	struct fs_log_header *h = &log.header;
+	struct fs_log_header *h = &header;
 	memset(h, 0, sizeof(*h));
 	h->magic = FS_LOG_MAGIC;
 	h->n = n;
@@ -120,7 +122,7 @@ void log_init(const struct fs_super *sb)
 	if (capacity > FS_LOG_MAX)
 		capacity = FS_LOG_MAX;
 
-	struct fs_log_header *h = &log.header;
+	struct fs_log_header *h = &header;
 	check(disk_read(log.start, h), "reading the log header", log.start);
 	const char *problem = header_problem(h, capacity);
 	if (problem) {
