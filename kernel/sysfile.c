@@ -199,7 +199,7 @@ long sys_open(void)
 	f->readable = readable;
 	f->writable = writable;
 	f->append = (omode & O_APPEND) != 0;
-	if ((omode & O_TRUNC) && ip->type == T_FILE && writable)
+	if ((omode & O_TRUNC) && ip->type == T_FILE) /* as xv6 and Linux do, even read-only */
 		inode_truncate(ip);
 	inode_unlock(ip);
 	log_end_op();
