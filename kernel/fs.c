@@ -62,7 +62,8 @@ static uint64_t div_up(uint64_t a, uint64_t b)
 /* Refuses the superblock with a message naming the field; returns err. */
 static int refuse(int err, const char *field, uint64_t value, const char *why, uint64_t bound)
 {
-	kprintf("fs: disk refused: superblock %s = %lu, %s %lu\n", field, (unsigned long)value, why,
+	kprintf("fs: disk refused: superblock %s = %lu (0x%lx), %s %lu (0x%lx)\n", field,
+		(unsigned long)value, (unsigned long)value, why, (unsigned long)bound,
 		(unsigned long)bound);
 	return err;
 }

@@ -986,7 +986,7 @@ TEST(corrupt_superblock_fields_are_refused)
 		int err;
 		const char *message;
 	} cases[] = {
-		{ edit_magic, 1, FS_EFOREIGN, "superblock magic = 61267" },
+		{ edit_magic, 1, FS_EFOREIGN, "superblock magic = 61267 (0xef53), not magma's" },
 		{ edit_version, 1, FS_EFOREIGN, "superblock version = 2" },
 		{ edit_crc, 0, FS_ECORRUPT, "superblock crc" },
 		{ edit_nblocks, 0, FS_ECORRUPT, "superblock crc" }, /* any field, not resealed */
