@@ -219,6 +219,11 @@ $(BUILD)/host/test_fmt: EXTRA_HOST_CFLAGS := -Wno-format
 # test_strerror names the SBI errors too (the kernel's only host-buildable file).
 $(BUILD)/host/test_strerror: EXTRA_HOST_SRCS := kernel/sbi_error.c
 $(BUILD)/host/test_strerror: kernel/sbi_error.c kernel/sbi.h
+# test_fs_kernel runs the kernel's file system over the host shims of tests/shim/.
+FS_KERNEL_SRCS := kernel/bio.c kernel/log.c kernel/fs.c kernel/file.c kernel/pipe.c kernel/sysfile.c
+$(BUILD)/host/test_fs_kernel: EXTRA_HOST_SRCS := $(FS_KERNEL_SRCS) tests/shim/shim.c tests/shim/fsck.c
+$(BUILD)/host/test_fs_kernel: EXTRA_HOST_CFLAGS := -include tests/shim/shim.h
+$(BUILD)/host/test_fs_kernel: $(FS_KERNEL_SRCS) $(wildcard tests/shim/*) $(wildcard kernel/*.h)
 
 $(BUILD)/host/test_%: tests/test_%.c $(wildcard tests/*.h) $(MM_SRCS) $(wildcard mm/*.h) \
 		$(LIB_HOST_SRCS) $(wildcard lib/*.h) $(wildcard sbi/*.h)

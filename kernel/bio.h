@@ -22,7 +22,7 @@ struct buf {
 	int valid;                       /* data holds the block as on disk (or newer) */
 	int refcnt;                      /* holders plus pins, under the cache lock */
 	struct buf *lru_prev, *lru_next; /* the cache's list, most recently used first */
-	uint8_t data[FS_BLOCK_SIZE];
+	_Alignas(uint64_t) uint8_t data[FS_BLOCK_SIZE]; /* holds dinodes, whose size is 64-bit */
 };
 
 /* Sets up the cache's buffers. Once, before the first bio_read. */
@@ -33,6 +33,11 @@ void bio_init(void);
  * the block if the disk fails the read.
  */
 struct buf *bio_read(uint32_t blockno);
+/*
+ * The buffer of block blockno, locked and filled with zeros, without
+ * reading the disk: for a block just allocated, whose old bytes are garbage.
+ */
+struct buf *bio_zero(uint32_t blockno);
 /* Writes b's data to its block on the disk now; the caller holds b. Panics on a failed write. */
 void bio_write(struct buf *b);
 /* Unlocks b and gives it back to the cache. */

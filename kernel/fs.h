@@ -50,6 +50,12 @@ struct inode {
  */
 int fs_init(void);
 
+/*
+ * How many blocks one inode_write may touch (writing from a block boundary)
+ * and stay within the operation's MAXOPBLOCKS; file_write splits by it.
+ */
+uint32_t fs_write_blocks_per_op(void);
+
 /* Why fs_init refused a disk. */
 #define FS_ENODISK  (-1) /* no disk, or it could not be read */
 #define FS_EFOREIGN (-2) /* not a magma file system (magic), or another version */
@@ -57,7 +63,12 @@ int fs_init(void);
 #define FS_ETOOBIG  (-4) /* larger than this kernel handles (see fs.c) */
 #define FS_ENOROOT  (-5) /* the root inode is not a directory */
 
-/* The inode a path names (relative to the current directory unless it starts with '/'), or NULL. */
+/*
+ * The inode a path names (relative to the current directory unless it
+ * starts with '/'), referenced and unlocked; NULL if there is none, the
+ * path is empty, or an element is longer than FS_NAME_MAX. Runs inside an
+ * operation, like everything that may drop a reference.
+ */
 struct inode *namei(const char *path);
 /*
  * The directory holding the last element of path, whose name is copied to
@@ -105,11 +116,14 @@ void inode_truncate(struct inode *ip);
  * with the entry's byte offset in *off_out (if not NULL); or NULL.
  */
 struct inode *dir_lookup(struct inode *dp, const char *name, uint64_t *off_out);
-/* Adds the entry (name, inum) to locked directory dp. 0, or -1 if name exists or the disk is full. */
+/*
+ * Adds the entry (name, inum) to locked directory dp. 0, or -1 if name is
+ * empty, too long or exists, dp is corrupt, or the disk is full.
+ */
 int dir_link(struct inode *dp, const char *name, uint32_t inum);
-/* Clears the entry at byte offset off of locked directory dp (from dir_lookup). */
-void dir_unlink_at(struct inode *dp, uint64_t off);
-/* Whether locked directory dp holds nothing but "." and "..". */
+/* Clears the entry at byte offset off of locked directory dp (from dir_lookup). 0, or -1. */
+int dir_unlink_at(struct inode *dp, uint64_t off);
+/* Whether locked directory dp holds nothing but "." and ".." (a corrupt one is not empty). */
 int dir_is_empty(struct inode *dp);
 
 #endif

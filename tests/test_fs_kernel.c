@@ -1,0 +1,1535 @@
+/*
+ * tests/test_fs_kernel.c - the kernel's file system (kernel/bio.c, log.c, fs.c,
+ * file.c, pipe.c, sysfile.c) on the host, over a memory disk (tests/shim/).
+ *
+ * Images are formatted here (a minimal mkfs: superblock, empty log, root
+ * directory) and filled through the kernel's own system call handlers.
+ * After the interesting steps, an independent checker (fsck below, which
+ * reads the image with include/fs_format.h only) walks the tree: every
+ * block used once and marked in the free map, every free block clear,
+ * link counts right, no orphan inode. Crash tests record every disk write
+ * and flush of a workload, rebuild the disk as a crash could have left it
+ * (any prefix of the flushed writes, any subset of the unflushed ones, a
+ * torn header), mount it and require one of the states between commits.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../include/fs_format.h"
+#include "../kernel/bio.h"
+#include "../kernel/fcntl.h"
+#include "../kernel/file.h"
+#include "../kernel/fs.h"
+#include "../kernel/log.h"
+#include "../kernel/param.h"
+#include "../kernel/pipe.h"
+#include "../kernel/proc.h"
+#include "../kernel/stat.h"
+#include "../lib/crc32c.h"
+#include "check.h"
+#include "shim/fsck.h"
+#include "shim/shim.h"
+
+/* kernel/sysfile.c, called through shim_syscall */
+long sys_read(void);
+long sys_write(void);
+long sys_close(void);
+long sys_dup(void);
+long sys_pipe(void);
+long sys_fstat(void);
+long sys_open(void);
+long sys_mkdir(void);
+long sys_mknod(void);
+long sys_link(void);
+long sys_unlink(void);
+long sys_chdir(void);
+
+#define BS FS_BLOCK_SIZE
+
+/* --- a minimal mkfs --- */
+
+static struct fs_super layout(uint32_t size, uint32_t ninodes, uint32_t nlog)
+{
+	struct fs_super s = { 0 };
+	s.magic = FS_MAGIC;
+	s.version = FS_VERSION;
+	s.size = size;
+	s.ninodes = ninodes;
+	s.nlog = nlog;
+	s.logstart = FS_SUPER_BLOCK + 1;
+	s.inodestart = s.logstart + nlog;
+	s.bmapstart = s.inodestart + (ninodes + FS_INODES_PER_BLOCK - 1) / FS_INODES_PER_BLOCK;
+	s.datastart = s.bmapstart + (size + FS_BITS_PER_BLOCK - 1) / FS_BITS_PER_BLOCK;
+	s.nblocks = size - s.datastart;
+	return s;
+}
+
+static void seal_super(struct fs_super *s)
+{
+	s->crc = crc32c_table(0, s, offsetof(struct fs_super, crc));
+}
+
+static uint8_t *block_at(uint8_t *image, uint32_t b)
+{
+	return image + (uint64_t)b * BS;
+}
+
+static void seal_log_header(struct fs_log_header *h)
+{
+	h->crc = crc32c_table(crc32c_table(0, h, offsetof(struct fs_log_header, crc)), h->block,
+			      h->n * sizeof(uint32_t));
+}
+
+/* A fresh disk of disk_blocks holding a file system of size blocks with an empty root. */
+static struct fs_super format_disk(uint64_t disk_blocks, uint32_t size, uint32_t ninodes)
+{
+	shim_disk_create(disk_blocks);
+	struct fs_super s = layout(size, ninodes, LOGSIZE + 1);
+	seal_super(&s);
+	memcpy(block_at(shim_disk, FS_SUPER_BLOCK), &s, sizeof(s));
+	struct fs_log_header *h = (struct fs_log_header *)block_at(shim_disk, s.logstart);
+	h->magic = FS_LOG_MAGIC;
+	seal_log_header(h);
+	uint32_t root_block = s.datastart;
+	for (uint32_t b = 0; b <= root_block; b++)
+		block_at(shim_disk, FS_BITMAP_BLOCK(b, &s))[(b % FS_BITS_PER_BLOCK) / 8] |=
+			1u << (b % 8);
+	struct fs_dinode *root = (struct fs_dinode *)block_at(shim_disk, FS_INODE_BLOCK(1, &s)) +
+				 FS_ROOT_INUM % FS_INODES_PER_BLOCK;
+	root->type = T_DIR;
+	root->nlink = 1;
+	root->size = 2 * sizeof(struct fs_dirent);
+	root->addrs[0] = root_block;
+	struct fs_dirent *de = (struct fs_dirent *)block_at(shim_disk, root_block);
+	de[0].inum = FS_ROOT_INUM;
+	strcpy(de[0].name, ".");
+	de[1].inum = FS_ROOT_INUM;
+	strcpy(de[1].name, "..");
+	return s;
+}
+
+static struct fs_super format(uint32_t size, uint32_t ninodes)
+{
+	return format_disk(size, size, ninodes);
+}
+
+/* fs_init, and the root as the process's current directory. */
+static int mount(void)
+{
+	shim_log_clear();
+	int err = fs_init();
+	if (err == 0)
+		shim_proc.cwd = namei("/");
+	return err;
+}
+
+/* Drops every reference the process holds: what a crash (or fs_init again) needs. */
+static void unmount(void)
+{
+	for (int fd = 0; fd < NOFILE; fd++) {
+		if (shim_proc.ofile[fd]) {
+			file_close(shim_proc.ofile[fd]);
+			shim_proc.ofile[fd] = NULL;
+		}
+	}
+	if (shim_proc.cwd) {
+		log_begin_op();
+		inode_put(shim_proc.cwd);
+		log_end_op();
+		shim_proc.cwd = NULL;
+	}
+}
+
+/* --- system calls, with their arguments in the shim's user memory --- */
+
+#define U_PATH0      0
+#define U_PATH1      1024
+#define U_MISC       2048 /* stat, pipe fds */
+#define U_DATA       4096
+#define U_DATA_BYTES (SHIM_USER_BYTES - U_DATA)
+
+static long u_open(const char *path, int flags)
+{
+	return shim_syscall(sys_open, shim_ustr(U_PATH0, path), (uint64_t)flags, 0);
+}
+
+static long u_path(long (*call)(void), const char *path)
+{
+	return shim_syscall(call, shim_ustr(U_PATH0, path), 0, 0);
+}
+
+static long u_link(const char *old, const char *new)
+{
+	return shim_syscall(sys_link, shim_ustr(U_PATH0, old), shim_ustr(U_PATH1, new), 0);
+}
+
+static long u_mknod(const char *path, int major, int minor)
+{
+	return shim_syscall(sys_mknod, shim_ustr(U_PATH0, path), (uint64_t)major, (uint64_t)minor);
+}
+
+static long u_write(long fd, const void *data, size_t n)
+{
+	memcpy(shim_user + U_DATA, data, n);
+	return shim_syscall(sys_write, (uint64_t)fd, shim_uva(U_DATA), n);
+}
+
+static long u_read(long fd, void *data, size_t n)
+{
+	long got = shim_syscall(sys_read, (uint64_t)fd, shim_uva(U_DATA), n);
+	if (got > 0)
+		memcpy(data, shim_user + U_DATA, (size_t)got);
+	return got;
+}
+
+static long u_close(long fd)
+{
+	return shim_syscall(sys_close, (uint64_t)fd, 0, 0);
+}
+
+static long u_fstat(long fd, struct stat *st)
+{
+	long r = shim_syscall(sys_fstat, (uint64_t)fd, shim_uva(U_MISC), 0);
+	memcpy(st, shim_user + U_MISC, sizeof(*st));
+	return r;
+}
+
+/* stat(path) as ulib does it: open, fstat, close. */
+static long u_stat(const char *path, struct stat *st)
+{
+	long fd = u_open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	long r = u_fstat(fd, st);
+	u_close(fd);
+	return r;
+}
+
+/* Creates path holding n bytes of data; 0 or -1. */
+static long u_put_file(const char *path, const void *data, size_t n)
+{
+	long fd = u_open(path, O_CREATE | O_WRONLY | O_TRUNC);
+	if (fd < 0)
+		return -1;
+	long wrote = u_write(fd, data, n);
+	u_close(fd);
+	return wrote == (long)n ? 0 : -1;
+}
+
+static int fsck_clean(void)
+{
+	return fsck_image(shim_disk, NULL) == 0;
+}
+
+/* Clear bits in the free map. */
+static uint32_t free_blocks(void)
+{
+	struct fs_super sb;
+	memcpy(&sb, shim_disk + FS_SUPER_BLOCK * BS, sizeof(sb));
+	uint32_t nfree = 0;
+	for (uint32_t b = 0; b < sb.size; b++) {
+		const uint8_t *map = shim_disk + (uint64_t)FS_BITMAP_BLOCK(b, &sb) * BS;
+		nfree += !((map[(b % FS_BITS_PER_BLOCK) / 8] >> (b % 8)) & 1);
+	}
+	return nfree;
+}
+
+/* --- mounting and simple files --- */
+
+#define SMALL_FS 2048 /* blocks: 8 MiB */
+
+/* A formatted, mounted small file system. */
+static void fresh(void)
+{
+	unmount();
+	format(SMALL_FS, 200);
+	if (mount() != 0) {
+		fprintf(stderr, "mount of a fresh image failed:\n%s", shim_log());
+		exit(1);
+	}
+}
+
+TEST(mounts_a_fresh_image)
+{
+	fresh();
+	CHECK(shim_log_has("fs: mounted 2048 blocks"));
+	struct stat st;
+	CHECK_EQ(u_stat("/", &st), 0);
+	CHECK_EQ(st.type, T_DIR);
+	CHECK_EQ(st.ino, FS_ROOT_INUM);
+	CHECK_EQ(st.nlink, 1);
+	CHECK(fsck_clean());
+}
+
+TEST(fsck_finds_planted_damage)
+{
+	fresh();
+	CHECK_EQ(u_put_file("f", "data", 4), 0);
+	struct stat st;
+	CHECK_EQ(u_stat("f", &st), 0);
+	CHECK(fsck_clean());
+	struct fs_super s;
+	memcpy(&s, block_at(shim_disk, FS_SUPER_BLOCK), sizeof(s));
+	struct fs_dinode *d = (struct fs_dinode *)block_at(shim_disk, FS_INODE_BLOCK(st.ino, &s)) +
+			      st.ino % FS_INODES_PER_BLOCK;
+	uint8_t *map = block_at(shim_disk, s.bmapstart) + d->addrs[0] / 8;
+	uint8_t bit = 1u << (d->addrs[0] % 8);
+
+	*map ^= bit; /* a used block marked free */
+	CHECK(!fsck_clean());
+	*map ^= bit;
+	d->nlink = 2;
+	CHECK(!fsck_clean());
+	d->nlink = 1;
+	d->size = BS + 1; /* a block missing inside the size */
+	CHECK(!fsck_clean());
+	d->size = 4;
+	struct fs_dinode *orphan = d + 1;
+	orphan->type = T_FILE;
+	CHECK(!fsck_clean());
+	orphan->type = 0;
+	CHECK(fsck_clean());
+}
+
+TEST(create_write_read_unlink)
+{
+	fresh();
+	uint32_t free0 = free_blocks();
+	long fd = u_open("hello", O_CREATE | O_RDWR);
+	CHECK(fd >= 0);
+	CHECK_EQ(u_write(fd, "hello, world", 12), 12);
+	struct stat st;
+	CHECK_EQ(u_fstat(fd, &st), 0);
+	CHECK_EQ(st.type, T_FILE);
+	CHECK_EQ(st.size, 12);
+	CHECK_EQ(st.nlink, 1);
+	CHECK_EQ(u_close(fd), 0);
+
+	char buf[32] = { 0 };
+	fd = u_open("/hello", O_RDONLY);
+	CHECK(fd >= 0);
+	CHECK_EQ(u_read(fd, buf, sizeof(buf)), 12);
+	CHECK(memcmp(buf, "hello, world", 12) == 0);
+	CHECK_EQ(u_read(fd, buf, sizeof(buf)), 0); /* end of file */
+	CHECK_EQ(u_close(fd), 0);
+	CHECK(fsck_clean());
+	CHECK_EQ(free_blocks(), free0 - 1);
+
+	CHECK_EQ(u_path(sys_unlink, "hello"), 0);
+	CHECK_EQ(u_open("hello", O_RDONLY), -1);
+	CHECK_EQ(u_path(sys_unlink, "hello"), -1);
+	CHECK(fsck_clean());
+	CHECK_EQ(free_blocks(), free0);
+}
+
+TEST(open_file_survives_unlink_until_closed)
+{
+	fresh();
+	uint32_t free0 = free_blocks();
+	long fd = u_open("f", O_CREATE | O_RDWR);
+	CHECK_EQ(u_write(fd, "data", 4), 4);
+	CHECK_EQ(u_path(sys_unlink, "f"), 0);
+	CHECK_EQ(free_blocks(), free0 - 1); /* still held by fd */
+	struct stat st;
+	CHECK_EQ(u_fstat(fd, &st), 0);
+	CHECK_EQ(st.nlink, 0);
+	CHECK_EQ(u_close(fd), 0);
+	CHECK_EQ(free_blocks(), free0);
+	CHECK(fsck_clean());
+}
+
+TEST(offsets_dup_append_trunc)
+{
+	fresh();
+	long fd = u_open("f", O_CREATE | O_RDWR);
+	long fd2 = shim_syscall(sys_dup, (uint64_t)fd, 0, 0);
+	CHECK(fd2 >= 0 && fd2 != fd);
+	CHECK_EQ(u_write(fd, "abc", 3), 3);
+	CHECK_EQ(u_write(fd2, "def", 3), 3); /* shares the offset: appends after abc */
+	u_close(fd);
+	u_close(fd2);
+	char buf[16] = { 0 };
+	fd = u_open("f", O_RDONLY);
+	CHECK_EQ(u_read(fd, buf, sizeof(buf)), 6);
+	CHECK(memcmp(buf, "abcdef", 6) == 0);
+	CHECK_EQ(u_write(fd, "x", 1), -1); /* read-only */
+	u_close(fd);
+
+	fd = u_open("f", O_WRONLY | O_APPEND);
+	CHECK_EQ(u_write(fd, "gh", 2), 2);
+	CHECK_EQ(u_read(fd, buf, 1), -1); /* write-only */
+	u_close(fd);
+	fd = u_open("f", O_RDWR);
+	CHECK_EQ(u_write(fd, "AB", 2), 2); /* no O_APPEND: overwrites from 0 */
+	u_close(fd);
+	fd = u_open("f", O_RDONLY);
+	CHECK_EQ(u_read(fd, buf, sizeof(buf)), 8);
+	CHECK(memcmp(buf, "ABcdefgh", 8) == 0);
+	u_close(fd);
+
+	fd = u_open("f", O_WRONLY | O_TRUNC);
+	struct stat st;
+	CHECK_EQ(u_fstat(fd, &st), 0);
+	CHECK_EQ(st.size, 0);
+	u_close(fd);
+	CHECK(fsck_clean());
+}
+
+/* --- big files --- */
+
+/* Fills the user buffer with n blocks stamped with their file block numbers from first. */
+static void stamp_blocks(uint64_t first, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t *words = (uint64_t *)(shim_user + U_DATA + i * BS);
+		for (size_t w = 0; w < BS / 8; w++)
+			words[w] = (first + i) * 0x10001ull + w;
+	}
+}
+
+static int block_has_stamp(const uint8_t *block, uint64_t bn)
+{
+	const uint64_t *words = (const uint64_t *)block;
+	for (size_t w = 0; w < BS / 8; w++)
+		if (words[w] != bn * 0x10001ull + w)
+			return 0;
+	return 1;
+}
+
+TEST(big_file_through_double_indirect)
+{
+	unmount();
+	format(24000, 200); /* 94 MiB */
+	CHECK_EQ(mount(), 0);
+	uint32_t free0 = free_blocks();
+
+	/* 64 MiB and a bit: 16384 + 5 blocks, far into the double-indirect range. */
+	const uint64_t nblocks = 16384 + 5, tail = 100;
+	const uint64_t size = nblocks * BS + tail;
+	long fd = u_open("big", O_CREATE | O_WRONLY);
+	CHECK(fd >= 0);
+	const size_t chunk = U_DATA_BYTES / BS; /* blocks per write */
+	for (uint64_t bn = 0; bn < nblocks; bn += chunk) {
+		size_t n = nblocks - bn < chunk ? nblocks - bn : chunk;
+		stamp_blocks(bn, n);
+		long wrote = shim_syscall(sys_write, (uint64_t)fd, shim_uva(U_DATA), n * BS);
+		if (wrote != (long)(n * BS)) {
+			CHECK_EQ(wrote, n * BS);
+			break;
+		}
+	}
+	stamp_blocks(nblocks, 1);
+	CHECK_EQ(shim_syscall(sys_write, (uint64_t)fd, shim_uva(U_DATA), tail), tail);
+	struct stat st;
+	CHECK_EQ(u_fstat(fd, &st), 0);
+	CHECK_EQ(st.size, size);
+	u_close(fd);
+
+	/* data, one single-indirect, one double, and its second-level blocks */
+	uint64_t deep = nblocks + 1 - FS_NDIRECT - FS_NINDIRECT;
+	uint64_t expect = nblocks + 1 + 1 + 1 + (deep + FS_NINDIRECT - 1) / FS_NINDIRECT;
+	CHECK(fsck_clean());
+	CHECK_EQ(free_blocks(), free0 - expect);
+
+	/* Read back blocks at each edge: direct, single, double and its second level. */
+	uint64_t probes[] = { 0,    9,           10,          1033, 1034,
+			      1035, 1034 + 1023, 1034 + 1024, 8000, nblocks - 1 };
+	fd = u_open("big", O_RDONLY);
+	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+		struct file *f = shim_proc.ofile[fd];
+		f->off = probes[i] * BS;
+		CHECK_EQ(shim_syscall(sys_read, (uint64_t)fd, shim_uva(U_DATA), BS), BS);
+		CHECK(block_has_stamp(shim_user + U_DATA, probes[i]));
+	}
+	shim_proc.ofile[fd]->off = nblocks * BS;
+	CHECK_EQ(shim_syscall(sys_read, (uint64_t)fd, shim_uva(U_DATA), BS), tail);
+	u_close(fd);
+
+	/* O_TRUNC frees every block, the indirect ones included. */
+	fd = u_open("big", O_WRONLY | O_TRUNC);
+	CHECK(fd >= 0);
+	u_close(fd);
+	CHECK_EQ(free_blocks(), free0);
+	CHECK(fsck_clean());
+	CHECK_EQ(u_path(sys_unlink, "big"), 0);
+	CHECK_EQ(free_blocks(), free0);
+	CHECK(fsck_clean());
+}
+
+/* --- names and directories --- */
+
+TEST(names_of_60_bytes)
+{
+	fresh();
+	char name60[FS_NAME_MAX + 1], name61[FS_NAME_MAX + 2];
+	memset(name60, 'n', FS_NAME_MAX);
+	name60[FS_NAME_MAX] = '\0';
+	memset(name61, 'n', FS_NAME_MAX + 1);
+	name61[FS_NAME_MAX + 1] = '\0';
+	CHECK_EQ(u_put_file(name60, "sixty", 5), 0);
+	char twin[FS_NAME_MAX + 1];
+	memcpy(twin, name60, sizeof(twin));
+	twin[FS_NAME_MAX - 1] = 'm'; /* differs only in the last byte */
+	CHECK_EQ(u_put_file(twin, "twin", 4), 0);
+
+	char buf[8] = { 0 };
+	long fd = u_open(name60, O_RDONLY);
+	CHECK(fd >= 0);
+	CHECK_EQ(u_read(fd, buf, sizeof(buf)), 5);
+	CHECK(memcmp(buf, "sixty", 5) == 0);
+	u_close(fd);
+
+	/* 61 bytes: refused, not cut to 60 (which would find name60). */
+	CHECK_EQ(u_open(name61, O_RDONLY), -1);
+	CHECK_EQ(u_open(name61, O_CREATE | O_RDWR), -1);
+	CHECK_EQ(u_path(sys_mkdir, name61), -1);
+	char path[200];
+	snprintf(path, sizeof(path), "/%s/x", name61);
+	CHECK_EQ(u_open(path, O_CREATE | O_RDWR), -1);
+
+	/* On disk the entry has all 60 bytes and no NUL. */
+	fd = u_open(".", O_RDONLY);
+	struct fs_dirent de;
+	int found = 0;
+	while (u_read(fd, &de, sizeof(de)) == sizeof(de))
+		found |= de.inum != 0 && memcmp(de.name, name60, FS_NAME_MAX) == 0;
+	u_close(fd);
+	CHECK(found);
+
+	/* A 60-byte directory name works as a path element too. */
+	CHECK_EQ(u_path(sys_mkdir, "d"), 0);
+	snprintf(path, sizeof(path), "d/%s", name60);
+	CHECK_EQ(u_path(sys_mkdir, path), 0);
+	snprintf(path, sizeof(path), "/d/%s/f", name60);
+	CHECK_EQ(u_put_file(path, "deep", 4), 0);
+	CHECK(fsck_clean());
+}
+
+TEST(deep_directories)
+{
+	fresh();
+	const int depth = 150;
+	for (int i = 0; i < depth; i++) {
+		CHECK_EQ(u_path(sys_mkdir, "sub"), 0);
+		CHECK_EQ(u_path(sys_chdir, "sub"), 0);
+	}
+	CHECK_EQ(u_put_file("leaf", "bottom", 6), 0);
+	for (int i = 0; i < depth; i++)
+		CHECK_EQ(u_path(sys_chdir, ".."), 0);
+	struct stat st;
+	CHECK_EQ(u_stat(".", &st), 0);
+	CHECK_EQ(st.ino, FS_ROOT_INUM);
+	CHECK_EQ(st.nlink, 2); /* its own "..", and sub's */
+
+	/* An absolute path as long as MAXPATH allows: "/sub" * 63 + "/xy" is 255 bytes. */
+	char path[MAXPATH + 8] = "";
+	for (int i = 0; i < 63; i++)
+		strcat(path, "/sub");
+	strcat(path, "/xy");
+	CHECK_EQ(strlen(path), MAXPATH - 1);
+	CHECK_EQ(u_put_file(path, "long", 4), 0);
+	strcat(path, "z"); /* 256 bytes and the NUL: over MAXPATH */
+	CHECK_EQ(u_open(path, O_CREATE | O_RDWR), -1);
+	CHECK(fsck_clean());
+
+	/* Remove it all, bottom up, through relative paths. */
+	for (int i = 0; i < depth; i++)
+		CHECK_EQ(u_path(sys_chdir, "sub"), 0);
+	CHECK_EQ(u_path(sys_unlink, "leaf"), 0);
+	for (int i = 0; i < depth; i++) {
+		CHECK_EQ(u_path(sys_chdir, ".."), 0);
+		if (i == depth - 63)
+			CHECK_EQ(u_path(sys_unlink, "sub/xy"), 0);
+		CHECK_EQ(u_path(sys_unlink, "sub"), 0);
+	}
+	CHECK_EQ(u_stat("/", &st), 0);
+	CHECK_EQ(st.nlink, 1);
+	CHECK(fsck_clean());
+}
+
+TEST(directory_rules)
+{
+	fresh();
+	CHECK_EQ(u_path(sys_mkdir, "a"), 0);
+	CHECK_EQ(u_path(sys_mkdir, "a"), -1); /* exists */
+	CHECK_EQ(u_put_file("a/f", "x", 1), 0);
+	CHECK_EQ(u_path(sys_unlink, "a"), -1); /* not empty */
+	CHECK_EQ(u_path(sys_unlink, "a/."), -1);
+	CHECK_EQ(u_path(sys_unlink, "a/.."), -1);
+	CHECK_EQ(u_path(sys_unlink, "."), -1);
+	CHECK_EQ(u_path(sys_unlink, "/"), -1);
+	CHECK_EQ(u_path(sys_unlink, ""), -1);
+
+	/* Directories open read-only only, and never by O_CREATE. */
+	long fd = u_open("a", O_RDONLY);
+	CHECK(fd >= 0);
+	u_close(fd);
+	CHECK_EQ(u_open("a", O_WRONLY), -1);
+	CHECK_EQ(u_open("a", O_RDWR), -1);
+	CHECK_EQ(u_open("a", O_CREATE | O_RDONLY), -1);
+	CHECK_EQ(u_open("a/f/g", O_CREATE | O_RDWR), -1); /* f is not a directory */
+	CHECK_EQ(u_path(sys_chdir, "a/f"), -1);
+
+	/* Links: to files only, never over an existing name. */
+	CHECK_EQ(u_link("a", "b"), -1);
+	CHECK_EQ(u_link("a/f", "a/f"), -1);
+	CHECK_EQ(u_link("nothing", "c"), -1);
+	CHECK_EQ(u_link("a/f", "g"), 0);
+	struct stat st;
+	CHECK_EQ(u_stat("g", &st), 0);
+	CHECK_EQ(st.nlink, 2);
+	CHECK_EQ(u_path(sys_unlink, "a/f"), 0);
+	CHECK_EQ(u_stat("g", &st), 0);
+	CHECK_EQ(st.nlink, 1);
+	CHECK_EQ(st.size, 1);
+
+	CHECK_EQ(u_stat("/", &st), 0);
+	CHECK_EQ(st.nlink, 2);
+	CHECK_EQ(u_path(sys_unlink, "a"), 0); /* empty now */
+	CHECK_EQ(u_stat("/", &st), 0);
+	CHECK_EQ(st.nlink, 1);
+	CHECK(fsck_clean());
+
+	/* A removed current directory takes no new entries (they would be lost with it). */
+	CHECK_EQ(u_path(sys_mkdir, "gone"), 0);
+	CHECK_EQ(u_path(sys_chdir, "gone"), 0);
+	CHECK_EQ(u_path(sys_unlink, "/gone"), 0);
+	CHECK_EQ(u_open("new", O_CREATE | O_RDWR), -1);
+	CHECK_EQ(u_path(sys_mkdir, "newdir"), -1);
+	CHECK_EQ(u_path(sys_chdir, "/"), 0);
+	CHECK(fsck_clean());
+}
+
+/* --- system call arguments --- */
+
+static int open_fds(void)
+{
+	int n = 0;
+	for (int fd = 0; fd < NOFILE; fd++)
+		n += shim_proc.ofile[fd] != NULL;
+	return n;
+}
+
+TEST(bad_arguments_return_minus_one)
+{
+	fresh();
+	long fd = u_open("f", O_CREATE | O_RDWR);
+	CHECK_EQ(u_write(fd, "abc", 3), 3);
+	long allocs = shim_live_allocs;
+	uint64_t end = shim_uva(SHIM_USER_BYTES);
+
+	/* descriptors */
+	long bad_fds[] = { -1, NOFILE, NOFILE + 1, 7, -100000 };
+	for (size_t i = 0; i < sizeof(bad_fds) / sizeof(bad_fds[0]); i++) {
+		uint64_t bfd = (uint64_t)bad_fds[i];
+		CHECK_EQ(shim_syscall(sys_read, bfd, shim_uva(U_DATA), 1), -1);
+		CHECK_EQ(shim_syscall(sys_write, bfd, shim_uva(U_DATA), 1), -1);
+		CHECK_EQ(shim_syscall(sys_close, bfd, 0, 0), -1);
+		CHECK_EQ(shim_syscall(sys_dup, bfd, 0, 0), -1);
+		CHECK_EQ(shim_syscall(sys_fstat, bfd, shim_uva(U_MISC), 0), -1);
+	}
+
+	/* buffers: NULL, a kernel address, past the end, straddling the end; negative counts */
+	uint64_t bad_ptrs[] = { 0, (uint64_t)(uintptr_t)&fd, end, end - 2 };
+	for (size_t i = 0; i < sizeof(bad_ptrs) / sizeof(bad_ptrs[0]); i++) {
+		shim_proc.ofile[fd]->off = 0;
+		CHECK_EQ(shim_syscall(sys_read, (uint64_t)fd, bad_ptrs[i], 3), -1);
+		CHECK_EQ(shim_syscall(sys_write, (uint64_t)fd, bad_ptrs[i], 3), -1);
+		CHECK_EQ(shim_syscall(sys_fstat, (uint64_t)fd, bad_ptrs[i], 0), -1);
+		CHECK_EQ(shim_syscall(sys_open, bad_ptrs[i], O_RDONLY, 0), -1);
+		CHECK_EQ(shim_syscall(sys_mkdir, bad_ptrs[i], 0, 0), -1);
+		CHECK_EQ(shim_syscall(sys_unlink, bad_ptrs[i], 0, 0), -1);
+		CHECK_EQ(shim_syscall(sys_chdir, bad_ptrs[i], 0, 0), -1);
+		CHECK_EQ(shim_syscall(sys_link, bad_ptrs[i], shim_ustr(U_PATH1, "x"), 0), -1);
+		CHECK_EQ(shim_syscall(sys_link, shim_ustr(U_PATH0, "f"), bad_ptrs[i], 0), -1);
+		CHECK_EQ(shim_syscall(sys_mknod, bad_ptrs[i], CONSOLE, 0), -1);
+	}
+	CHECK_EQ(shim_syscall(sys_read, (uint64_t)fd, shim_uva(U_DATA), (uint64_t)-1), -1);
+	CHECK_EQ(shim_syscall(sys_write, (uint64_t)fd, shim_uva(U_DATA), (uint64_t)-5), -1);
+
+	/* paths: no NUL within MAXPATH, a NUL right at the end of user memory, unknown flags */
+	memset(shim_user + U_DATA, 'a', MAXPATH + 10);
+	CHECK_EQ(shim_syscall(sys_open, shim_uva(U_DATA), O_CREATE | O_RDWR, 0), -1);
+	shim_user[SHIM_USER_BYTES - 1] = 'z';
+	CHECK_EQ(shim_syscall(sys_open, end - 1, O_RDONLY, 0), -1);
+	CHECK_EQ(u_open("f", 0x1000), -1);
+	CHECK_EQ(u_open("f", O_RDONLY | 0x80000000), -1);
+	CHECK_EQ(u_open("", O_RDONLY), -1);
+	CHECK_EQ(u_mknod("dev", -1, 0), -1);
+	CHECK_EQ(u_mknod("dev", NDEV, 0), -1);
+	CHECK_EQ(u_mknod("dev", CONSOLE, 0x10000), -1);
+
+	/* pipe: a bad array gives no descriptors and leaks nothing */
+	int fds_before = open_fds();
+	CHECK_EQ(shim_syscall(sys_pipe, 0, 0, 0), -1);
+	CHECK_EQ(shim_syscall(sys_pipe, end - 4, 0, 0), -1);
+	CHECK_EQ(open_fds(), fds_before);
+	CHECK_EQ(shim_live_allocs, allocs);
+
+	/* the file is untouched */
+	struct stat st;
+	CHECK_EQ(u_fstat(fd, &st), 0);
+	CHECK_EQ(st.size, 3);
+	u_close(fd);
+	CHECK(fsck_clean());
+}
+
+TEST(descriptor_table_fills_cleanly)
+{
+	fresh();
+	CHECK_EQ(u_put_file("f", "x", 1), 0);
+	long allocs = shim_live_allocs;
+	int opened = 0;
+	while (u_open("f", O_RDONLY) >= 0)
+		opened++;
+	CHECK_EQ(opened, NOFILE);
+	CHECK_EQ(shim_syscall(sys_dup, 0, 0, 0), -1);
+	CHECK_EQ(shim_syscall(sys_pipe, shim_uva(U_MISC), 0, 0), -1);
+	for (int fd = 0; fd < NOFILE; fd++)
+		CHECK_EQ(u_close(fd), 0);
+	CHECK_EQ(shim_live_allocs, allocs - 0);
+	CHECK(fsck_clean());
+}
+
+/* --- pipes --- */
+
+static long pipe_fds[2];
+
+static void open_pipe(void)
+{
+	CHECK_EQ(shim_syscall(sys_pipe, shim_uva(U_MISC), 0, 0), 0);
+	int fds[2];
+	memcpy(fds, shim_user + U_MISC, sizeof(fds));
+	pipe_fds[0] = fds[0];
+	pipe_fds[1] = fds[1];
+}
+
+/* Sleep hook: the other end drains the pipe (a reader scheduled while the writer sleeps). */
+static size_t drained;
+static void drain_reader(const void *chan)
+{
+	(void)chan;
+	struct file *r = shim_proc.ofile[pipe_fds[0]];
+	uint8_t *spare = shim_user + U_DATA + U_DATA_BYTES / 2;
+	int got = pipe_read(r->pipe, (uint64_t)(uintptr_t)spare, 1000);
+	for (int i = 0; i < got; i++)
+		if (spare[i] != (uint8_t)(drained + (size_t)i))
+			fprintf(stderr, "  pipe byte %zu is %u\n", drained + (size_t)i, spare[i]);
+	drained += (size_t)got;
+}
+
+TEST(pipes_move_bytes_and_wake_only_sleepers)
+{
+	fresh();
+	long allocs = shim_live_allocs;
+	open_pipe();
+	CHECK(pipe_fds[0] >= 0 && pipe_fds[1] >= 0 && pipe_fds[0] != pipe_fds[1]);
+	CHECK_EQ(u_write(pipe_fds[0], "x", 1), -1); /* wrong ends */
+	char c;
+	CHECK_EQ(u_read(pipe_fds[1], &c, 1), -1);
+
+	/* The 1-byte round trip: nobody sleeps, so no wakeup at all. */
+	uint64_t wakeups = shim_wakeups;
+	CHECK_EQ(u_write(pipe_fds[1], "p", 1), 1);
+	CHECK_EQ(u_read(pipe_fds[0], &c, 1), 1);
+	CHECK_EQ(c, 'p');
+	CHECK_EQ(shim_wakeups, wakeups);
+	struct stat st;
+	CHECK_EQ(u_fstat(pipe_fds[0], &st), -1);
+
+	/* More than the pipe holds: the writer sleeps, the reader drains, bytes arrive in order. */
+	const size_t big = 10000;
+	for (size_t i = 0; i < big; i++)
+		shim_user[U_DATA + i] = (uint8_t)i;
+	drained = 0;
+	shim_sleep_hook = drain_reader;
+	CHECK_EQ(shim_syscall(sys_write, (uint64_t)pipe_fds[1], shim_uva(U_DATA), big), big);
+	shim_sleep_hook = NULL;
+	CHECK(shim_wakeups > wakeups); /* the sleeping writer was woken */
+	while (drained < big) {
+		size_t before = drained;
+		drain_reader(NULL);
+		if (drained == before)
+			break;
+	}
+	CHECK_EQ(drained, big);
+
+	/* A closed write end reads as end of file; a closed read end fails writes. */
+	CHECK_EQ(u_write(pipe_fds[1], "ab", 2), 2);
+	CHECK_EQ(u_close(pipe_fds[1]), 0);
+	char two[4];
+	CHECK_EQ(u_read(pipe_fds[0], two, 4), 2);
+	CHECK_EQ(u_read(pipe_fds[0], two, 4), 0);
+	CHECK_EQ(u_close(pipe_fds[0]), 0);
+	CHECK_EQ(shim_live_allocs, allocs);
+
+	open_pipe();
+	CHECK_EQ(u_close(pipe_fds[0]), 0);
+	CHECK_EQ(u_write(pipe_fds[1], "x", 1), -1);
+	CHECK_EQ(u_close(pipe_fds[1]), 0);
+	CHECK_EQ(shim_live_allocs, allocs);
+}
+
+/* Sleep hook: the process is killed while it waits. */
+static void kill_sleeper(const void *chan)
+{
+	(void)chan;
+	shim_proc.killed = 1;
+}
+
+TEST(killed_process_leaves_a_blocked_pipe)
+{
+	fresh();
+	open_pipe();
+	shim_sleep_hook = kill_sleeper;
+	char c;
+	CHECK_EQ(u_read(pipe_fds[0], &c, 1), -1); /* empty: sleeps, is killed, gives up */
+	shim_proc.killed = 0;
+	memset(shim_user + U_DATA, 'w', 5000);
+	CHECK_EQ(shim_syscall(sys_write, (uint64_t)pipe_fds[1], shim_uva(U_DATA), 5000), -1);
+	shim_sleep_hook = NULL;
+	shim_proc.killed = 0;
+	u_close(pipe_fds[0]);
+	u_close(pipe_fds[1]);
+}
+
+/* --- devices --- */
+
+TEST(console_is_a_device_file)
+{
+	fresh();
+	CHECK_EQ(u_mknod("console", CONSOLE, 0), 0);
+	CHECK_EQ(u_mknod("nodriver", 5, 1), 0);
+	long fd = u_open("console", O_RDWR);
+	CHECK(fd >= 0);
+	shim_console_out_len = 0;
+	CHECK_EQ(u_write(fd, "hi\n", 3), 3);
+	CHECK_EQ(shim_console_out_len, 3);
+	CHECK(memcmp(shim_console_out, "hi\n", 3) == 0);
+	char buf[16] = { 0 };
+	CHECK_EQ(u_read(fd, buf, sizeof(buf)), 6);
+	CHECK(memcmp(buf, "typed\n", 6) == 0);
+	struct stat st;
+	CHECK_EQ(u_fstat(fd, &st), 0);
+	CHECK_EQ(st.type, T_DEVICE);
+	CHECK_EQ(st.size, 0);
+	u_close(fd);
+
+	fd = u_open("nodriver", O_RDWR);
+	CHECK(fd >= 0);
+	CHECK_EQ(u_read(fd, buf, 1), -1);
+	CHECK_EQ(u_write(fd, "x", 1), -1);
+	u_close(fd);
+	/* O_CREATE on an existing device opens it */
+	fd = u_open("console", O_CREATE | O_WRONLY);
+	CHECK(fd >= 0);
+	u_close(fd);
+	CHECK(fsck_clean());
+}
+
+/* --- running out --- */
+
+TEST(full_disk_and_no_inodes_fail_cleanly)
+{
+	unmount();
+	format(300, 100); /* 1.2 MiB: about 220 data blocks */
+	CHECK_EQ(mount(), 0);
+	uint32_t free0 = free_blocks();
+	long fd = u_open("fill", O_CREATE | O_WRONLY);
+	memset(shim_user + U_DATA, 'f', 64 * BS);
+	long wrote = 0, r;
+	while ((r = shim_syscall(sys_write, (uint64_t)fd, shim_uva(U_DATA), 64 * BS)) > 0)
+		wrote += r;
+	CHECK_EQ(r, -1);
+	CHECK(shim_log_has("disk full"));
+	struct stat st;
+	CHECK_EQ(u_fstat(fd, &st), 0);
+	CHECK(st.size > 0);
+	u_close(fd);
+	CHECK_EQ(free_blocks(), 0);
+	CHECK(fsck_clean());
+	CHECK_EQ(u_path(sys_mkdir, "nospace"), -1); /* needs a block */
+	CHECK(fsck_clean());
+	CHECK_EQ(u_path(sys_unlink, "fill"), 0);
+	CHECK_EQ(free_blocks(), free0);
+
+	int made = 0;
+	char name[16];
+	for (;; made++) {
+		snprintf(name, sizeof(name), "i%d", made);
+		if (u_put_file(name, "", 0) < 0)
+			break;
+	}
+	CHECK_EQ(made, 100 - 2); /* inode 0 unused, 1 is the root */
+	CHECK(shim_log_has("out of inodes"));
+	CHECK(fsck_clean());
+	for (int i = 0; i < made; i++) {
+		snprintf(name, sizeof(name), "i%d", i);
+		CHECK_EQ(u_path(sys_unlink, name), 0);
+	}
+	CHECK(fsck_clean());
+	CHECK_EQ(free_blocks(),
+		 free0 - 1); /* the root directory grew to 2 blocks for 100 entries */
+}
+
+TEST(no_memory_fails_cleanly)
+{
+	fresh();
+	CHECK_EQ(u_path(sys_mkdir, "d"), 0);
+	long allocs = shim_live_allocs;
+	/* Fail each allocation in turn of: create in a directory, write, pipe. */
+	for (long k = 1; k <= 8; k++) {
+		shim_kmalloc_fail_at(k);
+		long fd = u_open("d/f", O_CREATE | O_RDWR);
+		if (fd >= 0) {
+			u_write(fd, "abc", 3);
+			u_close(fd);
+		}
+		long p = shim_syscall(sys_pipe, shim_uva(U_MISC), 0, 0);
+		shim_kmalloc_fail_at(0);
+		if (p == 0) {
+			int fds[2];
+			memcpy(fds, shim_user + U_MISC, sizeof(fds));
+			u_close(fds[0]);
+			u_close(fds[1]);
+		}
+		CHECK_EQ(open_fds(), 0);
+		CHECK_EQ(shim_live_allocs, allocs);
+		CHECK(fsck_clean());
+		u_path(sys_unlink, "d/f");
+	}
+	CHECK(fsck_clean());
+}
+
+/* --- refusing disks --- */
+
+/* Mounts the small image after edit() changed its superblock (resealed if reseal). */
+static int mount_edited(void (*edit)(struct fs_super *), int reseal)
+{
+	unmount();
+	format(SMALL_FS, 200);
+	struct fs_super *s = (struct fs_super *)block_at(shim_disk, FS_SUPER_BLOCK);
+	edit(s);
+	if (reseal)
+		seal_super(s);
+	return mount();
+}
+
+static void edit_magic(struct fs_super *s)
+{
+	s->magic = 0xef53;
+}
+static void edit_version(struct fs_super *s)
+{
+	s->version = 2;
+}
+static void edit_crc(struct fs_super *s)
+{
+	s->crc ^= 1;
+}
+static void edit_size_over_disk(struct fs_super *s)
+{
+	s->size = SMALL_FS + 1;
+}
+static void edit_size_small(struct fs_super *s)
+{
+	s->size = s->datastart;
+}
+static void edit_nblocks(struct fs_super *s)
+{
+	s->nblocks++;
+}
+static void edit_ninodes(struct fs_super *s)
+{
+	s->ninodes = 1;
+}
+static void edit_ninodes_big(struct fs_super *s)
+{
+	s->ninodes = 100000;
+}
+static void edit_nlog(struct fs_super *s)
+{
+	s->nlog = 8;
+}
+static void edit_nlog_big(struct fs_super *s)
+{
+	s->nlog = 0xfffffff0u;
+}
+static void edit_logstart(struct fs_super *s)
+{
+	s->logstart = 1;
+}
+static void edit_inodestart(struct fs_super *s)
+{
+	s->inodestart--;
+}
+static void edit_bmapstart(struct fs_super *s)
+{
+	s->bmapstart = s->inodestart;
+}
+static void edit_datastart(struct fs_super *s)
+{
+	s->datastart = s->bmapstart;
+}
+static void edit_datastart_end(struct fs_super *s)
+{
+	s->datastart = 0xffffffffu;
+}
+
+TEST(corrupt_superblock_fields_are_refused)
+{
+	static const struct {
+		void (*edit)(struct fs_super *);
+		int reseal;
+		int err;
+		const char *message;
+	} cases[] = {
+		{ edit_magic, 1, FS_EFOREIGN, "superblock magic = 61267 (0xef53), not magma's" },
+		{ edit_version, 1, FS_EFOREIGN, "superblock version = 2" },
+		{ edit_crc, 0, FS_ECORRUPT, "superblock crc" },
+		{ edit_nblocks, 0, FS_ECORRUPT, "superblock crc" }, /* any field, not resealed */
+		{ edit_size_over_disk, 1, FS_ECORRUPT, "superblock size = 2049" },
+		{ edit_size_small, 1, FS_ECORRUPT, "superblock datastart" },
+		{ edit_nblocks, 1, FS_ECORRUPT, "superblock nblocks" },
+		{ edit_ninodes, 1, FS_ECORRUPT, "superblock ninodes = 1" },
+		{ edit_ninodes_big, 1, FS_ECORRUPT, "superblock bmapstart" },
+		{ edit_nlog, 1, FS_ECORRUPT, "superblock nlog = 8" },
+		{ edit_nlog_big, 1, FS_ECORRUPT, "superblock inodestart" },
+		{ edit_logstart, 1, FS_ECORRUPT, "superblock logstart = 1" },
+		{ edit_inodestart, 1, FS_ECORRUPT, "superblock inodestart" },
+		{ edit_bmapstart, 1, FS_ECORRUPT, "superblock bmapstart" },
+		{ edit_datastart, 1, FS_ECORRUPT, "superblock datastart" },
+		{ edit_datastart_end, 1, FS_ECORRUPT, "superblock datastart" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int err = mount_edited(cases[i].edit, cases[i].reseal);
+		if (err != cases[i].err || !shim_log_has(cases[i].message)) {
+			CHECK_EQ(err, cases[i].err);
+			fprintf(stderr, "  case %zu: want \"%s\" in: %s", i, cases[i].message,
+				shim_log());
+			check_current_failed = 1;
+		}
+		CHECK(shim_log_has("disk refused"));
+		CHECK(namei("/") == NULL); /* nothing mounted */
+		CHECK_EQ(u_open("/x", O_CREATE | O_RDWR), -1);
+	}
+}
+
+TEST(foreign_and_missing_disks_are_refused)
+{
+	unmount();
+	shim_disk_create(SMALL_FS); /* all zeros */
+	CHECK_EQ(mount(), FS_EFOREIGN);
+	CHECK(shim_log_has("not magma's"));
+
+	srand(42);
+	for (uint64_t i = 0; i < SMALL_FS * BS; i++)
+		shim_disk[i] = (uint8_t)rand();
+	CHECK_EQ(mount(), FS_EFOREIGN);
+
+	/* an ext2-like disk: its superblock at byte 1024, magic 0xef53 at 1024 + 56 */
+	memset(shim_disk, 0, 2 * BS);
+	shim_disk[1024 + 56] = 0x53;
+	shim_disk[1024 + 57] = 0xef;
+	CHECK_EQ(mount(), FS_EFOREIGN);
+
+	shim_disk_create(1); /* no superblock at all */
+	CHECK_EQ(mount(), FS_ENODISK);
+	CHECK(shim_log_has("no disk"));
+
+	/* a good file system on a disk too small for it */
+	format_disk(1000, SMALL_FS, 200);
+	CHECK_EQ(mount(), FS_ECORRUPT);
+	CHECK(shim_log_has("the disk has 1000"));
+
+	/* bigger than one operation can free: refused, not risked */
+	format_disk(13 * FS_BITS_PER_BLOCK, 13 * FS_BITS_PER_BLOCK, 200);
+	CHECK_EQ(mount(), FS_ETOOBIG);
+
+	/* the root inode is not a directory */
+	struct fs_super s = format(SMALL_FS, 200);
+	struct fs_dinode *root = (struct fs_dinode *)block_at(shim_disk, FS_INODE_BLOCK(1, &s)) + 1;
+	root->type = T_FILE;
+	CHECK_EQ(mount(), FS_ENOROOT);
+	CHECK(shim_log_has("not a directory"));
+	root->type = 0;
+	CHECK_EQ(mount(), FS_ENOROOT);
+	root->type = T_DIR;
+	root->nlink = 0; /* refused, and not freed by a last inode_put */
+	CHECK_EQ(mount(), FS_ENOROOT);
+	CHECK_EQ(root->addrs[0], s.datastart);
+}
+
+TEST(corrupt_inodes_and_directories_fail_calls)
+{
+	fresh();
+	CHECK_EQ(u_put_file("f", "0123456789", 10), 0);
+	CHECK_EQ(u_path(sys_mkdir, "d"), 0);
+	CHECK_EQ(u_put_file("d/g", "x", 1), 0);
+	struct stat st;
+	CHECK_EQ(u_stat("f", &st), 0);
+	uint32_t f_inum = st.ino;
+	CHECK_EQ(u_stat("d", &st), 0);
+	uint32_t d_inum = st.ino;
+	unmount();
+
+	struct fs_super s;
+	memcpy(&s, block_at(shim_disk, FS_SUPER_BLOCK), sizeof(s));
+	struct fs_dinode *f = (struct fs_dinode *)block_at(shim_disk, FS_INODE_BLOCK(f_inum, &s)) +
+			      f_inum % FS_INODES_PER_BLOCK;
+	struct fs_dinode *d = (struct fs_dinode *)block_at(shim_disk, FS_INODE_BLOCK(d_inum, &s)) +
+			      d_inum % FS_INODES_PER_BLOCK;
+	/* f's block points into the log; d's entry "g" names an inode past the end */
+	f->addrs[0] = s.logstart + 1;
+	struct fs_dirent *de = (struct fs_dirent *)block_at(shim_disk, d->addrs[0]);
+	for (int i = 0; i < 4; i++)
+		if (strcmp(de[i].name, "g") == 0)
+			de[i].inum = 5000;
+	CHECK_EQ(mount(), 0);
+	char buf[16];
+	long fd = u_open("f", O_RDWR);
+	CHECK(fd >= 0);
+	CHECK_EQ(u_read(fd, buf, 10), -1);
+	CHECK(shim_log_has("outside the data blocks"));
+	CHECK_EQ(u_write(fd, "abc", 3), -1);
+	u_close(fd);
+	CHECK_EQ(u_open("d/g", O_RDONLY), -1);
+	CHECK(shim_log_has("names inode 5000"));
+	CHECK_EQ(u_path(sys_unlink, "d/g"), -1);
+
+	/* an inode of a type no inode has: not opened, not linked, not removed */
+	unmount();
+	f->type = 9;
+	CHECK_EQ(mount(), 0);
+	CHECK_EQ(u_open("f", O_RDONLY), -1);
+	CHECK(shim_log_has("is free or corrupt"));
+	CHECK_EQ(u_link("f", "f2"), -1);
+	CHECK_EQ(u_path(sys_unlink, "f"), -1);
+	/* a directory whose size is past its blocks */
+	unmount();
+	f->type = T_FILE;
+	d->size = 3 * BS;
+	CHECK_EQ(mount(), 0);
+	CHECK_EQ(u_open("d/nothing", O_RDONLY), -1);
+	CHECK_EQ(u_open("d/new", O_CREATE | O_RDWR), -1);
+	unmount();
+}
+
+/* --- the log and crashes --- */
+
+#define CRASH_FS 300 /* blocks */
+
+static uint8_t *copy_disk(void)
+{
+	uint8_t *copy = malloc(shim_disk_blocks * BS);
+	memcpy(copy, shim_disk, shim_disk_blocks * BS);
+	return copy;
+}
+
+static uint32_t header_n(const struct shim_disk_event *e)
+{
+	return ((const struct fs_log_header *)e->data)->n;
+}
+
+/* What the crash test knows of a recorded workload. */
+struct crash {
+	uint8_t *base;              /* the disk before the workload */
+	struct shim_disk_event *ev; /* its writes and flushes */
+	size_t nev;
+	uint32_t logstart;
+	char *clean[64]; /* the tree after 0, 1, 2 ... commits */
+	size_t nclean;
+	long candidates, failures;
+};
+
+/* The tree on the shim disk, which must be clean; malloc'd. */
+static char *clean_state(const char *when)
+{
+	char *state;
+	if (fsck_image(shim_disk, &state) != 0) {
+		fprintf(stderr, "  (fsck problems %s)\n", when);
+		check_current_failed = 1;
+	}
+	return state;
+}
+
+/* Replays the recording on the base: the tree after each commit, once its header is cleared. */
+static void crash_clean_states(struct crash *c)
+{
+	shim_disk_load(c->base);
+	c->clean[c->nclean++] = clean_state("before the workload");
+	for (size_t i = 0; i < c->nev; i++) {
+		const struct shim_disk_event *e = &c->ev[i];
+		if (e->is_flush)
+			continue;
+		shim_disk_put(e->blockno, e->data, BS);
+		if (e->blockno == c->logstart && header_n(e) == 0 &&
+		    c->nclean < sizeof(c->clean) / sizeof(c->clean[0]))
+			c->clean[c->nclean++] = clean_state("after a commit");
+	}
+}
+
+/*
+ * Mounts the disk as a crash left it, with `durable` commits known to have
+ * reached it: it must mount, be clean, show the tree after `durable`
+ * commits (or one more, if the crash let the next commit's header through),
+ * and take a new file.
+ */
+static void crash_check(struct crash *c, size_t durable, int may_advance, const char *what,
+			size_t at)
+{
+	c->candidates++;
+	if (durable >= c->nclean) { /* the recording has fewer commits than were made durable */
+		if (c->failures++ < 3)
+			fprintf(stderr, "  crash at event %zu: %zu commits durable, %zu recorded\n",
+				at, durable, c->nclean - 1);
+		return;
+	}
+	int ok = mount() == 0;
+	char *state = NULL;
+	int problems = ok ? fsck_image(shim_disk, &state) : -1;
+	int match = ok && problems == 0 &&
+		    (strcmp(state, c->clean[durable]) == 0 ||
+		     (may_advance && durable + 1 < c->nclean &&
+		      strcmp(state, c->clean[durable + 1]) == 0));
+	if (ok && match)
+		match = u_put_file("/after", "ok", 2) == 0 && fsck_image(shim_disk, NULL) == 0;
+	if (!match && c->failures++ < 3) {
+		fprintf(stderr, "  crash %s at event %zu (%zu commits durable): %s\n", what, at,
+			durable,
+			!ok        ? "no mount"
+			: problems ? "fsck problems"
+				   : "wrong tree");
+		if (ok && state)
+			fprintf(stderr, "  got:\n%s  want:\n%s", state, c->clean[durable]);
+		fprintf(stderr, "  kernel said: %s", shim_log());
+	}
+	free(state);
+	unmount();
+}
+
+static int is_commit_header(const struct crash *c, const struct shim_disk_event *e)
+{
+	return !e->is_flush && e->blockno == c->logstart && header_n(e) > 0;
+}
+
+/*
+ * Applies the writes of ev[first .. first + n) that keep[i] chooses onto
+ * the disk; whether a commit header was among them.
+ */
+static int apply_subset(const struct crash *c, size_t first, size_t n, const uint8_t *keep)
+{
+	int header = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (keep[i]) {
+			shim_disk_put(c->ev[first + i].blockno, c->ev[first + i].data, BS);
+			header |= is_commit_header(c, &c->ev[first + i]);
+		}
+	}
+	return header;
+}
+
+/*
+ * Every crash point: for each stretch of writes between two flushes, the
+ * writes before it and any subset of it (all subsets when few, else
+ * prefixes, all-but-one, singles and random ones), plus each write torn
+ * after 1, 4 or 7 of its 8 sectors.
+ */
+static void crash_all_points(struct crash *c)
+{
+	uint8_t *epoch_image = malloc(shim_disk_blocks * BS);
+	memcpy(epoch_image, c->base, shim_disk_blocks * BS);
+	size_t durable = 0;
+	int header_pending = 0; /* a commit header written, not yet flushed */
+	uint8_t keep[256];
+	srand(7);
+	for (size_t start = 0; start <= c->nev;) {
+		size_t end = start;
+		while (end < c->nev && !c->ev[end].is_flush)
+			end++;
+		size_t n = end - start;
+		if (n > sizeof(keep))
+			n = sizeof(keep);
+		shim_disk_load(epoch_image);
+		unmount();
+		size_t tries = n <= 9 ? (size_t)1 << n : 4 * n + 3 + 64;
+		for (size_t t = 0; t < tries; t++) {
+			for (size_t i = 0; i < n; i++) {
+				if (n <= 9)
+					keep[i] = (t >> i) & 1;
+				else if (t <= n) /* prefixes */
+					keep[i] = i < t;
+				else if (t <= 2 * n) /* all but one */
+					keep[i] = i != t - n - 1;
+				else if (t <= 3 * n) /* one */
+					keep[i] = i == t - 2 * n - 1;
+				else
+					keep[i] = rand() & 1;
+			}
+			shim_disk_revert(epoch_image);
+			int header = apply_subset(c, start, n, keep);
+			crash_check(c, durable, header, "subset", start);
+		}
+		for (size_t i = 0; i < n; i++) {
+			for (int sectors = 1; sectors < 8; sectors += 3) {
+				shim_disk_revert(epoch_image);
+				memset(keep, 1, i);
+				int header = apply_subset(c, start, i, keep);
+				shim_disk_put(c->ev[start + i].blockno, c->ev[start + i].data,
+					      (size_t)sectors * FS_SECTOR_SIZE);
+				/* a torn header may still hold all its crc covers (one sector) */
+				header |= is_commit_header(c, &c->ev[start + i]);
+				crash_check(c, durable, header, "torn write", start + i);
+			}
+		}
+		/* On to the next stretch: these writes are durable now. */
+		for (size_t i = start; i < end; i++) {
+			memcpy(epoch_image + (uint64_t)c->ev[i].blockno * BS, c->ev[i].data, BS);
+			header_pending |= is_commit_header(c, &c->ev[i]);
+		}
+		if (end < c->nev && header_pending) {
+			durable++;
+			header_pending = 0;
+		}
+		start = end + 1;
+	}
+	free(epoch_image);
+}
+
+/* The workload: creation, writes into the single-indirect range, links, removal, truncation. */
+static void crash_workload(void)
+{
+	long fd = u_open("b", O_CREATE | O_WRONLY);
+	stamp_blocks(0, 5);
+	shim_syscall(sys_write, (uint64_t)fd, shim_uva(U_DATA), 5 * BS + 100);
+	u_path(sys_mkdir, "d/e");
+	u_path(sys_unlink, "a");
+	u_link("b", "d/e/c");
+	stamp_blocks(5, 16);
+	shim_syscall(sys_write, (uint64_t)fd, shim_uva(U_DATA), 16 * BS); /* two operations */
+	u_close(fd);
+	u_path(sys_unlink, "b");
+	fd = u_open("d/e/c", O_WRONLY | O_TRUNC);
+	u_close(fd);
+	u_path(sys_unlink, "d/e/c");
+}
+
+TEST(crash_at_every_point_is_all_or_nothing)
+{
+	unmount();
+	struct fs_super s = format(CRASH_FS, 64);
+	CHECK_EQ(mount(), 0);
+	stamp_blocks(100, 3);
+	CHECK_EQ(u_put_file("a", shim_user + U_DATA, 3 * BS), 0);
+	CHECK_EQ(u_path(sys_mkdir, "d"), 0);
+	unmount();
+
+	struct crash c = { .logstart = s.logstart };
+	c.base = copy_disk();
+	CHECK_EQ(mount(), 0);
+	shim_disk_record();
+	crash_workload();
+	unmount();
+	c.ev = shim_disk_recorded(&c.nev);
+	crash_clean_states(&c);
+	CHECK(c.nclean >= 9);
+	CHECK(strstr(c.clean[c.nclean - 1], "/d/e t1") != NULL);
+	crash_all_points(&c);
+	printf("  %zu events, %zu commits, %ld crash images mounted, %ld wrong\n", c.nev,
+	       c.nclean - 1, c.candidates, c.failures);
+	CHECK_EQ(c.failures, 0);
+	for (size_t i = 0; i < c.nclean; i++)
+		free(c.clean[i]);
+	free(c.base);
+}
+
+TEST(each_commit_flushes_four_times)
+{
+	fresh();
+	CHECK_EQ(u_put_file("f", "x", 1), 0);
+	uint64_t flushes = shim_disk_flushes;
+	long fd = u_open("f", O_WRONLY);
+	CHECK_EQ(u_write(fd, "y", 1), 1); /* one operation, one commit */
+	CHECK_EQ(shim_disk_flushes - flushes, 4);
+	u_close(fd);
+	CHECK_EQ(shim_disk_flushes - flushes, 4); /* a close that frees nothing writes nothing */
+}
+
+TEST(group_commit_writes_once_for_many_operations)
+{
+	fresh();
+	uint64_t flushes = shim_disk_flushes;
+	log_begin_op(); /* another process's operation, still running */
+	CHECK_EQ(u_put_file("x", "1", 1), 0);
+	CHECK_EQ(u_put_file("y", "2", 1), 0);
+	CHECK_EQ(shim_disk_flushes, flushes); /* nothing committed while it runs */
+	struct stat st;
+	CHECK_EQ(u_stat("y", &st), 0); /* but the cache already has it */
+	log_end_op();
+	CHECK_EQ(shim_disk_flushes - flushes, 4); /* one commit for both files */
+	char *state;
+	CHECK(fsck_image(shim_disk, &state) == 0);
+	CHECK(strstr(state, "/x t2 s1") && strstr(state, "/y t2 s1"));
+	free(state);
+}
+
+/*
+ * An image with a commit record in its log: the workload's events up to and
+ * including the flush after the header with n > 0, and the header's index.
+ */
+static size_t committed_image(struct crash *c)
+{
+	size_t i = 0;
+	shim_disk_load(c->base);
+	for (; i < c->nev; i++) {
+		if (!c->ev[i].is_flush)
+			shim_disk_put(c->ev[i].blockno, c->ev[i].data, BS);
+		if (is_commit_header(c, &c->ev[i]))
+			break;
+	}
+	return i;
+}
+
+TEST(torn_or_invalid_log_headers_are_ignored)
+{
+	unmount();
+	struct fs_super s = format(CRASH_FS, 64);
+	CHECK_EQ(mount(), 0);
+	CHECK_EQ(u_put_file("a", "old", 3), 0);
+	unmount();
+	struct crash c = { .logstart = s.logstart };
+	c.base = copy_disk();
+	CHECK_EQ(mount(), 0);
+	shim_disk_record();
+	long fd = u_open("a", O_WRONLY);
+	CHECK_EQ(u_write(fd, "new", 3), 3);
+	u_close(fd);
+	unmount();
+	c.ev = shim_disk_recorded(&c.nev);
+	crash_clean_states(&c);
+	CHECK_EQ(c.nclean, 2);
+	if (c.nclean != 2)
+		return;
+
+	/* The commit record as written: replayed. */
+	committed_image(&c);
+	CHECK_EQ(mount(), 0);
+	CHECK(shim_log_has("replaying commit"));
+	char *state;
+	CHECK(fsck_image(shim_disk, &state) == 0);
+	CHECK(strcmp(state, c.clean[1]) == 0);
+	free(state);
+	unmount();
+	CHECK_EQ(mount(), 0); /* the log was cleared: nothing to say the second time */
+	CHECK(!shim_log_has("log:"));
+	unmount();
+
+	struct fs_log_header *h = (struct fs_log_header *)block_at(shim_disk, s.logstart);
+	static const struct {
+		const char *message;
+	} cases[] = { { "bad crc" },
+		      { "bad crc" },
+		      { "more blocks than the log holds" },
+		      { "an entry outside" },
+		      { "an entry outside" },
+		      { "bad magic" } };
+	for (int k = 0; k < 6; k++) {
+		committed_image(&c);
+		switch (k) {
+		case 0: h->crc ^= 0x100; break; /* a flipped bit */
+		case 1:
+			h->block[0] = s.logstart + 1;
+			break; /* torn: a new first word, an old rest */
+		case 2: h->n = s.nlog; break;
+		case 3: h->block[0] = FS_SUPER_BLOCK; break;
+		case 4: h->block[0] = CRASH_FS; break;
+		case 5: h->magic = 0x12345678; break;
+		}
+		if (k >= 2 && k <= 4)
+			seal_log_header(h); /* a well-formed header saying something impossible */
+		CHECK_EQ(mount(), 0);
+		if (!shim_log_has(cases[k].message) || !shim_log_has("ignored")) {
+			fprintf(stderr, "  case %d: want \"%s\" in: %s", k, cases[k].message,
+				shim_log());
+			check_current_failed = 1;
+		}
+		CHECK(fsck_image(shim_disk, &state) == 0);
+		CHECK(strcmp(state, c.clean[0]) == 0); /* nothing replayed */
+		free(state);
+		unmount();
+		CHECK_EQ(mount(), 0);
+		CHECK(!shim_log_has("log:"));
+		unmount();
+	}
+	for (size_t i = 0; i < c.nclean; i++)
+		free(c.clean[i]);
+	free(c.base);
+}
+
+/* --- the buffer cache --- */
+
+TEST(buffer_cache_keeps_recent_and_pinned_blocks)
+{
+	fresh();
+	unmount();
+	uint64_t reads = shim_disk_reads;
+	struct buf *b = bio_read(100);
+	bio_release(b);
+	b = bio_read(100);
+	bio_release(b);
+	CHECK_EQ(shim_disk_reads - reads, 1);
+	CHECK_EQ(b->blockno, 100);
+
+	bio_pin(b);
+	for (uint32_t i = 0; i < NBUF; i++)
+		bio_release(bio_read(200 + i));
+	reads = shim_disk_reads;
+	for (uint32_t i = 0; i < NBUF; i++) /* at least NBUF stay cached */
+		bio_release(bio_read(200 + i));
+	CHECK_EQ(shim_disk_reads - reads, 0);
+	for (uint32_t i = 0; i < 4 * NBUF; i++)
+		bio_release(bio_read(400 + i));
+	reads = shim_disk_reads;
+	bio_release(bio_read(100)); /* pinned: never evicted */
+	CHECK_EQ(shim_disk_reads - reads, 0);
+	bio_unpin(b);
+	bio_release(bio_read(200)); /* evicted by the 4 * NBUF others */
+	CHECK_EQ(shim_disk_reads - reads, 1);
+
+	b = bio_zero(500);
+	CHECK_EQ(b->data[0], 0);
+	bio_release(b);
+	CHECK_EQ(shim_disk_reads - reads, 1); /* a zeroed buffer reads nothing */
+}
+
+int main(void)
+{
+	RUN(mounts_a_fresh_image);
+	RUN(fsck_finds_planted_damage);
+	RUN(create_write_read_unlink);
+	RUN(open_file_survives_unlink_until_closed);
+	RUN(offsets_dup_append_trunc);
+	RUN(big_file_through_double_indirect);
+	RUN(names_of_60_bytes);
+	RUN(deep_directories);
+	RUN(directory_rules);
+	RUN(bad_arguments_return_minus_one);
+	RUN(descriptor_table_fills_cleanly);
+	RUN(pipes_move_bytes_and_wake_only_sleepers);
+	RUN(killed_process_leaves_a_blocked_pipe);
+	RUN(console_is_a_device_file);
+	RUN(full_disk_and_no_inodes_fail_cleanly);
+	RUN(no_memory_fails_cleanly);
+	RUN(corrupt_superblock_fields_are_refused);
+	RUN(foreign_and_missing_disks_are_refused);
+	RUN(corrupt_inodes_and_directories_fail_calls);
+	RUN(crash_at_every_point_is_all_or_nothing);
+	RUN(each_commit_flushes_four_times);
+	RUN(group_commit_writes_once_for_many_operations);
+	RUN(torn_or_invalid_log_headers_are_ignored);
+	RUN(buffer_cache_keeps_recent_and_pinned_blocks);
+	unmount();
+	return check_summary();
+}
