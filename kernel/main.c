@@ -10,6 +10,7 @@
 #include "board.h"
 #include "guard.h"
 #include "console.h"
+#include "disk.h"
 #include "hart.h"
 #include "../lib/mbox.h"
 #include "../mm/frame.h"
@@ -104,6 +105,7 @@ static void turn_on_devices(uint64_t self)
 	hart_online();
 	if (intr_attach(board.uart_irq, board.uart_trigger, self, uart_handle_irq))
 		panic("boot: cannot route UART irq %u to hart %lu", board.uart_irq, self);
+	disk_init(); /* without a disk the kernel runs on; it has said why */
 }
 
 static void start_the_other_harts(uintptr_t fdt_pa)
@@ -146,7 +148,7 @@ static void boot_main(uintptr_t fdt_pa)
 	meet_the_guard(self);
 	kprintf("magma: boot complete\n");
 	selftest_run();
-	kprintf("magma: type a line to test the console (Ctrl-a x quits QEMU)\n");
+	kprintf("magma: idle (BOOTARGS=test=console echoes typed lines; Ctrl-a x quits QEMU)\n");
 	idle();
 }
 
