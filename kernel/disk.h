@@ -22,9 +22,8 @@ enum disk_error {
 	DISK_ERR_IO = -9,        /* the device reports an I/O error */
 	DISK_ERR_UNSUPPORTED = -10, /* the device does not support the request */
 	DISK_ERR_BAD_REPLY = -11,   /* the device's answer is malformed (length, status byte) */
-	DISK_ERR_BROKEN =
-		-12,        /* the device broke the queue's rules; nothing is sent to it any more */
-	DISK_ERR_IRQ = -13, /* its interrupt cannot be routed */
+	DISK_ERR_BROKEN = -12,      /* the device broke the queue's rules: no more requests */
+	DISK_ERR_IRQ = -13,         /* its interrupt cannot be routed */
 };
 
 /* A short English description of a DISK_ERR_* code. */

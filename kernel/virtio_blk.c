@@ -361,8 +361,8 @@ static int transfer(uint32_t type, uint64_t blockno, const void *data)
 
 	while (!r->done)
 		wait_on(r, &w, type_name(type), blockno);
-	err = r->error ? r->error : status_error(*status_of(slot));
 	uint8_t status = *status_of(slot);
+	err = r->error ? r->error : status_error(status);
 	r->owned = 0;
 	disk.in_flight--;
 	wakeup(&disk.req);
