@@ -64,9 +64,8 @@ static void aplic_write(uint32_t off, uint32_t value)
 /* Whether wired source's line is asserted now (its rectified input value, AIA 4.5.8). */
 static int aplic_input_high(uint32_t source)
 {
-	return (*(volatile uint32_t *)mmio_va(aia.aplic + APLIC_IN_CLRIP(source)) >>
-		(source % 32)) &
-	       1;
+	uint32_t inputs = *(volatile uint32_t *)mmio_va(aia.aplic + APLIC_IN_CLRIP(source));
+	return (inputs >> (source % 32)) & 1;
 }
 
 static void record_file(void *ctx, uint32_t index, uint64_t hartid)
