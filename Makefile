@@ -14,11 +14,13 @@
 #   MEM=128M RAM size; the kernel learns it from the device tree
 #   AIA=1    APLIC+IMSIC interrupts (default); AIA=0 for the classic PLIC
 #   BOOTARGS="test=ipi"  handed to the kernel as /chosen/bootargs
+#   FS_IMG=build/fs.img  the disk image (virtio-blk on virtio-mmio slot 0)
 
 CPUS ?= 4
 MEM ?= 128M
 AIA ?= 1
 BOOTARGS ?=
+FS_IMG ?= build/fs.img
 GDBPORT ?= $(shell echo $$(( $$(id -u) % 5000 + 25000 )))
 
 BUILD := build
@@ -65,7 +67,7 @@ MM_SRCS := $(wildcard mm/*.c)
 # stay small: it is trusted) carries no allocator, memory map or facade code.
 KERNEL_SRCS := $(wildcard kernel/*.c) $(wildcard kernel/*.S) sbi/tree.c sbi/console_lock.c \
 	lib/bootargs.c lib/crc32c.c lib/elf.c lib/fmt.c lib/hmac_sha256.c lib/mbox.c lib/md_block.c \
-	lib/sha256.c lib/string.c $(MM_SRCS)
+	lib/sha256.c lib/string.c lib/virtq.c $(MM_SRCS)
 GUARD_SRCS := $(wildcard sbi/guard/*.c) $(wildcard sbi/guard/*.S) sbi/console_lock.c \
 	lib/bootargs.c lib/crc32c.c lib/crc32c_patch.c lib/fmt.c lib/hmac_sha256.c lib/mbox.c \
 	lib/md5.c lib/md_block.c lib/sha256.c lib/string.c mm/blockzero.c mm/fdt.c
@@ -166,11 +168,19 @@ QEMU_CMD = $(QEMU) -machine $(MACHINE) -smp $(CPUS) -m $(MEM) -nographic \
 	-bios default -kernel $(KERNEL) -device loader,file=$(GUARD) -dtb $(DTB) \
 	-device loader,file=$(GUARD_SEED),addr=$(GUARD_SEED_ADDR),force-raw=on \
 	-device loader,file=$(GUARD_DTB),addr=$(GUARD_TREE_ADDR),force-raw=on \
+	-global virtio-mmio.force-legacy=false \
+	-drive file=$(FS_IMG),if=none,format=raw,id=disk0 \
+	-device virtio-blk-device,drive=disk0,bus=virtio-mmio-bus.0 \
 	$(if $(BOOTARGS),-append '$(BOOTARGS)')
 
-# What every run needs besides `all`: this boot's seed and the guard's tree copy. BOOTARGS is
-# passed on because a target may set it for itself (bench).
-PER_BOOT = all new-seed guard-tree BOOTARGS='$(BOOTARGS)'
+# TEMPORARY (until mkfs's rule replaces it): a blank disk, so the driver has one to run on.
+$(FS_IMG):
+	@mkdir -p $(dir $@)
+	truncate -s 128M $@
+
+# What every run needs besides `all`: this boot's seed, the guard's tree copy and the disk.
+# BOOTARGS is passed on because a target may set it for itself (bench).
+PER_BOOT = all new-seed guard-tree $(FS_IMG) BOOTARGS='$(BOOTARGS)'
 
 deps:
 	@tools/deps.sh
@@ -216,9 +226,9 @@ HOST_TESTS := $(patsubst tests/%.c,$(BUILD)/host/%,$(wildcard tests/test_*.c))
 
 # test_fmt feeds deliberately odd format strings to lib/fmt.
 $(BUILD)/host/test_fmt: EXTRA_HOST_CFLAGS := -Wno-format
-# test_strerror names the SBI errors too (the kernel's only host-buildable file).
-$(BUILD)/host/test_strerror: EXTRA_HOST_SRCS := kernel/sbi_error.c
-$(BUILD)/host/test_strerror: kernel/sbi_error.c kernel/sbi.h
+# test_strerror names the SBI and disk errors too (the kernel's host-buildable files).
+$(BUILD)/host/test_strerror: EXTRA_HOST_SRCS := kernel/sbi_error.c kernel/disk_error.c
+$(BUILD)/host/test_strerror: kernel/sbi_error.c kernel/sbi.h kernel/disk_error.c kernel/disk.h
 # test_fs_kernel runs the kernel's file system over the host shims of tests/shim/.
 FS_KERNEL_SRCS := kernel/bio.c kernel/log.c kernel/fs.c kernel/file.c kernel/pipe.c kernel/sysfile.c
 $(BUILD)/host/test_fs_kernel: EXTRA_HOST_SRCS := $(FS_KERNEL_SRCS) tests/shim/shim.c tests/shim/fsck.c

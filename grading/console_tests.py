@@ -1,9 +1,13 @@
-"""Console system tests: kernel and guard share one UART through a lock word (sbi/console_lock.h).
+"""Console system tests: the shared UART and the console device.
 
+Kernel and guard share one UART through a lock word (sbi/console_lock.h).
 The guard must never wait for the kernel, and neither side may print while
 the other holds the lock. A QEMU loader device puts a kernel hart's owner id
 into the lock word at reset, as if a kernel hart had died holding it; gdb
 later frees it from outside.
+
+The console device (kernel/console.c) edits typed lines before a reader
+gets them; `test=console` reads through it at boot and shows each read.
 """
 
 import re
@@ -50,3 +54,50 @@ def console_guard_never_waits_for_the_kernel():
             q.expect_seen(line + r".*\n", BOOT_TIMEOUT)
         q.expect(r"magma: powering off\n", BOOT_TIMEOUT)
         check(not split_lines(q.output), f"lines interleaved: {split_lines(q.output)}")
+
+
+# (keys typed, what the reader gets as test=console shows it, its length in bytes)
+EDITS = [
+    ("hello\r", r"hello\\n", 6),
+    ("hx\x7fi\r", r"hi\\n", 3),  # DEL erases a character
+    ("ab\bc\r", r"ac\\n", 3),  # so does backspace
+    ("junk\x15ok\r", r"ok\\n", 3),  # Ctrl-U erases the line
+    ("gone\x03", None, 0),  # Ctrl-C drops the half-typed line (no process to kill at boot)
+    ("kept\r", r"kept\\n", 5),
+    ("part\x04", r"part", 4),  # Ctrl-D ends a read without a newline
+]
+
+
+def line_editing(aia):
+    with Qemu(qemu_command(aia=aia, bootargs="test=console,poweroff")) as q:
+        q.expect(r"magma: test console: a line in two writes\n", BOOT_TIMEOUT)
+        q.expect(r"magma: test console: console_write returned 26 and 16; ", BOOT_TIMEOUT)
+        reads = 0
+        for keys, got, length in EDITS:
+            q.send(keys)
+            if got is None:
+                q.expect(r"\^C\n", BOOT_TIMEOUT)
+                continue
+            reads += 1
+            q.expect(rf'magma: test console: read "{got}" \({length} bytes\)\n', BOOT_TIMEOUT)
+        q.send("\x04")  # Ctrl-D at the start of a line: end of file
+        q.expect(rf"magma: test console: end of input after {reads} reads \(read returned 0\)\n",
+                 BOOT_TIMEOUT)
+        q.expect(r"magma: powering off", BOOT_TIMEOUT)
+        echoed = q.output
+        for erased in ("hx\b \bi", "ab\b \bc", "junk\b \b\b \b\b \b\b \bok", "gone^C"):
+            check(erased in echoed, f"the echo of the edits lacks {erased!r}")
+        # Ctrl-D echoes nothing, so the report of that read follows the echoed "part".
+        split = [line for line in split_lines(q.output) if not line.startswith("partmagma: ")]
+        check(not split, f"lines interleaved: {split}")
+
+
+@test("console_line_editing_aia")
+def console_line_editing_aia():
+    """Echo, DEL, backspace, Ctrl-U, Ctrl-C, Ctrl-D, end of file, and a line in two writes."""
+    line_editing(aia=True)
+
+
+@test("console_line_editing_plic")
+def console_line_editing_plic():
+    line_editing(aia=False)

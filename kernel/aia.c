@@ -33,6 +33,7 @@
 #define APLIC_DOMAINCFG    0x0000
 #define APLIC_SOURCECFG(i) (0x0004 + 4 * ((i)-1))
 #define APLIC_SETIPNUM     0x1cdc
+#define APLIC_IN_CLRIP(i)  (0x1d00 + 4 * ((i) / 32)) /* read: rectified inputs, bit i % 32 */
 #define APLIC_SETIENUM     0x1edc
 #define APLIC_TARGET(i)    (0x3004 + 4 * ((i)-1))
 
@@ -58,6 +59,13 @@ static struct {
 static void aplic_write(uint32_t off, uint32_t value)
 {
 	*(volatile uint32_t *)mmio_va(aia.aplic + off) = value;
+}
+
+/* Whether wired source's line is asserted now (its rectified input value, AIA 4.5.8). */
+static int aplic_input_high(uint32_t source)
+{
+	uint32_t inputs = *(volatile uint32_t *)mmio_va(aia.aplic + APLIC_IN_CLRIP(source));
+	return (inputs >> (source % 32)) & 1;
 }
 
 static void record_file(void *ctx, uint32_t index, uint64_t hartid)
@@ -202,10 +210,12 @@ static void aia_handle_external(void)
 		uint32_t source = id - EIID_DEVICE_BASE;
 		intr_dispatch(source);
 		/*
-		 * A level source in MSI mode is not re-sent while it stays high;
-		 * setipnum re-pends it only if the line is still asserted (AIA 4.9.2).
+		 * A level source in MSI mode is not re-sent while it stays high, so
+		 * one still asserted is re-pended (AIA 4.9.2). Only then: QEMU 7.2's
+		 * APLIC pends a level source on setipnum whatever its line, and an
+		 * unconditional write would send its MSI again forever.
 		 */
-		if (aia.level_source[source])
+		if (aia.level_source[source] && aplic_input_high(source))
 			aplic_write(APLIC_SETIPNUM, source);
 	}
 }

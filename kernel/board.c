@@ -2,7 +2,7 @@
  * kernel/board.c - reads the device tree into struct board.
  *
  * Only facts the kernel needs now: memory, cpus, timebase, the console UART,
- * bootargs, magma's reserved ranges, and fw_cfg (only to prove it out of
+ * the virtio-mmio slots, bootargs, magma's reserved ranges, and fw_cfg (only to prove it out of
  * reach). Interrupt controllers are found by their drivers (intr.c). A tree
  * that lacks something essential is a panic that names the missing node,
  * since the kernel cannot run without it.
@@ -78,6 +78,17 @@ static void find_cpus(const struct fdt *fdt)
 	}
 }
 
+/* The interrupt of node: its source and trigger (level high when the tree gives none). */
+static int node_interrupt(const struct fdt *fdt, int node, uint32_t *irq, uint32_t *trigger)
+{
+	int err = fdt_prop_cell(fdt, node, "interrupts", 0, irq);
+	if (err)
+		return err;
+	if (fdt_prop_cell(fdt, node, "interrupts", 1, trigger))
+		*trigger = 4; /* level high */
+	return 0;
+}
+
 static void find_uart(const struct fdt *fdt)
 {
 	int node = fdt_find_compatible(fdt, -1, "ns16550a");
@@ -85,10 +96,59 @@ static void find_uart(const struct fdt *fdt)
 		panic("board: no ns16550a UART in the device tree");
 	if (fdt_reg(fdt, node, 0, &board.uart_base, &board.uart_size))
 		panic("board: UART node %s has no usable reg", fdt_name(fdt, node));
-	if (fdt_prop_cell(fdt, node, "interrupts", 0, &board.uart_irq))
+	if (node_interrupt(fdt, node, &board.uart_irq, &board.uart_trigger))
 		panic("board: UART node %s has no interrupts", fdt_name(fdt, node));
-	if (fdt_prop_cell(fdt, node, "interrupts", 1, &board.uart_trigger))
-		board.uart_trigger = 4; /* level high */
+}
+
+/* A virtio-mmio register window: 0x100 bytes of registers, then the device's config. */
+#define VIRTIO_MIN_BYTES 0x200
+#define VIRTIO_MAX_BYTES 0x10000
+
+static int overlaps_memory(uint64_t base, uint64_t size)
+{
+	for (int i = 0; i < board.memory_count; i++) {
+		const struct board_range *m = &board.memory[i];
+		if (base < m->base + m->size && m->base < base + size)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Every enabled virtio-mmio slot. A slot without reg or interrupts, of an
+ * implausible size or on top of RAM is skipped, and said so: the kernel
+ * maps what is listed here.
+ */
+static void find_virtio(const struct fdt *fdt)
+{
+	for (int node = fdt_find_compatible(fdt, -1, "virtio,mmio"); node >= 0;
+	     node = fdt_find_compatible(fdt, node, "virtio,mmio")) {
+		if (!fdt_is_enabled(fdt, node))
+			continue;
+		struct board_virtio v;
+		int err = fdt_reg(fdt, node, 0, &v.base, &v.size);
+		if (!err)
+			err = node_interrupt(fdt, node, &v.irq, &v.trigger);
+		if (err) {
+			kprintf("magma: board: ignoring virtio-mmio node %s: %s\n",
+				fdt_name(fdt, node), fdt_strerror(err));
+			continue;
+		}
+		if (v.size < VIRTIO_MIN_BYTES || v.size > VIRTIO_MAX_BYTES ||
+		    v.base + v.size < v.base || overlaps_memory(v.base, v.size)) {
+			kprintf("magma: board: ignoring virtio-mmio node %s: registers 0x%lx+0x%lx are "
+				"not a register window (0x%x..0x%x bytes, outside RAM)\n",
+				fdt_name(fdt, node), v.base, v.size, VIRTIO_MIN_BYTES,
+				VIRTIO_MAX_BYTES);
+			continue;
+		}
+		if (board.virtio_count == BOARD_MAX_VIRTIO) {
+			kprintf("magma: board: more than %d virtio-mmio nodes; ignoring %s and later ones\n",
+				BOARD_MAX_VIRTIO, fdt_name(fdt, node));
+			return;
+		}
+		board.virtio[board.virtio_count++] = v;
+	}
 }
 
 static void find_reserved(const struct fdt *fdt, const char *compat, struct board_range *out,
@@ -143,6 +203,7 @@ void board_init(uintptr_t fdt_pa)
 	find_memory(fdt);
 	find_cpus(fdt);
 	find_uart(fdt);
+	find_virtio(fdt);
 	find_reserved(fdt, "magma,guard-private", &board.guard_private, MAGMA_GUARD_PRIVATE_BASE,
 		      MAGMA_GUARD_PRIVATE_SIZE);
 	find_reserved(fdt, "magma,root", &board.root, MAGMA_ROOT_BASE, MAGMA_ROOT_SIZE);

@@ -15,10 +15,18 @@
 struct fdt;
 
 #define BOARD_MAX_MEMORY 8
+#define BOARD_MAX_VIRTIO 8 /* QEMU virt has 8 virtio-mmio slots */
 
 struct board_range {
 	uint64_t base;
 	uint64_t size;
+};
+
+/* A virtio-mmio slot: its registers and its wired interrupt. */
+struct board_virtio {
+	uint64_t base;
+	uint64_t size;
+	uint32_t irq, trigger;
 };
 
 struct board {
@@ -34,6 +42,9 @@ struct board {
 	uintptr_t uart_base;
 	uint64_t uart_size;
 	uint32_t uart_irq, uart_trigger;
+	/* enabled "virtio,mmio" nodes: the disk is the one whose DeviceID is 2 */
+	struct board_virtio virtio[BOARD_MAX_VIRTIO];
+	int virtio_count;
 	const char *bootargs;
 	/* magma's reserved-memory nodes, found by their compatible strings */
 	struct board_range guard_private, root, mailbox;

@@ -10,7 +10,9 @@
 #include "board.h"
 #include "guard.h"
 #include "console.h"
+#include "disk.h"
 #include "hart.h"
+#include "../lib/bootargs.h"
 #include "../lib/mbox.h"
 #include "../mm/frame.h"
 #include "../mm/memmap.h"
@@ -102,6 +104,7 @@ static void turn_on_devices(uint64_t self)
 	hart_online();
 	if (intr_attach(board.uart_irq, board.uart_trigger, self, uart_handle_irq))
 		panic("boot: cannot route UART irq %u to hart %lu", board.uart_irq, self);
+	disk_init(); /* without a disk the kernel runs on; it has said why */
 }
 
 /* Frame counts for copy-on-write, sleep buckets, run queues, the kernel's clock. */
@@ -118,12 +121,21 @@ static void get_ready_for_processes(const struct memmap *memory_map)
 	timer_keep_ticks();
 }
 
-/* With a disk, the first process (init, from the disk's file system); without, none. */
+/*
+ * The first process (init, from the disk's file system), unless there is no
+ * disk or the boot is a kernel self-test (test=... in bootargs).
+ */
 static void start_user_space(void)
 {
-	if (disk_init() != 0) {
-		kprintf("magma: no disk: no user space; type a line to test the console (Ctrl-a x "
-			"quits QEMU)\n");
+	const char *tests;
+	size_t len;
+	if (bootargs_value(board.bootargs, "test", &tests, &len) == 0) {
+		kprintf("magma: self-test boot: no user space (BOOTARGS=test=console echoes typed "
+			"lines; Ctrl-a x quits QEMU)\n");
+		return;
+	}
+	if (!disk_block_count()) {
+		kprintf("magma: no disk: no user space (Ctrl-a x quits QEMU)\n");
 		return;
 	}
 	proc_start_init();

@@ -15,6 +15,7 @@
 #include "bench.h"
 #include "board.h"
 #include "console.h"
+#include "disk.h"
 #include "hart.h"
 #include "ipi.h"
 #include "kalloc.h"
@@ -280,6 +281,40 @@ static void test_double_free(void)
 	kprintf("magma: test double_free: FAIL: the second free was accepted\n");
 }
 
+/* Writes through the console device, then reports each line read from it until end of input. */
+static void test_console(void)
+{
+	static const char written[] = "magma: test console: a line in two writes\n";
+	int first = console_write(0, (uint64_t)written, 26);
+	int second = console_write(0, (uint64_t)written + 26, sizeof(written) - 1 - 26);
+	kprintf("magma: test console: console_write returned %d and %d; type lines, Ctrl-D on an "
+		"empty line ends\n",
+		first, second);
+	int reads = 0, n;
+	char buf[96];
+	while ((n = console_read(0, (uint64_t)buf, sizeof(buf))) > 0) {
+		/* Shown with \n and control keys made visible, so a test can match them. */
+		char shown[4 * sizeof(buf) + 1];
+		unsigned len = 0;
+		for (int i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)buf[i];
+			if (c == '\n') {
+				shown[len++] = '\\';
+				shown[len++] = 'n';
+			} else if (c < 0x20 || c == 0x7f) {
+				shown[len++] = '^';
+				shown[len++] = c == 0x7f ? '?' : (char)(c + '@');
+			} else {
+				shown[len++] = (char)c;
+			}
+		}
+		shown[len] = '\0';
+		kprintf("magma: test console: read \"%s\" (%d bytes)\n", shown, n);
+		reads++;
+	}
+	kprintf("magma: test console: end of input after %d reads (read returned %d)\n", reads, n);
+}
+
 static void test_panic(void)
 {
 	panic("test panic: deliberate panic from bootargs (value 0x%x)", 0x2a);
@@ -308,6 +343,8 @@ void selftest_run(void)
 		{ "heap_corrupt", test_heap_corrupt },
 		{ "panic", test_panic },
 		{ "ping_loop", selftest_ping_loop },
+		{ "disk", disk_selftest },
+		{ "console", test_console }, /* last: it reads until end of input */
 	};
 	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
 		if (selftest_selected(tests[i].name))

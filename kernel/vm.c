@@ -170,6 +170,8 @@ void vm_build_kernel_table(const struct memmap *map)
 	map_or_panic(board.fdt_pa, board.fdt_size, PTE_R, "device tree");
 
 	map_device_or_panic(board.uart_base, board.uart_size, "UART");
+	for (int i = 0; i < board.virtio_count; i++)
+		map_device_or_panic(board.virtio[i].base, board.virtio[i].size, "virtio-mmio slot");
 	int count;
 	const struct intr_mmio *mmio = intr_mmio_ranges(&count);
 	for (int i = 0; i < count; i++)

@@ -16,10 +16,12 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "../kernel/disk.h"
 #include "../kernel/sbi.h"
 #include "../lib/elf.h"
 #include "../lib/fs_layout.h"
 #include "../lib/mbox.h"
+#include "../lib/virtq.h"
 #include "../mm/blockzero.h"
 #include "../mm/facade.h"
 #include "../mm/fdt.h"
@@ -67,6 +69,14 @@ static const char *mbox_err_name(long err)
 {
 	return mbox_strerror((int)err);
 }
+static const char *virtq_err_name(long err)
+{
+	return virtq_strerror((int)err);
+}
+static const char *disk_err_name(long err)
+{
+	return disk_strerror((int)err);
+}
 static const char *elf_err_name(long err)
 {
 	return elf_strerror((int)err);
@@ -85,6 +95,8 @@ static const struct module modules[] = {
 	{ "mm/facade.h", "FACADE_ERR_", FACADE_ERR_RANGE, facade_err_name },
 	{ "mm/blockzero.h", "BLOCKZERO_ERR_", BLOCKZERO_ERR_FULL, blockzero_err_name },
 	{ "lib/mbox.h", "MBOX_ERR_", MBOX_ERR_MALFORMED, mbox_err_name },
+	{ "lib/virtq.h", "VIRTQ_ERR_", VIRTQ_ERR_SIZE, virtq_err_name },
+	{ "kernel/disk.h", "DISK_ERR_", DISK_ERR_NO_DISK, disk_err_name },
 	{ "lib/elf.h", "ELF_ERR_", ELF_ERR_SHORT, elf_err_name },
 	{ "lib/fs_layout.h", "FS_LAYOUT_ERR_", FS_LAYOUT_ERR_MAGIC, fs_layout_err_name },
 };
