@@ -53,7 +53,7 @@ static struct heap *user_heap(void)
 /* Prints a fault of the heap on fd 2: what, which block, which field, the values. */
 static void report(const struct heap_fault *f, const char *call)
 {
-	fprintf(2, "%s: heap corruption: %s: block 0x%lx, %s 0x%lx (expected 0x%lx) in %s\n", call,
+	fprintf(2, "%s: heap error: %s: block 0x%lx, %s 0x%lx (expected 0x%lx) in %s\n", call,
 		heap_strerror(f->err), (unsigned long)f->block, f->field ? f->field : "-",
 		(unsigned long)f->found, (unsigned long)f->expected, f->op ? f->op : call);
 }
