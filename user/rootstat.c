@@ -108,6 +108,14 @@ static void shared_bits(const struct facade *shared)
 		uint64_t n = field(shared, b, ROOT_ERR_COUNTERS + 4 * (size_t)index, 4);
 		printf("    %-40s %lu\n", mbox_strerror(-kind), n);
 	}
+	char note[64 + 1] = { 0 }; /* ROOT_KERNEL_NOTE is u8[64], NUL-padded when shorter */
+	int err_note = facade_read_bytes(shared, ROOT_KERNEL_NOTE - b, note, sizeof(note) - 1);
+	if (err_note) {
+		fprintf(2, "rootstat: the kernel note: %s\n", facade_strerror(err_note));
+		failed = 1;
+	} else if (note[0]) {
+		printf("  kernel note      %s\n", note);
+	}
 	for (int slot = 0; slot < ROOT_VECTOR_SLOTS; slot++) {
 		uint64_t v = field(shared, b, ROOT_VECTOR_CLOCK + 8 * (size_t)slot, 8);
 		if (v)

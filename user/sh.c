@@ -21,6 +21,7 @@
 #include "kernel/stat.h"
 #include "user/user.h"
 
+#include "user/args.h"
 #include "user/sh_parse.h"
 
 #define LINE_BYTES 512
@@ -71,8 +72,14 @@ static int is_builtin(const struct sh_node *n)
 /* cd and exit; in a child (a pipeline, a group) they act on that child only. */
 static int builtin(const struct sh_node *n)
 {
-	if (!strcmp(n->argv[0], "exit"))
-		exit(n->argc > 1 ? atoi(n->argv[1]) : 0);
+	if (!strcmp(n->argv[0], "exit")) {
+		int status = 0;
+		if (n->argc > 2 || (n->argc == 2 && args_number(n->argv[1], &status))) {
+			fprintf(2, "usage: exit [STATUS] (a number)\n");
+			return 1;
+		}
+		exit(status);
+	}
 	const char *dir = n->argc > 1 ? n->argv[1] : "/";
 	if (n->argc > 2) {
 		fprintf(2, "usage: cd [DIR]\n");
