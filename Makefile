@@ -95,16 +95,19 @@ dtb: $(DTB)
 # program links only the members it needs). Every other user/NAME.c is a
 # program, build/user/NAME: crt0, NAME.o and the library, linked at
 # USER_TEXT_BASE by user/user.ld.in. To add a program, add user/NAME.c:
-# it is in USER_PROGS (and so in the disk image) with no other change.
+# it is in USER_PROGS (and so in the disk image) with no other change. A
+# program of several files lists its other files as its parts, below.
 USER_LIB_SRCS := user/ulib.c user/printf.c user/umalloc.c user/time.c user/uroot.c \
-	user/root_time.c user/sh_parse.c user/match.c user/args.c lib/fmt.c lib/mbox.c lib/hmac_sha256.c \
-	lib/sha256.c lib/md_block.c mm/heap.c mm/heap_block.c mm/heap_check.c mm/facade.c \
-	mm/root_clock.c mm/blockzero.c mm/fdt.c
-USER_PROG_SRCS := $(filter-out $(USER_LIB_SRCS),$(wildcard user/*.c))
+	user/root_time.c user/sh_parse.c user/match.c user/args.c lib/fmt.c lib/mbox.c \
+	lib/hmac_sha256.c lib/sha256.c lib/md_block.c mm/heap.c mm/heap_block.c mm/heap_check.c \
+	mm/facade.c mm/root_clock.c mm/blockzero.c mm/fdt.c
+USER_PARTS_usertests := $(wildcard user/usertests_*.c)
+USER_PART_SRCS := $(USER_PARTS_usertests)
+USER_PROG_SRCS := $(filter-out $(USER_LIB_SRCS) $(USER_PART_SRCS),$(wildcard user/*.c))
 USER_PROGS := $(patsubst user/%.c,$(BUILD)/user/%,$(USER_PROG_SRCS))
 USER_USYS := $(BUILD)/user/usys.o
 USER_CRT0 := $(BUILD)/user/user/crt0.o
-USER_OBJS := $(call obj,user,$(USER_LIB_SRCS) $(USER_PROG_SRCS) user/crt0.S)
+USER_OBJS := $(call obj,user,$(USER_LIB_SRCS) $(USER_PROG_SRCS) $(USER_PART_SRCS) user/crt0.S)
 USER_LIB := $(BUILD)/user/libuser.a
 USER_LD := $(BUILD)/user/user.ld
 # System calls the library answers without a trap: user/time.c reads uptime from the root.
@@ -133,9 +136,10 @@ $(USER_LIB): $(call obj,user,$(USER_LIB_SRCS)) $(USER_USYS)
 $(USER_LD): include/user_layout.h
 
 $(USER_PROGS): $(BUILD)/user/%: $(BUILD)/user/user/%.o $(USER_CRT0) $(USER_LIB) $(USER_LD)
-	$(CC) $(LDFLAGS) -Wl,-z,max-page-size=4096 -T $(USER_LD) $(USER_CRT0) $< $(USER_LIB) \
-		-lgcc -o $@
+	$(CC) $(LDFLAGS) -Wl,-z,max-page-size=4096 -T $(USER_LD) $(USER_CRT0) $< \
+		$(filter-out $< $(USER_CRT0),$(filter %.o,$^)) $(USER_LIB) -lgcc -o $@
 	$(OBJDUMP) -S $@ > $@.asm
+$(BUILD)/user/usertests: $(call obj,user,$(USER_PARTS_usertests))
 
 # The host tests of the user library's pure parts.
 $(BUILD)/host/test_sh_parse: EXTRA_HOST_SRCS := user/sh_parse.c
