@@ -54,9 +54,9 @@ static const char *on_state_name(uint64_t s)
 static const char *protect_state_name(uint64_t s)
 {
 	switch (s) {
-	case ROOT_PROTECT_OFF: return "off (no CRC stored yet)";
-	case ROOT_PROTECT_WATCHING: return "watching (periodic scans)";
-	case ROOT_PROTECT_REPAIRED: return "repaired (the last scan fixed a flip)";
+	case ROOT_PROTECT_OFF: return "off: no CRC stored yet";
+	case ROOT_PROTECT_WATCHING: return "watching: periodic scans";
+	case ROOT_PROTECT_REPAIRED: return "repaired: the last scan fixed a flip";
 	default: return "unknown";
 	}
 }
@@ -106,7 +106,7 @@ static void shared_bits(const struct facade *shared)
 	for (int kind = 1; kind <= MBOX_ERR_KINDS; kind++) {
 		int index = mbox_error_index(-kind);
 		uint64_t n = field(shared, b, ROOT_ERR_COUNTERS + 4 * (size_t)index, 4);
-		printf("    %-40s %lu\n", mbox_strerror(-kind), n);
+		printf("    %8lu  %s\n", n, mbox_strerror(-kind));
 	}
 	char note[64 + 1] = { 0 }; /* ROOT_KERNEL_NOTE is u8[64], NUL-padded when shorter */
 	int err_note = facade_read_bytes(shared, ROOT_KERNEL_NOTE - b, note, sizeof(note) - 1);

@@ -38,9 +38,13 @@ static int count(int fd, struct counts *c)
 	return n < 0 ? -1 : 0;
 }
 
+/* One line of counts; name is NULL for standard input. */
 static void show(const struct counts *c, const char *name)
 {
-	printf("%lu %lu %lu %s\n", c->lines, c->words, c->bytes, name);
+	if (name)
+		printf("%lu %lu %lu %s\n", c->lines, c->words, c->bytes, name);
+	else
+		printf("%lu %lu %lu\n", c->lines, c->words, c->bytes);
 }
 
 int main(int argc, char *argv[])
@@ -51,7 +55,7 @@ int main(int argc, char *argv[])
 			fprintf(2, "wc: read error\n");
 			exit(1);
 		}
-		show(&total, "");
+		show(&total, 0);
 		exit(0);
 	}
 	int failed = 0;
