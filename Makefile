@@ -88,6 +88,72 @@ kernel: $(KERNEL)
 guard: $(GUARD)
 dtb: $(DTB)
 
+# --- user programs ---
+#
+# The user image compiles like the others, into build/user/<path>.o. Its
+# library, build/user/libuser.a, holds the system call stubs (usys.S,
+# generated from kernel/syscall.h and user/user.h by user/usys.py), the
+# user/ library files and the lib/ and mm/ files they use (an archive: a
+# program links only the members it needs). Every other user/NAME.c is a
+# program, build/user/NAME: crt0, NAME.o and the library, linked at
+# USER_TEXT_BASE by user/user.ld.in. To add a program, add user/NAME.c:
+# it is in USER_PROGS (and so in the disk image) with no other change. A
+# program of several files lists its other files as its parts, below.
+USER_LIB_SRCS := user/ulib.c user/printf.c user/umalloc.c user/time.c user/uroot.c \
+	user/root_time.c user/sh_parse.c user/match.c user/args.c lib/fmt.c lib/mbox.c \
+	lib/hmac_sha256.c lib/sha256.c lib/md_block.c mm/heap.c mm/heap_block.c mm/heap_check.c \
+	mm/facade.c mm/root_clock.c mm/blockzero.c mm/fdt.c
+USER_PARTS_usertests := $(wildcard user/usertests_*.c)
+USER_PART_SRCS := $(USER_PARTS_usertests)
+USER_PROG_SRCS := $(filter-out $(USER_LIB_SRCS) $(USER_PART_SRCS),$(wildcard user/*.c))
+USER_PROGS := $(patsubst user/%.c,$(BUILD)/user/%,$(USER_PROG_SRCS))
+USER_USYS := $(BUILD)/user/usys.o
+USER_CRT0 := $(BUILD)/user/user/crt0.o
+USER_OBJS := $(call obj,user,$(USER_LIB_SRCS) $(USER_PROG_SRCS) $(USER_PART_SRCS) user/crt0.S)
+USER_LIB := $(BUILD)/user/libuser.a
+USER_LD := $(BUILD)/user/user.ld
+# System calls the library answers without a trap: user/time.c reads uptime from the root.
+USER_LIBRARY_CALLS := uptime
+AR := $(CROSS)ar
+
+.PHONY: user
+user: $(USER_PROGS)
+all: user
+
+# xv6 programs include "kernel/types.h" and "user/user.h": paths from the top.
+$(USER_OBJS) $(USER_USYS): CFLAGS += -I.
+
+$(BUILD)/user/usys.S: user/usys.py kernel/syscall.h user/user.h
+	@mkdir -p $(dir $@)
+	$(PYTHON) user/usys.py --syscalls kernel/syscall.h --user-h user/user.h \
+		$(foreach c,$(USER_LIBRARY_CALLS),--in-library $(c)) -o $@
+
+$(USER_USYS): $(BUILD)/user/usys.S
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(USER_LIB): $(call obj,user,$(USER_LIB_SRCS)) $(USER_USYS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(USER_LD): include/user_layout.h
+
+$(USER_PROGS): $(BUILD)/user/%: $(BUILD)/user/user/%.o $(USER_CRT0) $(USER_LIB) $(USER_LD)
+	$(CC) $(LDFLAGS) -Wl,-z,max-page-size=4096 -T $(USER_LD) $(USER_CRT0) $< \
+		$(filter-out $< $(USER_CRT0),$(filter %.o,$^)) $(USER_LIB) -lgcc -o $@
+	$(OBJDUMP) -S $@ > $@.asm
+$(BUILD)/user/usertests: $(call obj,user,$(USER_PARTS_usertests))
+
+# The host tests of the user library's pure parts.
+$(BUILD)/host/test_sh_parse: EXTRA_HOST_SRCS := user/sh_parse.c
+$(BUILD)/host/test_sh_parse: user/sh_parse.c user/sh_parse.h
+$(BUILD)/host/test_root_time: EXTRA_HOST_SRCS := user/root_time.c
+$(BUILD)/host/test_root_time: user/root_time.c user/root_time.h
+$(BUILD)/host/test_match: EXTRA_HOST_SRCS := user/match.c
+$(BUILD)/host/test_match: user/match.c user/match.h
+
+-include $(USER_OBJS:.o=.d)
+# --- end of user programs ---
+
 # --- compiling ---
 
 # One rule for every object of every image. Its stem is <image>/<path>
@@ -95,7 +161,7 @@ dtb: $(DTB)
 drop_image = $(patsubst $(firstword $(subst /, ,$(1)))/%,%,$(1))
 source_of = $(wildcard $(call drop_image,$(1)).c $(call drop_image,$(1)).S)
 .SECONDEXPANSION:
-$(KERNEL_OBJS) $(GUARD_OBJS): $(BUILD)/%.o: $$(call source_of,$$*)
+$(KERNEL_OBJS) $(GUARD_OBJS) $(USER_OBJS): $(BUILD)/%.o: $$(call source_of,$$*)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 

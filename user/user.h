@@ -54,10 +54,14 @@ int atoi(const char *);
 int memcmp(const void *, const void *, unsigned int);
 void *memcpy(void *, const void *, unsigned int);
 
+/* The newer xv6 names (6.1810 from 2024): sbrk's error value and its lazy form. */
+#define SBRK_ERROR ((char *)-1)
+char *sbrklazy(int); /* magma's sbrk is always lazy: the same call */
+
 /* magma's own system calls (kernel/syscall.h) */
 int getppid(void);
-int setpgid(int pid);       /* pid (0: the caller) leads a new process group; its pgid */
-int fgset(int pgid);        /* the console's foreground group, which Ctrl-C kills (0: none) */
+int setpgid(int pid);          /* pid (0: the caller) leads a new process group; its pgid */
+int fgset(int pgid);           /* the console's foreground group, which Ctrl-C kills (0: none) */
 int memstat(struct memstat *); /* include/sysinfo.h */
 int procinfo(struct procinfo *, int max); /* fills up to max entries; how many */
 

@@ -1,0 +1,61 @@
+/*
+ * user/memstat.c - memory figures: the kernel's (memstat(), include/sysinfo.h)
+ * and this process's own malloc heap (mm/heap's heap_stats).
+ */
+#include "kernel/types.h"
+#include "user/user.h"
+
+#include "include/sysinfo.h"
+#include "mm/heap.h"
+#include "user/umalloc.h"
+
+#define FRAME_KIB 4
+
+int main(int argc, char *argv[])
+{
+	(void)argv;
+	if (argc != 1) {
+		fprintf(2, "usage: memstat\n");
+		exit(1);
+	}
+	struct memstat m;
+	if (memstat(&m) < 0) {
+		fprintf(2, "memstat: the memstat system call failed\n");
+		exit(1);
+	}
+	printf("frames: %lu total (%lu KiB), %lu free (%lu KiB), %lu in use\n",
+	       (unsigned long)m.frames_total, (unsigned long)m.frames_total * FRAME_KIB,
+	       (unsigned long)m.frames_free, (unsigned long)m.frames_free * FRAME_KIB,
+	       (unsigned long)(m.frames_total - m.frames_free));
+	unsigned harts = m.harts;
+	if (harts > SYSINFO_MAX_HARTS) {
+		printf("(the kernel reports %u harts; showing the first %d)\n", harts,
+		       SYSINFO_MAX_HARTS);
+		harts = SYSINFO_MAX_HARTS;
+	}
+	for (unsigned i = 0; i < harts; i++)
+		printf("hart %lu: %lu frames cached, %lu allocs, %lu frees\n",
+		       (unsigned long)m.hart_id[i], (unsigned long)m.hart_cached[i],
+		       (unsigned long)m.hart_allocs[i], (unsigned long)m.hart_frees[i]);
+	printf("copy-on-write: %lu frames shared, %lu copies made\n", (unsigned long)m.cow_shared,
+	       (unsigned long)m.cow_copies);
+	printf("lazy pages given on first touch: %lu\n", (unsigned long)m.lazy_faults);
+	printf("kernel heap: %lu of %lu bytes in use\n", (unsigned long)m.kheap_bytes_used,
+	       (unsigned long)m.kheap_bytes_total);
+	printf("processes: %lu\n", (unsigned long)m.processes);
+
+	/* One block of our own, so the heap has something to show. */
+	void *probe = malloc(100);
+	struct heap_stats h;
+	if (malloc_stats(&h)) /* already reported */
+		exit(1);
+	printf("this process's heap: %lu bytes in %lu chunks; used %lu bytes in %lu blocks "
+	       "(%lu payload), free %lu bytes in %lu blocks (largest %lu), fragmentation "
+	       "%u/1000\n",
+	       (unsigned long)h.total_bytes, (unsigned long)h.chunks, (unsigned long)h.used_bytes,
+	       (unsigned long)h.used_blocks, (unsigned long)h.used_payload_bytes,
+	       (unsigned long)h.free_bytes, (unsigned long)h.free_blocks,
+	       (unsigned long)h.largest_free_bytes, heap_fragmentation_permille(&h));
+	free(probe);
+	exit(0);
+}
