@@ -8,6 +8,8 @@
  * Also `usertests -exec-helper ...` (ut_exec_helper), the program the argv
  * tests exec: it checks what it was given and says so in its exit status.
  */
+#include <stddef.h>
+
 #include "kernel/types.h"
 #include "kernel/fcntl.h"
 #include "kernel/param.h"
@@ -282,127 +284,59 @@ static void valid_elf(struct elf_image *im)
 	memcpy(im->bytes + ELF_CODE_OFFSET, elf_code, sizeof elf_code);
 }
 
-static void bad_magic(struct elf_image *im)
-{
-	im->eh.ident[1] = 'X';
-}
-static void class_32(struct elf_image *im)
-{
-	im->eh.ident[4] = 1;
-}
-static void big_endian(struct elf_image *im)
-{
-	im->eh.ident[5] = 2;
-}
-static void machine_x86(struct elf_image *im)
-{
-	im->eh.machine = 62;
-}
-static void header_cut(struct elf_image *im)
-{
-	im->len = 40;
-}
-static void phdrs_cut(struct elf_image *im)
-{
-	im->len = sizeof(struct elf_header) + 30;
-}
-static void empty_file(struct elf_image *im)
-{
-	im->len = 0;
-}
-static void phoff_past_end(struct elf_image *im)
-{
-	im->eh.phoff = 0x10000;
-}
-static void phoff_wraps(struct elf_image *im)
-{
-	im->eh.phoff = 0xffffffffffffffc0ul;
-}
-static void phnum_huge(struct elf_image *im)
-{
-	im->eh.phnum = 0xffff;
-}
-static void phentsize_small(struct elf_image *im)
-{
-	im->eh.phentsize = 32;
-}
-static void filesz_past_end(struct elf_image *im)
-{
-	im->ph[0].filesz = im->ph[0].memsz = 0x10000;
-}
-static void offset_wraps(struct elf_image *im)
-{
-	im->ph[0].offset = 0xfffffffffffff000ul;
-}
-static void memsz_below_filesz(struct elf_image *im)
-{
-	im->ph[0].memsz = 16;
-}
-static void vaddr_wraps(struct elf_image *im)
-{
-	im->ph[1].vaddr = 0xfffffffffffff000ul;
-}
-static void into_kernel(struct elf_image *im)
-{
-	im->ph[1].vaddr = USER_TOP - PGSIZE;
-}
-static void in_kernel(struct elf_image *im)
-{
-	im->ph[1].vaddr = USER_TOP;
-}
-static void over_stack(struct elf_image *im)
-{
-	im->ph[1].vaddr = USER_STACK_TOP - 2 * PGSIZE;
-}
-static void over_root(struct elf_image *im)
-{
-	im->ph[1].vaddr = USER_ROOT_VA;
-}
-static void memsz_2g(struct elf_image *im)
-{
-	im->ph[1].memsz = 0x7fff0000ul;
-}
-static void memsz_2_63(struct elf_image *im)
-{
-	im->ph[1].memsz = 0x8000000000000000ul;
-}
-static void in_page_zero(struct elf_image *im)
-{
-	im->ph[1].vaddr = 0;
-}
-static void overlapping(struct elf_image *im)
-{
-	im->ph[1].vaddr = USER_TEXT_BASE;
-}
-
-static const struct {
+/*
+ * What is wrong with each refused file: one field of the valid image set
+ * to value, or the file cut to len bytes.
+ */
+struct bad_elf {
 	const char *what;
-	void (*mutate)(struct elf_image *);
-} bad_elves[] = {
-	{ "a bad magic number", bad_magic },
-	{ "the 32-bit class", class_32 },
-	{ "big-endian data", big_endian },
-	{ "an x86-64 machine", machine_x86 },
-	{ "a file cut inside the ELF header", header_cut },
-	{ "a file cut inside the program headers", phdrs_cut },
-	{ "an empty file", empty_file },
-	{ "program headers past the end", phoff_past_end },
-	{ "a program header offset that wraps", phoff_wraps },
-	{ "65535 program headers", phnum_huge },
-	{ "a 32-byte program header size", phentsize_small },
-	{ "a segment past the end of the file", filesz_past_end },
-	{ "a segment file offset that wraps", offset_wraps },
-	{ "memsz below filesz", memsz_below_filesz },
-	{ "a segment address that wraps", vaddr_wraps },
-	{ "a segment running into the kernel", into_kernel },
-	{ "a segment in the kernel", in_kernel },
-	{ "a segment over the stack", over_stack },
-	{ "a segment over the root range", over_root },
-	{ "a 2 GiB segment", memsz_2g },
-	{ "a 2^63-byte segment", memsz_2_63 },
-	{ "a segment in page 0", in_page_zero },
-	{ "overlapping segments", overlapping },
+	uint32 offset, size; /* the field, within struct elf_image (size 0: none) */
+	uint64 value;
+	int len; /* bytes of the file written, or -1 for all of them */
 };
+#define FIELD_OF(f) offsetof(struct elf_image, f), sizeof(((struct elf_image *)0)->f)
+#define SET(f, v)   FIELD_OF(f), (uint64)(v), -1
+#define CUT(n)      0, 0, 0, (n)
+
+static const struct bad_elf bad_elves[] = {
+	{ "a bad magic number", SET(eh.ident[1], 'X') },
+	{ "the 32-bit class", SET(eh.ident[4], 1) },
+	{ "big-endian data", SET(eh.ident[5], 2) },
+	{ "ELF version 2", SET(eh.version, 2) },
+	{ "a relocatable file", SET(eh.type, 1) },
+	{ "an x86-64 machine", SET(eh.machine, 62) },
+	{ "an empty file", CUT(0) },
+	{ "a file cut inside the ELF header", CUT(40) },
+	{ "a file cut inside the program headers", CUT(sizeof(struct elf_header) + 30) },
+	{ "no program headers", SET(eh.phnum, 0) },
+	{ "65535 program headers", SET(eh.phnum, 0xffff) },
+	{ "a 32-byte program header size", SET(eh.phentsize, 32) },
+	{ "program headers past the end", SET(eh.phoff, 0x10000) },
+	{ "a program header offset that wraps", SET(eh.phoff, 0xffffffffffffffc0ul) },
+	{ "the entry point in the bss", SET(eh.entry, ELF_BSS_VA) },
+	{ "the entry point outside every segment", SET(eh.entry, 0x40000000) },
+	{ "a segment past the end of the file", SET(ph[0].offset, PGSIZE) },
+	{ "a segment file offset that wraps", SET(ph[0].offset, 0xfffffffffffff000ul) },
+	{ "memsz below filesz", SET(ph[0].memsz, 16) },
+	{ "an address and offset that differ modulo a page", SET(ph[1].offset, 0x10) },
+	{ "a segment address that wraps", SET(ph[1].vaddr, 0xfffffffffffff000ul) },
+	{ "a segment running into the root and the kernel", SET(ph[1].vaddr, USER_TOP - PGSIZE) },
+	{ "a segment in the kernel", SET(ph[1].vaddr, USER_TOP) },
+	{ "a segment over the stack", SET(ph[1].vaddr, USER_STACK_TOP - 2 * PGSIZE) },
+	{ "a segment over the root range", SET(ph[1].vaddr, USER_ROOT_VA) },
+	{ "a segment in page 0", SET(ph[1].vaddr, 0) },
+	{ "a 2 GiB segment", SET(ph[1].memsz, 0x7fff0000ul) },
+	{ "a 2^63-byte segment", SET(ph[1].memsz, 0x8000000000000000ul) },
+	{ "overlapping segments", SET(ph[1].vaddr, USER_TEXT_BASE) },
+};
+
+static void spoil(struct elf_image *im, const struct bad_elf *bad)
+{
+	if (bad->size)
+		memcpy(im->bytes + bad->offset, &bad->value, bad->size); /* little-endian */
+	if (bad->len >= 0)
+		im->len = bad->len;
+}
 
 static void write_elf(const char *path, const struct elf_image *im)
 {
@@ -438,7 +372,7 @@ static void test_exec_bad_elf(void)
 	for (unsigned v = 0; v < sizeof bad_elves / sizeof bad_elves[0]; v++) {
 		struct elf_image im;
 		valid_elf(&im);
-		bad_elves[v].mutate(&im);
+		spoil(&im, &bad_elves[v]);
 		write_elf(ELF_BAD, &im);
 		char what[80];
 		snprintf(what, sizeof what, "an ELF file with %s", bad_elves[v].what);
