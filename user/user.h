@@ -56,8 +56,8 @@ void *memcpy(void *, const void *, unsigned int);
 
 /* magma's own system calls (kernel/syscall.h) */
 int getppid(void);
-int setpgid(int pid);       /* pid (0: the caller) leads a new process group; its pgid */
-int fgset(int pgid);        /* the console's foreground group, which Ctrl-C kills (0: none) */
+int setpgid(int pid);          /* pid (0: the caller) leads a new process group; its pgid */
+int fgset(int pgid);           /* the console's foreground group, which Ctrl-C kills (0: none) */
 int memstat(struct memstat *); /* include/sysinfo.h */
 int procinfo(struct procinfo *, int max); /* fills up to max entries; how many */
 

@@ -9,12 +9,13 @@
  *
  * Each test runs in its own child, next to a watchdog child that kills it
  * when it overruns its limit. After a test the runner waits until every
- * process it started is gone (orphans are reaped by init) and compares the
- * free-frame count with the one before: any difference fails the test as a
- * leak. The last lines are the verdict, which only the runner prints, from
- * the exit statuses and frame counts it saw itself:
+ * process it started is gone (orphans are reaped by init) and compares
+ * memstat's figures with the ones before: any difference in spare frames
+ * (free, or kept by the kernel heap: ut_spare) or in the kernel heap's bytes
+ * in use fails the test as a leak. The last lines are the verdict, which
+ * only the runner prints, from the exit statuses and figures it saw itself:
  *
- *   usertests: 60 of 60 tests passed; frames_free 31230 at start, 31230 at end
+ *   usertests: 60 of 60 tests passed; 31230 spare frames at start, 31230 at end
  *   ALL TESTS PASSED                (or SOME TESTS FAILED)
  *
  * The tests live in usertests_*.c, one file per area, each with a table.
@@ -134,11 +135,11 @@ void ut_memstat(struct memstat *ms)
 	CHECK(memstat(ms) == 0, "memstat failed");
 }
 
-uint64 ut_frames_free(void)
+uint64 ut_spare_frames(void)
 {
 	struct memstat ms;
 	ut_memstat(&ms);
-	return ms.frames_free;
+	return ut_spare(&ms);
 }
 
 uint64 ut_heap_end(void)
@@ -149,19 +150,19 @@ uint64 ut_heap_end(void)
 	return want;
 }
 
-int ut_bad_addrs(int for_write, uint64 *out)
+int ut_bad_addrs(int kind, uint64 *out)
 {
 	uint64 heap_end = ut_heap_end();
+	*(char *)(heap_end - 1) = 'x'; /* the heap's last byte: no NUL before its end */
 	int n = 0;
 	out[n++] = 0;
 	out[n++] = 0x800;                         /* inside page 0 */
 	out[n++] = heap_end;                      /* the first byte past the heap */
 	out[n++] = heap_end + 16 * PGSIZE;        /* the gap between the heap and the stack */
-	out[n++] = heap_end - 4;                  /* straddles the end of the heap */
+	out[n++] = heap_end - 1;                  /* straddles the end of the heap */
 	out[n++] = USER_STACK_GUARD;              /* the stack's guard page */
-	out[n++] = USER_STACK_GUARD + PGSIZE - 4; /* straddles the guard and the stack */
+	out[n++] = USER_STACK_GUARD + PGSIZE - 1; /* straddles the guard and the stack */
 	out[n++] = USER_STACK_TOP;                /* the gap page above the stack */
-	out[n++] = USER_TOP - 4;                  /* straddles the root and the kernel */
 	out[n++] = USER_TOP;                      /* the kernel's first address */
 	out[n++] = 0x80200000;                    /* kernel text */
 	out[n++] = 0x100000000ul;
@@ -171,7 +172,9 @@ int ut_bad_addrs(int for_write, uint64 *out)
 	out[n++] = 0x8000000000000000ul;
 	out[n++] = 0xfffffffffffff000ul;
 	out[n++] = 0xfffffffffffffffful;
-	if (for_write) {
+	if (kind != UT_BAD_STRING)
+		out[n++] = USER_TOP - 1; /* straddles the root and the kernel (may hold a NUL) */
+	if (kind == UT_BAD_TARGET) {
 		out[n++] = (uint64)&ut_fail; /* text is read-only */
 		out[n++] = USER_ROOT_VA;     /* the root range is read-only */
 		out[n++] = USER_ROOT_VA + 0x1000;
@@ -226,15 +229,21 @@ static int settle_processes(uint64 processes_before, int scale)
 	}
 }
 
-/* Frames may come back a moment after the last exit (another hart's cache): a few ticks. */
-static uint64 settle_frames(uint64 want)
+/*
+ * Frames and kernel objects may come back a moment after the last exit: a
+ * few ticks until the spare frames and the kernel heap's bytes in use are
+ * what they were in *before; what they are then.
+ */
+static void settle_memory(const struct memstat *before, struct memstat *after)
 {
-	uint64 now = ut_frames_free();
-	for (int i = 0; i < SETTLE_FRAME_TRIES && now != want; i++) {
+	ut_memstat(after);
+	for (int i = 0; i < SETTLE_FRAME_TRIES; i++) {
+		if (ut_spare(after) == ut_spare(before) &&
+		    after->kheap_bytes_used == before->kheap_bytes_used)
+			return;
 		sleep(1);
-		now = ut_frames_free();
+		ut_memstat(after);
 	}
-	return now;
 }
 
 /* Runs t in a child under a watchdog, then checks for leaks; 1 if it passed. */
@@ -299,16 +308,39 @@ static int run_one(const struct ut_test *t, int scale)
 		       t->name, left, SETTLE_LIMIT_SECONDS * scale);
 		return 0;
 	}
-	uint64 after = settle_frames(before.frames_free);
-	if (after != before.frames_free) {
-		long diff = (long)before.frames_free - (long)after;
-		printf("test %s: FAILED (leak: frames_free %lu before, %lu after, %ld frames %s)\n",
-		       t->name, before.frames_free, after, diff < 0 ? -diff : diff,
+	struct memstat after;
+	settle_memory(&before, &after);
+	if (ut_spare(&after) != ut_spare(&before)) {
+		long diff = (long)ut_spare(&before) - (long)ut_spare(&after);
+		printf("test %s: FAILED (leak: %lu spare frames before, %lu after: %ld %s)\n",
+		       t->name, ut_spare(&before), ut_spare(&after), diff < 0 ? -diff : diff,
 		       diff > 0 ? "lost" : "gained");
+		return 0;
+	}
+	if (after.kheap_bytes_used != before.kheap_bytes_used) {
+		printf("test %s: FAILED (leak: the kernel heap had %lu bytes in use before, %lu "
+		       "after)\n",
+		       t->name, before.kheap_bytes_used, after.kheap_bytes_used);
 		return 0;
 	}
 	printf("test %s: OK\n", t->name);
 	return 1;
+}
+
+/*
+ * The kernel structures that grow once, at the first process exit after
+ * boot (the kernel stacks' free-slot list), grow here, before the first
+ * test's figures are taken.
+ */
+static void warm_kernel(void)
+{
+	for (int i = 0; i < 4; i++) {
+		int pid = fork();
+		if (pid == 0)
+			exit(0);
+		if (pid > 0)
+			wait(0);
+	}
 }
 
 /* Touches the runner's stack once, so no test's leak check sees it grow. */
@@ -379,12 +411,13 @@ int main(int argc, char **argv)
 	}
 
 	warm_stack();
+	warm_kernel();
 	int total = 0;
 	for (int g = 0; g < NGROUPS; g++)
 		for (const struct ut_test *t = groups[g]; t->name; t++)
 			total += selected(t, quick, nnames, names);
-	uint64 frames_start = ut_frames_free();
-	printf("usertests: %d tests, frames_free %lu\n", total, frames_start);
+	uint64 frames_start = ut_spare_frames();
+	printf("usertests: %d tests, %lu spare frames\n", total, frames_start);
 
 	int passed = 0;
 	for (int g = 0; g < NGROUPS; g++)
@@ -392,8 +425,8 @@ int main(int argc, char **argv)
 			if (selected(t, quick, nnames, names))
 				passed += run_one(t, scale);
 
-	uint64 frames_end = ut_frames_free();
-	printf("usertests: %d of %d tests passed; frames_free %lu at start, %lu at end\n", passed,
+	uint64 frames_end = ut_spare_frames();
+	printf("usertests: %d of %d tests passed; %lu spare frames at start, %lu at end\n", passed,
 	       total, frames_start, frames_end);
 	int ok = passed == total && frames_start == frames_end;
 	printf(ok ? "ALL TESTS PASSED\n" : "SOME TESTS FAILED\n");

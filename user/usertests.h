@@ -90,19 +90,34 @@ int ut_procinfo_of(int pid, struct procinfo *out);
 
 /* memstat(), failing the test when it returns -1. */
 void ut_memstat(struct memstat *ms);
-uint64 ut_frames_free(void);
+/*
+ * Frames that neither a process nor a live kernel object holds: the free
+ * ones and the kernel heap's. The kernel heap keeps the frames it grows by
+ * for later kmallocs, so its growth is no leak; what it has handed out is
+ * kheap_bytes_used, which the runner checks on its own.
+ */
+static inline uint64 ut_spare(const struct memstat *ms)
+{
+	return ms->frames_free + ms->kheap_bytes_total / PGSIZE;
+}
+uint64 ut_spare_frames(void);
 
 /* Grows the break to a page boundary with a whole page of heap below it; the new break. */
 uint64 ut_heap_end(void);
 
 /*
- * Fills out[] (room for UT_MAX_BAD) with addresses no system call may read
- * from, or, when for_write, write to (adding the read-only ones: text and
- * the root range); how many. Every call that takes a user pointer must
- * return -1 for each of them. Moves the break (ut_heap_end).
+ * Fills out[] (room for UT_MAX_BAD) with addresses that no system call may
+ * take for a buffer it reads (UT_BAD_SOURCE) or writes (UT_BAD_TARGET: adds
+ * the read-only text and root range) of 2 bytes or more, or for a string
+ * (UT_BAD_STRING: each is unmapped or runs into unmapped memory before a
+ * NUL); how many. Every such call must return -1 for each of them. Moves
+ * the break (ut_heap_end) and writes the heap's last byte.
  */
-#define UT_MAX_BAD 24
-int ut_bad_addrs(int for_write, uint64 *out);
+#define UT_BAD_SOURCE 0
+#define UT_BAD_TARGET 1
+#define UT_BAD_STRING 2
+#define UT_MAX_BAD    24
+int ut_bad_addrs(int kind, uint64 *out);
 
 /* Creates (truncating) path with n bytes of data; fails the test on error. */
 void ut_write_file(const char *path, const void *data, int n);

@@ -73,9 +73,9 @@ static void test_sbrk_shrink(void)
 	CHECK(sbrk(N * PGSIZE) == base, "sbrk(%d) failed", N * PGSIZE);
 	for (int i = 0; i < N; i++)
 		base[i * PGSIZE] = (char)(i | 1);
-	uint64 grown = ut_frames_free();
+	uint64 grown = ut_spare_frames();
 	CHECK(sbrk(-(int)(N * PGSIZE)) == base + N * PGSIZE, "sbrk(-%d) failed", N * PGSIZE);
-	uint64 shrunk = ut_frames_free();
+	uint64 shrunk = ut_spare_frames();
 	CHECK(-frames_diff(grown, shrunk) >= N, "shrinking %d touched pages freed %ld frames", N,
 	      -frames_diff(grown, shrunk));
 	ut_expect_killed(load_at, base + 8 * PGSIZE, "a load from a page sbrk gave back");
@@ -96,13 +96,13 @@ static void test_sbrk_lazy(void)
 	ut_memstat(&m0);
 	CHECK(sbrk((int)size) == base, "sbrk of 32 MiB failed");
 	ut_memstat(&m1);
-	CHECK(frames_diff(m0.frames_free, m1.frames_free) <= 2,
+	CHECK(frames_diff(ut_spare(&m0), ut_spare(&m1)) <= 2,
 	      "sbrk of 32 MiB took %ld frames before any was touched",
-	      frames_diff(m0.frames_free, m1.frames_free));
+	      frames_diff(ut_spare(&m0), ut_spare(&m1)));
 	for (int i = 0; i < TOUCHED; i++)
 		base[i * 2 * MiB + 100] = 1; /* each in its own 2 MiB page table */
 	ut_memstat(&m2);
-	long taken = frames_diff(m1.frames_free, m2.frames_free);
+	long taken = frames_diff(ut_spare(&m1), ut_spare(&m2));
 	CHECK(taken >= TOUCHED && taken <= 2 * TOUCHED + 4,
 	      "touching %d pages took %ld frames (with their page tables: at most %d)", TOUCHED,
 	      taken, 2 * TOUCHED + 4);
@@ -112,8 +112,10 @@ static void test_sbrk_lazy(void)
 		CHECK(base[i * 2 * MiB + 100] == 1 && base[i * 2 * MiB + 101] == 0,
 		      "touched page %d lost its byte", i);
 	CHECK(sbrk(-(int)size) == base + size, "shrinking back failed");
-	CHECK(-frames_diff(m2.frames_free, ut_frames_free()) >= TOUCHED,
-	      "shrinking did not free the touched pages");
+	uint64 shrunk = ut_spare_frames();
+	CHECK(-frames_diff(ut_spare(&m2), shrunk) >= TOUCHED,
+	      "shrinking gave back %ld frames, %d pages were touched",
+	      -frames_diff(ut_spare(&m2), shrunk), TOUCHED);
 }
 
 static void test_sbrk_limits(void)
@@ -148,11 +150,12 @@ static void eat_memory(void *unused)
 
 static void test_sbrk_exhaust(void)
 {
-	uint64 before = ut_frames_free();
+	uint64 before = ut_spare_frames();
 	int status = ut_in_child(eat_memory, 0);
 	CHECK(status == 0 || status == UT_KILLED, "the memory eater exited %d", status);
-	uint64 after = ut_frames_free();
-	CHECK(after == before, "after the memory eater frames_free is %lu, was %lu", after, before);
+	uint64 after = ut_spare_frames();
+	CHECK(after == before, "after the memory eater %lu frames are spare, %lu were before",
+	      after, before);
 	int pid = ut_fork();
 	if (pid == 0) {
 		char *p = sbrk(16 * MiB);
@@ -212,7 +215,7 @@ static void test_cow_lazy_copy(void)
 	if (pid == 0) {
 		struct memstat forked, written;
 		ut_memstat(&forked);
-		long taken = frames_diff(before.frames_free, forked.frames_free);
+		long taken = frames_diff(ut_spare(&before), ut_spare(&forked));
 		CHECK(taken < PAGES / 8, "fork took %ld frames for %d pages: they were copied",
 		      taken, PAGES);
 		CHECK(forked.cow_shared >= before.cow_shared + PAGES,
@@ -221,7 +224,7 @@ static void test_cow_lazy_copy(void)
 		for (int i = 0; i < WRITTEN; i++)
 			buf[i * 64 * PGSIZE + 1] = 'c';
 		ut_memstat(&written);
-		long copied = frames_diff(forked.frames_free, written.frames_free);
+		long copied = frames_diff(ut_spare(&forked), ut_spare(&written));
 		CHECK(copied >= WRITTEN && copied <= WRITTEN + 4,
 		      "writing %d shared pages took %ld frames", WRITTEN, copied);
 		CHECK(written.cow_copies >= forked.cow_copies + WRITTEN,
@@ -241,7 +244,7 @@ static void test_cow_lazy_copy(void)
 		CHECK(buf[i * PGSIZE + 1] == 0, "the child's write reached page %d", i);
 		buf[i * PGSIZE + 2] = 'p'; /* the only owner now: no copy needed */
 	}
-	long taken = frames_diff(after.frames_free, ut_frames_free());
+	long taken = frames_diff(ut_spare(&after), ut_spare_frames());
 	CHECK(taken <= 4, "writing pages nobody shares any more took %ld frames", taken);
 }
 

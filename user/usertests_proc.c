@@ -27,12 +27,12 @@ static void test_getpid(void)
 		      me);
 		exit(0);
 	}
+	ut_wait_ok(a, "the first child");
 	int b = ut_fork();
 	if (b == 0)
 		exit(0);
-	CHECK(a != b && a != me && b != me, "pids repeat: parent %d, children %d and %d", me, a, b);
-	ut_wait_ok(a, "the first child");
 	ut_wait_ok(b, "the second child");
+	CHECK(a != b && a != me && b != me, "pids repeat: parent %d, children %d and %d", me, a, b);
 }
 
 static const int exit_values[] = { 0, 1, 42, 255, 256, -2, 0x7fffffff };
