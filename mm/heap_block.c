@@ -17,34 +17,12 @@ static int magic_flag(uint64_t magic)
 	if ((magic & HEAP_MAGIC_SAFETY_MASK) != HEAP_MAGIC_SAFETY)
 		return HEAP_ERR_MAGIC;
 	uint64_t flag = magic & 0xf;
-	if (magic != HEAP_MAGIC(flag) || flag > HEAP_FLAG_GC)
+	if (magic != HEAP_MAGIC(flag) || flag > HEAP_FLAG_QUICK)
 		return HEAP_ERR_FLAGS;
 	return (int)flag;
 }
 
 /* --- chunks --- */
-
-/*
- * The chunk holding address b, or NULL. Entries below nchunks never change.
- * Newest first: arenas grow by doubling, so most blocks live in late chunks.
- */
-static const struct heap_chunk *chunk_of(const struct heap *heap, uintptr_t b)
-{
-	unsigned n = __atomic_load_n(&heap->nchunks, __ATOMIC_ACQUIRE);
-	for (unsigned i = n; i-- > 0;) {
-		const struct heap_chunk *c = &heap->chunks[i];
-		if (b >= c->base && b < c->end)
-			return c;
-	}
-	return NULL;
-}
-
-/* Whether a block could start at b in c: aligned, inside, room for the smallest block. */
-static bool block_fits(const struct heap_chunk *c, uintptr_t b)
-{
-	return b % HEAP_ALIGN_BYTES == 8 && b >= c->base && b < c->end &&
-	       c->end - b >= HEAP_MIN_BLOCK_BYTES;
-}
 
 /* The op's arena's chunk in which a block could start at b, or NULL. */
 static const struct heap_chunk *arena_chunk_of(const struct op *op, uintptr_t b)
@@ -72,7 +50,7 @@ int heap_check_block(const struct op *op, const struct heap_chunk *c, uintptr_t 
 		uint64_t first = magic & 0xf; /* byte 0's flag nibble */
 		bool same = magic == HEAP_MAGIC(first);
 		return fail(op, flag, b, "magic flags", same ? first : magic,
-			    same ? HEAP_FLAG_GC : HEAP_MAGIC(first));
+			    same ? HEAP_FLAG_QUICK : HEAP_MAGIC(first));
 	}
 
 	uint64_t size = blk(b)->size, next = blk(b)->next, room = c->end - b;
@@ -192,10 +170,8 @@ int heap_check_used(const struct op *op, const struct heap_chunk *c, uintptr_t b
 
 const struct heap_chunk *heap_payload_chunk(const struct op *op, const void *ptr)
 {
-	uintptr_t p = (uintptr_t)ptr, b = p - HEAP_HEADER_BYTES;
-	const struct heap_chunk *c = p % HEAP_ALIGN_BYTES ? NULL : chunk_of(op->heap, b);
-	if (c && block_fits(c, b))
-		return c;
-	fail(op, HEAP_ERR_BAD_POINTER, p, "pointer", p, 0);
-	return NULL;
+	const struct heap_chunk *c = payload_chunk(op->heap, ptr);
+	if (!c)
+		fail(op, HEAP_ERR_BAD_POINTER, (uintptr_t)ptr, "pointer", (uintptr_t)ptr, 0);
+	return c;
 }

@@ -87,7 +87,16 @@ static struct heap_stats stats_of(struct heap *h)
 
 static bool stats_add_up(const struct heap_stats *st)
 {
-	return st->used_bytes + st->free_bytes + st->pending_bytes == st->total_bytes;
+	return st->used_bytes + st->free_bytes + st->pending_bytes + st->quick_bytes ==
+	       st->total_bytes;
+}
+
+/* Empties the quick lists of every arena, so that freed blocks are coalesced. */
+static void flush_all(struct heap *h)
+{
+	struct heap_fault f;
+	for (unsigned hart = 0; hart < h->narenas; hart++)
+		CHECK_EQ(heap_flush(h, hart, &f), 0);
 }
 
 static void *must_alloc(struct heap *h, unsigned hart, size_t size_bytes)
@@ -130,7 +139,7 @@ TEST(magic_layout)
 	/* bytes 0..7: SF SF FS FS FS FS SF SF with safety nibbles A 5 C 3 9 6 E 7 */
 	static const uint8_t safety[8] = { 0xa, 0x5, 0xc, 0x3, 0x9, 0x6, 0xe, 0x7 };
 	static const bool safety_high[8] = { true, true, false, false, false, false, true, true };
-	for (uint64_t flag = 0; flag <= HEAP_FLAG_GC; flag++) {
+	for (uint64_t flag = 0; flag <= HEAP_FLAG_QUICK; flag++) {
 		uint64_t magic = HEAP_MAGIC(flag);
 		for (int i = 0; i < 8; i++) {
 			uint8_t byte = (uint8_t)(magic >> (8 * i));
@@ -143,6 +152,7 @@ TEST(magic_layout)
 	CHECK_EQ(HEAP_MAGIC(HEAP_FLAG_INIT), 0x70E00609030C50A0ull);
 	CHECK_EQ(HEAP_MAGIC(HEAP_FLAG_USED), 0x71E11619131C51A1ull);
 	CHECK_EQ(HEAP_MAGIC(HEAP_FLAG_GC), 0x72E22629232C52A2ull);
+	CHECK_EQ(HEAP_MAGIC(HEAP_FLAG_QUICK), 0x73E33639333C53A3ull);
 	CHECK_EQ(HEAP_MAGIC_SAFETY_MASK & HEAP_MAGIC_FLAG_SPREAD * 0xf, 0);
 	CHECK_EQ(HEAP_MAGIC_SAFETY_MASK | HEAP_MAGIC_FLAG_SPREAD * 0xf, UINT64_MAX);
 }
@@ -172,8 +182,10 @@ TEST(alignment_and_sizes)
 {
 	static const struct {
 		size_t ask, usable;
-	} cases[] = { { 0, 16 },      { 1, 16 },      { 15, 16 },     { 16, 16 },        { 17, 32 },
-		      { 4095, 4096 }, { 4096, 4096 }, { 4097, 4112 }, { 100000, 100000 } };
+	} cases[] = { { 0, 16 },      { 1, 16 },        { 15, 16 },     { 16, 16 },
+		      { 17, 32 },     { 128, 128 },     { 129, 160 },   { 257, 320 },
+		      { 1000, 1024 }, { 3000, 3072 },   { 4095, 4096 }, { 4096, 4096 },
+		      { 4097, 4112 }, { 100000, 100000 } };
 	struct heap *h = setup(1, 1 << 24);
 	bk.misalign = 3; /* the heap must align the chunks itself */
 	void *p[sizeof(cases) / sizeof(cases[0])];
@@ -192,6 +204,7 @@ TEST(alignment_and_sizes)
 	CHECK_EQ(st.used_blocks, sizeof(cases) / sizeof(cases[0]));
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		must_free(h, 0, p[i]);
+	flush_all(h);
 	st = stats_of(h);
 	CHECK_EQ(st.used_blocks, 0);
 	CHECK_EQ(st.free_blocks, st.chunks);
@@ -234,20 +247,26 @@ TEST(coalescing_three_neighbours_in_every_order)
 {
 	static const int orders[6][3] = { { 0, 1, 2 }, { 0, 2, 1 }, { 1, 0, 2 },
 					  { 1, 2, 0 }, { 2, 0, 1 }, { 2, 1, 0 } };
-	static const size_t sizes[3] = { 40, 200, 1000 };
-	for (int o = 0; o < 6; o++) {
+	/* beyond the size classes a free coalesces at once; within, heap_flush does */
+	static const size_t sizes[2][3] = { { 4200, 5000, 9000 }, { 40, 200, 1000 } };
+	for (int o = 0; o < 12; o++) {
+		const size_t *size = sizes[o / 6];
 		struct heap *h = setup(1, 1 << 24);
 		void *guard0 = must_alloc(h, 0, 16);
 		void *p[3];
 		uint64_t total = 0;
 		for (int i = 0; i < 3; i++) {
-			p[i] = must_alloc(h, 0, sizes[i]);
+			p[i] = must_alloc(h, 0, size[i]);
 			total += *field(p[i], 8);
 		}
 		void *guard1 = must_alloc(h, 0, 16);
 		struct heap_stats before = stats_of(h);
 		for (int i = 0; i < 3; i++)
-			must_free(h, 0, p[orders[o][i]]);
+			must_free(h, 0, p[orders[o % 6][i]]);
+		if (o >= 6) {
+			CHECK_EQ(stats_of(h).quick_blocks, 3);
+			flush_all(h);
+		}
 		struct heap_stats st = stats_of(h);
 		CHECK_EQ(st.free_blocks, before.free_blocks + 1);
 		CHECK_EQ(*field(p[0], 0), HEAP_MAGIC(HEAP_FLAG_INIT));
@@ -259,6 +278,7 @@ TEST(coalescing_three_neighbours_in_every_order)
 		CHECK_EQ(*field(p[2], 0), 0);
 		must_free(h, 0, guard0);
 		must_free(h, 0, guard1);
+		flush_all(h);
 		st = stats_of(h);
 		CHECK_EQ(st.free_blocks, 1);
 		CHECK_EQ(st.free_bytes, st.total_bytes);
@@ -335,7 +355,7 @@ TEST(bad_backing_is_reported)
 	bk.max_request_bytes = 4096; /* every chunk just big enough: fills the table */
 	int err = 0;
 	for (int i = 0; i <= HEAP_MAX_CHUNKS && !err; i++)
-		err = heap_alloc(h, 0, 4000, &f) ? 0 : f.err;
+		err = heap_alloc(h, 0, 3000, &f) ? 0 : f.err;
 	CHECK_EQ(err, HEAP_ERR_CHUNKS);
 	CHECK_EQ(stats_of(h).chunks, HEAP_MAX_CHUNKS);
 	teardown();
@@ -352,8 +372,8 @@ TEST(stats_and_fragmentation)
 	void *b = must_alloc(h, 0, 3000), *g2 = must_alloc(h, 0, 16);
 	st = stats_of(h);
 	CHECK_EQ(st.used_blocks, 4);
-	CHECK_EQ(st.used_bytes, (1008 + 32) + 48 + (3008 + 32) + 48);
-	CHECK_EQ(st.used_payload_bytes, 1008 + 16 + 3008 + 16);
+	CHECK_EQ(st.used_bytes, (1024 + 32) + 48 + (3072 + 32) + 48); /* classes 1024, 3072 */
+	CHECK_EQ(st.used_payload_bytes, 1024 + 16 + 3072 + 16);
 	CHECK_EQ(st.free_blocks, 1);
 	CHECK_EQ(st.chunks, 1);
 	CHECK_EQ(st.grow_calls, 1);
@@ -363,11 +383,19 @@ TEST(stats_and_fragmentation)
 
 	must_free(h, 0, a);
 	must_free(h, 0, b);
+	st = stats_of(h); /* on the quick lists: neither used nor free */
+	CHECK_EQ(st.quick_blocks, 2);
+	CHECK_EQ(st.quick_bytes, 1056 + 3104);
+	CHECK_EQ(st.used_blocks, 2);
+	CHECK_EQ(st.free_blocks, 1);
+	CHECK(stats_add_up(&st));
+	flush_all(h);
 	st = stats_of(h);
+	CHECK_EQ(st.quick_blocks + st.quick_bytes, 0);
 	CHECK_EQ(st.free_blocks, 3);
-	CHECK_EQ(st.free_bytes, tail + 1040 + 3040);
+	CHECK_EQ(st.free_bytes, tail + 1056 + 3104);
 	CHECK_EQ(st.largest_free_bytes, tail);
-	CHECK_EQ(heap_fragmentation_permille(&st), 1000 - tail * 1000 / (tail + 4080));
+	CHECK_EQ(heap_fragmentation_permille(&st), 1000 - tail * 1000 / (tail + 4160));
 	CHECK(stats_add_up(&st));
 
 	struct heap_stats made = { .free_bytes = 4000, .largest_free_bytes = 1000 };
@@ -567,6 +595,8 @@ TEST(every_header_byte_corruption_is_named)
 	(void)a;
 	corrupt_each_header_byte(h, b); /* a used block */
 	must_free(h, 0, c);
+	corrupt_each_header_byte(h, c); /* a quick-listed block */
+	flush_all(h);
 	corrupt_each_header_byte(h, c); /* a free block */
 	corrupt_each_header_byte(h, d); /* a used block before the free tail */
 	must_free(h, 0, d);
@@ -600,10 +630,11 @@ TEST(no_room_after_a_block_is_caught)
 	teardown();
 }
 
+/* Beyond the size classes (the general path): a free validates the neighbours it merges with. */
 TEST(corrupt_used_header_refused_by_free)
 {
 	struct heap *h = setup(1, 1 << 24);
-	void *a = must_alloc(h, 0, 100), *b = must_alloc(h, 0, 100);
+	void *a = must_alloc(h, 0, 5000), *b = must_alloc(h, 0, 5000);
 	struct heap_fault f;
 	struct heap_stats before = stats_of(h);
 
@@ -636,7 +667,8 @@ TEST(corrupt_next_is_caught_not_followed)
 	static const uint64_t wild[] = { 0xdead0008ull, 8, 0xfffffffffffffff8ull,
 					 0x7ff0000000000008ull };
 	struct heap *h = setup(1, 1 << 24);
-	void *a = must_alloc(h, 0, 64), *b = must_alloc(h, 0, 64);
+	/* a is beyond the size classes: its free (the general path) looks at b */
+	void *a = must_alloc(h, 0, 5000), *b = must_alloc(h, 0, 64);
 	void *c = must_alloc(h, 0, 64); /* keeps b off the free tail */
 	void *other_chunk_block = NULL;
 	struct heap_fault f;
@@ -655,6 +687,7 @@ TEST(corrupt_next_is_caught_not_followed)
 	}
 	/* a free block with a wild next: alloc that picks it reports it */
 	must_free(h, 0, b);
+	flush_all(h); /* from the quick list into a bin */
 	uint64_t good = *field(b, 16);
 	*field(b, 16) = wild[0];
 	CHECK(heap_alloc(h, 0, 64, &f) == NULL);
@@ -682,16 +715,21 @@ TEST(double_free_is_caught)
 	void *a = must_alloc(h, 0, 64), *b = must_alloc(h, 0, 64), *c = must_alloc(h, 0, 64);
 	struct heap_fault f;
 	must_free(h, 0, b);
-	struct heap_stats before = stats_of(h);
-	CHECK_EQ(heap_free(h, 0, b, &f), HEAP_ERR_DOUBLE_FREE);
-	CHECK_EQ(f.block, block_of(b));
-	CHECK_EQ(f.found, HEAP_FLAG_INIT);
-	CHECK_EQ(heap_free(h, 1, b, &f), HEAP_ERR_DOUBLE_FREE); /* from another arena too */
-	struct heap_stats after = stats_of(h);
-	CHECK_EQ(after.free_blocks, before.free_blocks);
+	for (int listed = 1; listed >= 0; listed--) { /* quick-listed, then free */
+		struct heap_stats before = stats_of(h);
+		CHECK_EQ(heap_free(h, 0, b, &f), HEAP_ERR_DOUBLE_FREE);
+		CHECK_EQ(f.block, block_of(b));
+		CHECK_EQ(f.found, listed ? HEAP_FLAG_QUICK : HEAP_FLAG_INIT);
+		CHECK_EQ(heap_free(h, 1, b, &f), HEAP_ERR_DOUBLE_FREE); /* from another arena too */
+		struct heap_stats after = stats_of(h);
+		CHECK_EQ(after.free_blocks, before.free_blocks);
+		CHECK_EQ(after.quick_blocks, before.quick_blocks);
+		flush_all(h);
+	}
 
 	/* b merged into a free a: its header is scrubbed, so it is no block at all */
 	must_free(h, 0, a);
+	flush_all(h);
 	CHECK_EQ(heap_free(h, 0, b, &f), HEAP_ERR_BAD_POINTER);
 	CHECK(strcmp(f.field, "magic") == 0);
 
@@ -746,7 +784,8 @@ TEST(bad_pointers_are_refused)
 TEST(payload_overrun_is_caught)
 {
 	struct heap *h = setup(1, 1 << 24);
-	char *a = must_alloc(h, 0, 32), *b = must_alloc(h, 0, 32);
+	/* b is beyond the size classes, so its free looks at a, the block before */
+	char *a = must_alloc(h, 0, 32), *b = must_alloc(h, 0, 5000);
 	struct heap_fault f;
 	a[32] ^= 1; /* one byte past the usable size: the trailer */
 	CHECK_EQ(heap_check(h, &f), HEAP_ERR_TRAILER);
@@ -764,8 +803,9 @@ TEST(payload_overrun_is_caught)
 TEST(free_list_corruption_is_caught)
 {
 	struct heap *h = setup(1, 1 << 24);
-	void *a = must_alloc(h, 0, 64), *g = must_alloc(h, 0, 16);
-	void *b = must_alloc(h, 0, 64), *g2 = must_alloc(h, 0, 16);
+	/* beyond the size classes: freed straight into a bin */
+	void *a = must_alloc(h, 0, 5000), *g = must_alloc(h, 0, 16);
+	void *b = must_alloc(h, 0, 5000), *g2 = must_alloc(h, 0, 16);
 	struct heap_fault f;
 	must_free(h, 0, a);
 	must_free(h, 0, b);             /* b is the bin head, a after it */
@@ -798,13 +838,13 @@ TEST(realloc_in_place_and_moved)
 	unsigned char *q = heap_realloc(h, 0, p, 1000, &f);
 	CHECK(q == p);
 	CHECK(q[99] == 0x3c);
-	CHECK_EQ(usable(h, q), 1008);
+	CHECK_EQ(usable(h, q), 1024); /* the class of 1000 bytes */
 	/* shrinks, giving the tail back */
 	struct heap_stats before = stats_of(h);
 	q = heap_realloc(h, 0, p, 10, &f);
 	CHECK(q == p);
 	CHECK_EQ(usable(h, q), 16);
-	CHECK_EQ(stats_of(h).free_bytes, before.free_bytes + 992);
+	CHECK_EQ(stats_of(h).free_bytes, before.free_bytes + 1008);
 	/* blocked by a used neighbour: moves, keeping the bytes */
 	q = heap_realloc(h, 0, p, 100, &f);
 	void *wall = must_alloc(h, 0, 16);
@@ -820,6 +860,7 @@ TEST(realloc_in_place_and_moved)
 	must_free(h, 1, there);
 	must_free(h, 0, wall);
 	must_free(h, 0, must_alloc(h, 0, 16)); /* reclaims */
+	flush_all(h);
 	struct heap_stats st = stats_of(h);
 	CHECK_EQ(st.used_blocks + st.pending_blocks, 0);
 	CHECK_EQ(st.free_blocks, st.chunks);
@@ -853,6 +894,7 @@ TEST(remote_free_is_scheduled_then_reclaimed)
 	must_free(h, 1, again);
 	must_free(h, 1, guard);
 	must_free(h, 0, must_alloc(h, 0, 16));
+	flush_all(h);
 	st = stats_of(h);
 	CHECK_EQ(st.free_blocks, 1);
 	CHECK_EQ(st.free_bytes, st.total_bytes);
@@ -961,6 +1003,7 @@ static void run_threads(unsigned narenas)
 		must_free(sh.heap, 0, sh.mailbox[i]);
 	for (unsigned hart = 0; hart < narenas; hart++) /* each owner reclaims its list */
 		must_free(sh.heap, hart, must_alloc(sh.heap, hart, 16));
+	flush_all(sh.heap);
 	struct heap_stats st = stats_of(sh.heap);
 	CHECK_EQ(st.used_blocks, 0);
 	CHECK_EQ(st.pending_blocks, 0);
