@@ -825,6 +825,243 @@ TEST(free_list_corruption_is_caught)
 	teardown();
 }
 
+/* --- size classes and quick lists (the fast path) --- */
+
+TEST(size_classes_cover_every_small_size)
+{
+	struct heap *h = setup(1, 1 << 24);
+	size_t last = 0;
+	for (size_t size = 0; size <= HEAP_QUICK_MAX_BYTES; size++) {
+		unsigned cls = h->quick_class[(size + 15) / 16];
+		size_t payload = h->quick_block_bytes[cls] - 32u;
+		CHECK(cls < HEAP_QUICK_CLASSES);
+		CHECK(payload >= size && payload % 16 == 0);
+		CHECK(payload >= last); /* classes grow with the size */
+		size_t asked = size ? size : 1, waste = payload - asked;
+		CHECK(asked <= 128 ? waste < 16 : waste * 4 < payload); /* at most a quarter */
+		last = payload;
+	}
+	CHECK_EQ(h->quick_block_bytes[HEAP_QUICK_CLASSES - 1], HEAP_QUICK_MAX_BYTES + 32);
+	for (unsigned cls = 1; cls < HEAP_QUICK_CLASSES; cls++)
+		CHECK(h->quick_block_bytes[cls] > h->quick_block_bytes[cls - 1]);
+}
+
+TEST(quick_list_is_lifo_and_accounted)
+{
+	struct heap *h = setup(1, 1 << 24);
+	void *p[3], *wall = must_alloc(h, 0, 16);
+	for (int i = 0; i < 3; i++)
+		p[i] = must_alloc(h, 0, 100);
+	struct heap_stats before = stats_of(h);
+	for (int i = 0; i < 3; i++)
+		must_free(h, 0, p[i]);
+	struct heap_stats st = stats_of(h);
+	CHECK_EQ(st.quick_blocks, 3);
+	CHECK_EQ(st.quick_bytes, 3 * (112 + 32));
+	CHECK_EQ(st.used_blocks, before.used_blocks - 3);
+	CHECK_EQ(st.used_bytes, before.used_bytes - 3 * (112 + 32));
+	CHECK_EQ(st.free_blocks, before.free_blocks); /* not coalesced */
+	CHECK_EQ(st.free_bytes, before.free_bytes);
+	CHECK(stats_add_up(&st));
+	for (int i = 0; i < 3; i++) { /* the header stays a valid block's */
+		CHECK_EQ(*field(p[i], 0), HEAP_MAGIC(HEAP_FLAG_QUICK));
+		CHECK_EQ(*field(p[i], 8), 112 + 32);
+		CHECK_EQ(*field(p[i], 16), block_of(p[i]) + 112 + 32);
+		CHECK_EQ(*(uint64_t *)((char *)p[i] + 112), HEAP_TRAILER_USED);
+	}
+	/* any size of the class takes them back, last freed first */
+	CHECK(must_alloc(h, 0, 97) == p[2]);
+	CHECK(must_alloc(h, 0, 112) == p[1]);
+	CHECK(must_alloc(h, 0, 100) == p[0]);
+	CHECK_EQ(*field(p[0], 0), HEAP_MAGIC(HEAP_FLAG_USED));
+	st = stats_of(h);
+	CHECK_EQ(st.quick_blocks, 0);
+	CHECK_EQ(st.used_blocks, before.used_blocks);
+	CHECK_EQ(st.free_bytes, before.free_bytes);
+	for (int i = 0; i < 3; i++)
+		must_free(h, 0, p[i]);
+	must_free(h, 0, wall);
+	flush_all(h);
+	st = stats_of(h);
+	CHECK_EQ(st.quick_blocks + st.used_blocks, 0);
+	CHECK_EQ(st.free_blocks, 1);
+	CHECK_EQ(st.free_bytes, st.total_bytes);
+	teardown();
+}
+
+TEST(full_quick_list_falls_back_to_coalescing)
+{
+	struct heap *h = setup(1, 1 << 24);
+	enum { N = HEAP_QUICK_DEPTH + 2 };
+	void *p[N];
+	for (int i = 0; i < N; i++)
+		p[i] = must_alloc(h, 0, 64);
+	void *wall = must_alloc(h, 0, 16);
+	for (int i = 0; i < N; i++)
+		must_free(h, 0, p[i]);
+	struct heap_stats st = stats_of(h);
+	CHECK_EQ(st.quick_blocks, HEAP_QUICK_DEPTH);
+	CHECK_EQ(st.free_blocks, 2); /* the last two, merged, and the tail */
+	CHECK_EQ(*field(p[N - 2], 0), HEAP_MAGIC(HEAP_FLAG_INIT));
+	CHECK_EQ(*field(p[N - 2], 8), 2 * (64 + 32));
+	CHECK_EQ(*field(p[N - 1], 0), 0); /* absorbed */
+	CHECK(stats_add_up(&st));
+	must_free(h, 0, wall);
+	teardown();
+}
+
+TEST(quick_listed_double_free_is_caught)
+{
+	struct heap *h = setup(2, 1 << 24);
+	void *a = must_alloc(h, 0, 64), *b = must_alloc(h, 0, 64);
+	struct heap_fault f;
+	must_free(h, 0, a);
+	struct heap_stats before = stats_of(h);
+	for (unsigned hart = 0; hart < 2; hart++) { /* its own arena, then another */
+		CHECK_EQ(heap_free(h, hart, a, &f), HEAP_ERR_DOUBLE_FREE);
+		CHECK_EQ(f.block, block_of(a));
+		CHECK(strcmp(f.field, "magic flags") == 0);
+		CHECK_EQ(f.found, HEAP_FLAG_QUICK);
+		CHECK_EQ(f.expected, HEAP_FLAG_USED);
+		CHECK(heap_realloc(h, hart, a, 10, &f) == NULL);
+		CHECK_EQ(f.err, HEAP_ERR_DOUBLE_FREE);
+	}
+	struct heap_stats after = stats_of(h);
+	CHECK_EQ(after.quick_blocks, before.quick_blocks);
+	CHECK_EQ(after.used_blocks, before.used_blocks);
+	CHECK_EQ(h->arenas[0].quick_count[h->quick_class[4]], 1); /* listed once */
+	CHECK(must_alloc(h, 0, 64) == a);
+	CHECK(must_alloc(h, 0, 64) != a);
+	must_free(h, 0, b);
+	teardown();
+}
+
+/* A fast free touches only its own block: a corrupt neighbour is found later, not merged. */
+TEST(quick_free_leaves_neighbours_alone)
+{
+	struct heap *h = setup(1, 1 << 24);
+	void *a = must_alloc(h, 0, 64), *b = must_alloc(h, 0, 64), *c = must_alloc(h, 0, 64);
+	struct heap_fault f;
+	*field(b, 0) = 0;
+	must_free(h, 0, a);
+	CHECK_EQ(heap_check(h, &f), HEAP_ERR_MAGIC);
+	CHECK_EQ(f.block, block_of(b));
+	CHECK_EQ(heap_flush(h, 0, &f), HEAP_ERR_MAGIC); /* merging a would look at b */
+	CHECK_EQ(f.block, block_of(b));
+	CHECK(strcmp(f.op, "heap_flush") == 0);
+	CHECK_EQ(*field(a, 0), HEAP_MAGIC(HEAP_FLAG_QUICK)); /* still listed */
+	*field(b, 0) = HEAP_MAGIC(HEAP_FLAG_USED);
+	flush_all(h);
+	CHECK_EQ(*field(a, 0), HEAP_MAGIC(HEAP_FLAG_INIT));
+	must_free(h, 0, b);
+	must_free(h, 0, c);
+	CHECK_EQ(heap_check(h, &f), 0);
+	teardown();
+}
+
+/* One header field of a quick-listed block changed: the alloc that would take it names it. */
+TEST(corrupt_quick_block_is_reported_by_the_alloc_that_takes_it)
+{
+	static const struct {
+		unsigned offset;
+		uint64_t xor_mask;
+		int err;
+		const char *field;
+	} cases[] = {
+		{ 0, 0x10, HEAP_ERR_MAGIC, "magic" },      /* byte 0's safety nibble */
+		{ 0, 0x01, HEAP_ERR_FLAGS, "magic flags" }, /* byte 0's flag nibble */
+		{ 0, HEAP_MAGIC(HEAP_FLAG_QUICK) ^ HEAP_MAGIC(HEAP_FLAG_INIT), HEAP_ERR_FLAGS,
+		  "magic flags" }, /* a whole valid magic, but free, not quick */
+		{ 8, 0x10, HEAP_ERR_SIZE, "size" },
+		{ 8, 0x100, HEAP_ERR_SIZE, "size" },
+		{ 16, 0xdead0000, HEAP_ERR_NEXT, "next" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct heap *h = setup(1, 1 << 24);
+		void *a = must_alloc(h, 0, 64), *wall = must_alloc(h, 0, 64);
+		struct heap_fault f = { .field = "", .op = "" }; /* kept when nothing fails */
+		must_free(h, 0, a);
+		*field(a, cases[i].offset) ^= cases[i].xor_mask;
+		CHECK(heap_alloc(h, 0, 64, &f) == NULL);
+		CHECK_EQ(f.err, cases[i].err);
+		CHECK_EQ(f.block, block_of(a));
+		CHECK(strcmp(f.op, "heap_alloc") == 0);
+		if (strcmp(f.field, cases[i].field) != 0) {
+			fprintf(stderr, "  case %zu: field %s, expected %s\n", i, f.field,
+				cases[i].field);
+			CHECK(0);
+		}
+		CHECK(heap_check(h, &f) != 0); /* and heap_check */
+		CHECK_EQ(f.block, block_of(a));
+		*field(a, cases[i].offset) ^= cases[i].xor_mask;
+		CHECK_EQ(stats_of(h).quick_blocks, 1); /* repaired: the alloc takes it */
+		CHECK(must_alloc(h, 0, 64) == a);
+		must_free(h, 0, a);
+		must_free(h, 0, wall);
+		teardown();
+	}
+}
+
+/* What heap_check finds wrong in the quick lists themselves. */
+TEST(heap_check_validates_the_quick_lists)
+{
+	struct heap *h = setup(1, 1 << 24);
+	void *a = must_alloc(h, 0, 64), *b = must_alloc(h, 0, 64), *c = must_alloc(h, 0, 100);
+	struct heap_arena *ar = &h->arenas[0];
+	unsigned cls = h->quick_class[4], other = h->quick_class[7];
+	struct heap_fault f;
+	must_free(h, 0, a);
+	must_free(h, 0, b);
+	CHECK_EQ(heap_check(h, &f), 0);
+	ar->quick[cls][1] = block_of(a); /* listed twice, b not at all */
+	CHECK_EQ(heap_check(h, &f), HEAP_ERR_LINK);
+	CHECK(strcmp(f.field, "quick list twice") == 0);
+	ar->quick[cls][1] = block_of(b);
+	ar->quick[other][ar->quick_count[other]++] = block_of(c); /* a used block listed */
+	CHECK_EQ(heap_check(h, &f), HEAP_ERR_FLAGS);
+	CHECK_EQ(f.block, block_of(c));
+	ar->quick_count[other]--;
+	ar->quick_count[cls]--; /* b flagged Quick but listed nowhere */
+	CHECK_EQ(heap_check(h, &f), HEAP_ERR_LINK);
+	CHECK(strcmp(f.field, "quick list") == 0);
+	ar->quick_count[cls]++;
+	ar->quick[other][ar->quick_count[other]++] = block_of(b); /* in the wrong class */
+	ar->quick_count[cls]--;
+	CHECK_EQ(heap_check(h, &f), HEAP_ERR_LINK);
+	CHECK_EQ(f.block, block_of(b));
+	ar->quick_count[other]--;
+	ar->quick_count[cls]++;
+	ar->quick[cls][0] = 0xdead0008; /* not a block of the arena */
+	CHECK_EQ(heap_check(h, &f), HEAP_ERR_LINK);
+	ar->quick[cls][0] = block_of(a);
+	CHECK_EQ(heap_check(h, &f), 0);
+	must_free(h, 0, c);
+	teardown();
+}
+
+/* Quick-listed memory never makes the heap grow: the general path flushes first. */
+TEST(quick_lists_are_flushed_before_growing)
+{
+	struct heap *h = setup(1, 1 << 24);
+	enum { N = 16 };
+	void *p[N];
+	for (int i = 0; i < N; i++)
+		p[i] = must_alloc(h, 0, 3000);
+	struct heap_stats st = stats_of(h);
+	size_t chunks = st.chunks, calls = bk.calls;
+	for (int i = 0; i < N; i++)
+		must_free(h, 0, p[i]);
+	CHECK_EQ(stats_of(h).quick_blocks, HEAP_QUICK_DEPTH);
+	/* only the flushed, coalesced blocks have room for this */
+	void *big = must_alloc(h, 0, st.total_bytes - 100);
+	st = stats_of(h);
+	CHECK_EQ(st.chunks, chunks);
+	CHECK_EQ(bk.calls, calls);
+	CHECK_EQ(st.quick_blocks, 0);
+	must_free(h, 0, big);
+	teardown();
+}
+
 /* --- realloc --- */
 
 TEST(realloc_in_place_and_moved)
@@ -1061,6 +1298,41 @@ TEST(racing_double_free_has_one_winner)
 	teardown();
 }
 
+/*
+ * The owner's fast free and another arena's free of one block at once:
+ * exactly one wins (both take the block with a compare-and-swap of the
+ * magic), and the block ends up quick-listed or GC-scheduled, once.
+ */
+TEST(racing_owner_and_remote_free_have_one_winner)
+{
+	struct heap *h = setup(2, 1 << 26);
+	pthread_barrier_t start;
+	pthread_barrier_init(&start, NULL, 3);
+	void *volatile victim = NULL;
+	struct racer r[2] = { { &start, &victim, 0, 0 }, { &start, &victim, 1, 0 } };
+	pthread_t tid[2];
+	for (int i = 0; i < 2; i++)
+		CHECK_EQ(pthread_create(&tid[i], NULL, racer_run, &r[i]), 0);
+	int bad = 0;
+	for (int round = 0; round < RACE_ROUNDS; round++) {
+		struct heap_fault f;
+		victim = heap_alloc(h, 0, 64, &f);
+		bad += victim == NULL;
+		pthread_barrier_wait(&start);
+		pthread_barrier_wait(&start);
+		bad += heap_check(h, &f) != 0;
+	}
+	for (int i = 0; i < 2; i++)
+		pthread_join(tid[i], NULL);
+	pthread_barrier_destroy(&start);
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(r[0].wins + r[1].wins, RACE_ROUNDS);
+	must_free(h, 0, must_alloc(h, 0, 16)); /* reclaims */
+	struct heap_stats st = stats_of(h);
+	CHECK_EQ(st.used_blocks + st.pending_blocks, 0);
+	teardown();
+}
+
 TEST(threads_with_per_hart_arenas)
 {
 	run_threads(THREADS);
@@ -1092,9 +1364,18 @@ int main(void)
 	RUN(bad_pointers_are_refused);
 	RUN(payload_overrun_is_caught);
 	RUN(free_list_corruption_is_caught);
+	RUN(size_classes_cover_every_small_size);
+	RUN(quick_list_is_lifo_and_accounted);
+	RUN(full_quick_list_falls_back_to_coalescing);
+	RUN(quick_listed_double_free_is_caught);
+	RUN(quick_free_leaves_neighbours_alone);
+	RUN(corrupt_quick_block_is_reported_by_the_alloc_that_takes_it);
+	RUN(heap_check_validates_the_quick_lists);
+	RUN(quick_lists_are_flushed_before_growing);
 	RUN(realloc_in_place_and_moved);
 	RUN(remote_free_is_scheduled_then_reclaimed);
 	RUN(racing_double_free_has_one_winner);
+	RUN(racing_owner_and_remote_free_have_one_winner);
 	RUN(threads_with_per_hart_arenas);
 	RUN(threads_sharing_one_locked_arena);
 	return check_summary();
