@@ -259,7 +259,7 @@ static int find_fit(const struct op *op, uint64_t need, const struct heap_chunk 
 static int take(const struct op *op, uint64_t need, uintptr_t *out)
 {
 	const struct heap_chunk *c;
-	uintptr_t b, after;
+	uintptr_t b;
 	int err = find_fit(op, need, &c, &b);
 	if (!err && !b) {
 		err = heap_quick_flush(op);
@@ -271,12 +271,11 @@ static int take(const struct op *op, uint64_t need, uintptr_t *out)
 		if (!err) /* finds the new chunk's block if nothing else */
 			err = find_fit(op, need, &c, &b);
 	}
-	if (!err)
-		err = heap_find_free_after(op, c, blk(b)->next, &after);
 	if (err)
 		return err;
+	/* the block after b is not free (free neighbours are merged): no merge */
 	bin_remove(op->arena, b);
-	split(op->arena, b, blk(b)->size, blk(b)->next, need, after);
+	split(op->arena, b, blk(b)->size, blk(b)->next, need, 0);
 	*out = b;
 	return 0;
 }
@@ -341,11 +340,10 @@ static void push_remote(struct heap_arena *owner, uintptr_t b)
 					    __ATOMIC_RELAXED));
 }
 
-int heap_free_general(const struct op *op, void *ptr)
+int heap_free_general(const struct op *op, const struct heap_chunk *c, void *ptr)
 {
-	const struct heap_chunk *c = heap_payload_chunk(op, ptr);
 	if (!c)
-		return op->fault->err;
+		return fail(op, HEAP_ERR_BAD_POINTER, (uintptr_t)ptr, "pointer", (uintptr_t)ptr, 0);
 	uintptr_t b = (uintptr_t)ptr - HEAP_HEADER_BYTES;
 	struct heap_arena *owner = &op->heap->arenas[c->arena];
 	bool mine = owner == op->arena;
@@ -451,9 +449,9 @@ void *heap_realloc(struct heap *heap, unsigned hart, void *ptr, size_t size_byte
 		return NULL;
 	uint64_t new_payload = need - BLOCK_OVERHEAD_BYTES;
 	copy_words(moved, ptr, old_payload < new_payload ? old_payload : new_payload);
-	if (heap_free_general(&op, ptr)) {
+	if (heap_free_general(&op, c, ptr)) {
 		struct heap_fault why = *fault;
-		heap_free_general(&op, moved);
+		heap_free_general(&op, payload_chunk(op.heap, moved), moved);
 		*fault = why;
 		return NULL;
 	}

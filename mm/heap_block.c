@@ -73,15 +73,21 @@ int heap_check_block(const struct op *op, const struct heap_chunk *c, uintptr_t 
 	return fail(op, HEAP_ERR_NEXT, b, "next", next, want_next);
 }
 
-/* Whether p is a free block of the op's arena whose link back to b is right. */
-static bool linked_free(const struct op *op, uintptr_t p, uintptr_t b, bool p_is_prev)
+/*
+ * Whether p is a free block of the op's arena whose link back to b is right.
+ * c is b's chunk, where bin neighbours often are: looked at first.
+ */
+static bool linked_free(const struct op *op, const struct heap_chunk *c, uintptr_t p, uintptr_t b,
+			bool p_is_prev)
 {
-	if (!arena_chunk_of(op, p) || magic_flag(load_magic(p)) != HEAP_FLAG_INIT)
+	if (!block_fits(c, p) && !arena_chunk_of(op, p))
+		return false;
+	if (magic_flag(load_magic(p)) != HEAP_FLAG_INIT)
 		return false;
 	return (p_is_prev ? links(p)->next : links(p)->prev) == b;
 }
 
-int heap_check_free_block(const struct op *op, uintptr_t b)
+int heap_check_free_block(const struct op *op, const struct heap_chunk *c, uintptr_t b)
 {
 	uint64_t size = blk(b)->size;
 	uint64_t t = *trailer(b, size);
@@ -91,9 +97,9 @@ int heap_check_free_block(const struct op *op, uintptr_t b)
 	uintptr_t head = op->arena->bin_head[bin_of(size)];
 	if ((l->prev == 0) != (head == b))
 		return fail(op, HEAP_ERR_LINK, b, "bin head", head, b);
-	if (l->prev && !linked_free(op, l->prev, b, true))
+	if (l->prev && !linked_free(op, c, l->prev, b, true))
 		return fail(op, HEAP_ERR_LINK, b, "free list prev", l->prev, 0);
-	if (l->next && !linked_free(op, l->next, b, false))
+	if (l->next && !linked_free(op, c, l->next, b, false))
 		return fail(op, HEAP_ERR_LINK, b, "free list next", l->next, 0);
 	return 0;
 }
@@ -110,7 +116,7 @@ int heap_listed_block_at(const struct op *op, uintptr_t p, int want_flag, const 
 	if (flag != want_flag)
 		return fail(op, HEAP_ERR_FLAGS, p, "magic flags", (uint64_t)flag,
 			    (uint64_t)want_flag);
-	return flag == HEAP_FLAG_INIT ? heap_check_free_block(op, p) : 0;
+	return flag == HEAP_FLAG_INIT ? heap_check_free_block(op, *c, p) : 0;
 }
 
 int heap_find_free_after(const struct op *op, const struct heap_chunk *c, uintptr_t next,
@@ -122,7 +128,7 @@ int heap_find_free_after(const struct op *op, const struct heap_chunk *c, uintpt
 	int flag = heap_check_block(op, c, next);
 	if (flag != HEAP_FLAG_INIT)
 		return flag < 0 ? flag : 0;
-	int err = heap_check_free_block(op, next);
+	int err = heap_check_free_block(op, c, next);
 	if (!err)
 		*after = next;
 	return err;
@@ -144,7 +150,7 @@ int heap_find_free_before(const struct op *op, const struct heap_chunk *c, uintp
 		return flag;
 	if (flag != HEAP_FLAG_INIT || blk(t)->next != b)
 		return fail(op, HEAP_ERR_TRAILER, b, "previous trailer", t, HEAP_TRAILER_USED);
-	int err = heap_check_free_block(op, t);
+	int err = heap_check_free_block(op, c, t);
 	if (!err)
 		*before = t;
 	return err;

@@ -27,7 +27,7 @@ static int check_chunk(const struct op *op, const struct heap_chunk *c, struct h
 			if (prev_free)
 				return fail(op, HEAP_ERR_COALESCE, b, "coalesce", HEAP_FLAG_INIT,
 					    HEAP_FLAG_USED);
-			int err = heap_check_free_block(op, b);
+			int err = heap_check_free_block(op, c, b);
 			if (err)
 				return err;
 			st->free_blocks++;

@@ -166,8 +166,8 @@ static inline const struct heap_chunk *payload_chunk(const struct heap *heap, co
  */
 int heap_check_block(const struct op *op, const struct heap_chunk *c, uintptr_t b);
 
-/* Validates what a free block b (header already checked) keeps beyond its header. */
-int heap_check_free_block(const struct op *op, uintptr_t b);
+/* Validates what a free block b of chunk c (header checked) keeps beyond its header. */
+int heap_check_free_block(const struct op *op, const struct heap_chunk *c, uintptr_t b);
 
 /*
  * Validates p, taken from one of the op's arena's lists (a bin, or the
@@ -216,6 +216,7 @@ int heap_release(const struct op *op, const struct heap_chunk *c, uintptr_t b);
 
 /* heap_alloc and heap_free past their fast path: everything validated, coalescing (heap.c). */
 void *heap_alloc_general(const struct op *op, size_t size_bytes);
-int heap_free_general(const struct op *op, void *ptr);
+/* c: payload_chunk(op->heap, ptr), which the caller has looked up. */
+int heap_free_general(const struct op *op, const struct heap_chunk *c, void *ptr);
 
 #endif

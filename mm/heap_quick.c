@@ -43,9 +43,9 @@ void heap_quick_init(struct heap *heap)
 }
 
 /*
- * The top of class cls's list if it is plainly an intact Quick block of the
- * class (magic, size, and a next that size agrees with), else 0. A chunk's
- * last block (next 0) is left to the full check of heap_quick_take.
+ * The top of class cls's list if it is an intact Quick block of the class
+ * (magic, size, and a next that size agrees with: a chunk's last block,
+ * whose next is 0, is never listed), else 0.
  */
 static inline uintptr_t intact_top(const struct heap *heap, const struct heap_arena *a,
 				   size_t cls)
@@ -69,7 +69,9 @@ static inline void pop(struct heap_arena *a, size_t cls, uintptr_t b)
 /*
  * Pushes b, in chunk c of arena a, on its class's list if it is a used
  * block of a class size exactly as the general path would accept it
- * (heap_check_block, heap_check_used) and the list has room.
+ * (heap_check_block, heap_check_used), not its chunk's last block (whose
+ * next is 0, which intact_top could not tell from a wiped one), and the
+ * list has room.
  */
 static inline bool push(const struct heap *heap, struct heap_arena *a, const struct heap_chunk *c,
 			uintptr_t b)
@@ -82,9 +84,8 @@ static inline bool push(const struct heap *heap, struct heap_arena *a, const str
 		return false;
 	size_t cls = heap->quick_class[units], n = a->quick_count[cls];
 	uintptr_t end = b + size;
-	if (heap->quick_block_bytes[cls] != size || n == HEAP_QUICK_DEPTH || end > c->end)
-		return false;
-	if (end == c->end ? next != 0 : next != end || c->end - end < HEAP_MIN_BLOCK_BYTES)
+	if (heap->quick_block_bytes[cls] != size || n == HEAP_QUICK_DEPTH || next != end ||
+	    end > c->end || c->end - end < HEAP_MIN_BLOCK_BYTES)
 		return false;
 	uint64_t magic = HEAP_MAGIC(HEAP_FLAG_USED);
 	if (*trailer(b, size) != HEAP_TRAILER_USED ||
@@ -115,7 +116,7 @@ int heap_quick_take(const struct op *op, unsigned cls, uintptr_t *b)
 	if (!n)
 		return 0;
 	uintptr_t top = a->quick[cls][n - 1];
-	const struct heap_chunk *c;
+	const struct heap_chunk *c; /* a top that is not intact is corrupt: this names how */
 	int err = intact_top(op->heap, a, cls) ? 0 : check_listed(op, cls, top, &c);
 	if (err)
 		return err;
@@ -197,7 +198,7 @@ int heap_free(struct heap *heap, unsigned hart, void *ptr, struct heap_fault *fa
 			return 0;
 	}
 	struct op op = op_begin(heap, hart, "heap_free", fault);
-	return heap_free_general(&op, ptr);
+	return heap_free_general(&op, c, ptr);
 }
 
 int heap_flush(struct heap *heap, unsigned hart, struct heap_fault *fault)

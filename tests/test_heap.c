@@ -889,6 +889,23 @@ TEST(quick_list_is_lifo_and_accounted)
 	teardown();
 }
 
+/* A chunk's last block (next 0) is never quick-listed: an alloc could not tell its next from a wiped one. */
+TEST(chunk_last_block_is_not_quick_listed)
+{
+	struct heap *h = setup(1, 1 << 24);
+	void *last = must_alloc(h, 0, 16);
+	size_t n = stats_of(h).total_bytes / 48; /* the whole chunk in 48-byte blocks */
+	for (size_t i = 1; i < n; i++)
+		last = must_alloc(h, 0, 16);
+	CHECK_EQ(stats_of(h).chunks, 1);
+	CHECK_EQ(*field(last, 16), 0);
+	must_free(h, 0, last);
+	CHECK_EQ(*field(last, 0), HEAP_MAGIC(HEAP_FLAG_INIT));
+	CHECK_EQ(stats_of(h).quick_blocks, 0);
+	CHECK(must_alloc(h, 0, 16) == last); /* from its bin */
+	teardown();
+}
+
 TEST(full_quick_list_falls_back_to_coalescing)
 {
 	struct heap *h = setup(1, 1 << 24);
@@ -1366,6 +1383,7 @@ int main(void)
 	RUN(free_list_corruption_is_caught);
 	RUN(size_classes_cover_every_small_size);
 	RUN(quick_list_is_lifo_and_accounted);
+	RUN(chunk_last_block_is_not_quick_listed);
 	RUN(full_quick_list_falls_back_to_coalescing);
 	RUN(quick_listed_double_free_is_caught);
 	RUN(quick_free_leaves_neighbours_alone);
