@@ -154,8 +154,15 @@ static void bench_kmalloc(void)
 		mixed, KMALLOC_WINDOW, KMALLOC_OPS, (unsigned long)stats.total_bytes >> 10,
 		(unsigned long)stats.used_bytes >> 10, heap_fragmentation_permille(&stats) / 10,
 		heap_fragmentation_permille(&stats) % 10);
-	kprintf("bench: kmalloc: %lu KiB on quick lists (%lu blocks)\n",
-		(unsigned long)stats.quick_bytes >> 10, (unsigned long)stats.quick_blocks);
+	size_t quick_bytes = stats.quick_bytes, quick_blocks = stats.quick_blocks;
+	push_intr_off();
+	heap_flush(kmalloc_heap(), (unsigned)this_hartid(), &fault);
+	heap_stats(kmalloc_heap(), &stats, &fault);
+	pop_intr_off();
+	kprintf("bench: kmalloc: %lu KiB on quick lists (%lu blocks); after heap_flush "
+		"fragmentation %u.%u%%\n",
+		(unsigned long)quick_bytes >> 10, (unsigned long)quick_blocks,
+		heap_fragmentation_permille(&stats) / 10, heap_fragmentation_permille(&stats) % 10);
 	for (int i = 0; i < KMALLOC_WINDOW; i++)
 		kfree(live[i]);
 

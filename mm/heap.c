@@ -12,7 +12,9 @@
  *   - the blocks of a chunk tile it: next == block + size, 0 for the last;
  *   - no two neighbouring blocks are free (coalesce() merges both ways);
  *   - a free block is in bin bin_of(size) and its trailer is its address;
- *   - a used or GC-scheduled block's trailer is HEAP_TRAILER_USED;
+ *   - a used, GC-scheduled or Quick block's trailer is HEAP_TRAILER_USED;
+ *   - a Quick block is of a class size, not its chunk's last block, and on
+ *     its arena's quick list for that class exactly once;
  *   - a header that stops being one (absorbed by a merge) is scrubbed to 0,
  *     so a stale copy never passes for a block.
  * Each operation first validates everything it will touch (heap_block.c)

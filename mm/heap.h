@@ -48,6 +48,15 @@
  * (bins, splitting, coalescing), which validates everything and reports
  * precisely; before the general path grows an arena it flushes the arena's
  * quick lists (coalescing), so cached blocks never make the heap bigger.
+ * What it costs, in RISC-V instructions per kmalloc+kfree pair (make bench:
+ * QEMU -icount, kmalloc's own interrupt masking included): one size freed
+ * at once 190; sizes 16..256 with 64 live 258; sizes 16..4096 with 1024
+ * live 364, where about one call in ten finds its list empty or full and
+ * takes the general path (about 900 a pair, mostly validation: chunk
+ * lookups, neighbours' headers, free-list links). Before the quick lists
+ * every call took the general path: 1,698. The price is memory: the
+ * rounding (the mixed pattern used 8% more) and up to HEAP_QUICK_DEPTH
+ * blocks per class held back from coalescing.
  *
  * Checking. Every call validates each header it touches (magic, size, next
  * against size and the chunk, trailer, free-list links) before it follows a
