@@ -100,6 +100,8 @@ static int check_quick(const struct op *op, size_t quick_blocks)
 			uint64_t want = op->heap->quick_block_bytes[cls];
 			if (blk(p)->size != want)
 				return fail(op, HEAP_ERR_LINK, p, "quick list", blk(p)->size, want);
+			if (!blk(p)->next) /* a chunk's last block is never listed */
+				return fail(op, HEAP_ERR_LINK, p, "quick list", 0, p + want);
 			for (unsigned j = 0; j < i; j++) {
 				if (a->quick[cls][j] == p)
 					return fail(op, HEAP_ERR_LINK, p, "quick list twice", j, i);

@@ -7,7 +7,7 @@
  * few compares, flags it Quick with one compare-and-swap (so that of two
  * racing frees exactly one wins, as in the general path) and pushes it on
  * its class's list. An alloc of the class pops the last block pushed after
- * comparing its magic and size. Anything that is not exactly right is left
+ * comparing its magic, size and next. Anything that is not exactly right is left
  * to the general path, which validates everything and names the fault; a
  * quick-listed block that was overwritten is reported there, by
  * heap_quick_take, and stays listed. The lists are arrays in the arena, so
@@ -47,8 +47,7 @@ void heap_quick_init(struct heap *heap)
  * (magic, size, and a next that size agrees with: a chunk's last block,
  * whose next is 0, is never listed), else 0.
  */
-static inline uintptr_t intact_top(const struct heap *heap, const struct heap_arena *a,
-				   size_t cls)
+static inline uintptr_t intact_top(const struct heap *heap, const struct heap_arena *a, size_t cls)
 {
 	size_t n = a->quick_count[cls];
 	uintptr_t b = n ? a->quick[cls][n - 1] : 0;
@@ -79,8 +78,8 @@ static inline bool push(const struct heap *heap, struct heap_arena *a, const str
 	uint64_t size = blk(b)->size, next = blk(b)->next;
 	uint64_t units = (size - BLOCK_OVERHEAD_BYTES) / HEAP_ALIGN_BYTES;
 	/* one compare for both: a size below the smallest block wraps around */
-	if (size - HEAP_MIN_BLOCK_BYTES > HEAP_QUICK_MAX_BYTES + BLOCK_OVERHEAD_BYTES -
-						  HEAP_MIN_BLOCK_BYTES)
+	if (size - HEAP_MIN_BLOCK_BYTES >
+	    HEAP_QUICK_MAX_BYTES + BLOCK_OVERHEAD_BYTES - HEAP_MIN_BLOCK_BYTES)
 		return false;
 	size_t cls = heap->quick_class[units], n = a->quick_count[cls];
 	uintptr_t end = b + size;
@@ -98,8 +97,7 @@ static inline bool push(const struct heap *heap, struct heap_arena *a, const str
 }
 
 /* Validates b, listed for class cls, in full: a Quick block of the class's size; *c its chunk. */
-static int check_listed(const struct op *op, unsigned cls, uintptr_t b,
-			const struct heap_chunk **c)
+static int check_listed(const struct op *op, unsigned cls, uintptr_t b, const struct heap_chunk **c)
 {
 	int err = heap_listed_block_at(op, b, HEAP_FLAG_QUICK, "quick list", c);
 	uint64_t want = op->heap->quick_block_bytes[cls];

@@ -182,9 +182,9 @@ TEST(alignment_and_sizes)
 {
 	static const struct {
 		size_t ask, usable;
-	} cases[] = { { 0, 16 },      { 1, 16 },        { 15, 16 },     { 16, 16 },
-		      { 17, 32 },     { 128, 128 },     { 129, 160 },   { 257, 320 },
-		      { 1000, 1024 }, { 3000, 3072 },   { 4095, 4096 }, { 4096, 4096 },
+	} cases[] = { { 0, 16 },      { 1, 16 },         { 15, 16 },     { 16, 16 },
+		      { 17, 32 },     { 128, 128 },      { 129, 160 },   { 257, 320 },
+		      { 1000, 1024 }, { 3000, 3072 },    { 4095, 4096 }, { 4096, 4096 },
 		      { 4097, 4112 }, { 100000, 100000 } };
 	struct heap *h = setup(1, 1 << 24);
 	bk.misalign = 3; /* the heap must align the chunks itself */
@@ -985,7 +985,7 @@ TEST(corrupt_quick_block_is_reported_by_the_alloc_that_takes_it)
 		int err;
 		const char *field;
 	} cases[] = {
-		{ 0, 0x10, HEAP_ERR_MAGIC, "magic" },      /* byte 0's safety nibble */
+		{ 0, 0x10, HEAP_ERR_MAGIC, "magic" },       /* byte 0's safety nibble */
 		{ 0, 0x01, HEAP_ERR_FLAGS, "magic flags" }, /* byte 0's flag nibble */
 		{ 0, HEAP_MAGIC(HEAP_FLAG_QUICK) ^ HEAP_MAGIC(HEAP_FLAG_INIT), HEAP_ERR_FLAGS,
 		  "magic flags" }, /* a whole valid magic, but free, not quick */
@@ -1060,7 +1060,8 @@ TEST(heap_check_validates_the_quick_lists)
 TEST(quick_lists_are_flushed_before_growing)
 {
 	struct heap *h = setup(1, 1 << 24);
-	enum { N = 16 };
+	enum { N = HEAP_QUICK_DEPTH }; /* a full list of 3 KiB blocks, in the first chunk */
+	_Static_assert(N * (3072 + 32) < HEAP_GROW_MIN_BYTES, "the blocks fit one chunk");
 	void *p[N];
 	for (int i = 0; i < N; i++)
 		p[i] = must_alloc(h, 0, 3000);
