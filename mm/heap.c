@@ -345,7 +345,7 @@ static void push_remote(struct heap_arena *owner, uintptr_t b)
 int heap_free_general(const struct op *op, const struct heap_chunk *c, void *ptr)
 {
 	if (!c)
-		return fail(op, HEAP_ERR_BAD_POINTER, (uintptr_t)ptr, "pointer", (uintptr_t)ptr, 0);
+		return fail_bad_pointer(op, ptr);
 	uintptr_t b = (uintptr_t)ptr - HEAP_HEADER_BYTES;
 	struct heap_arena *owner = &op->heap->arenas[c->arena];
 	bool mine = owner == op->arena;

@@ -75,7 +75,8 @@ int heap_check_block(const struct op *op, const struct heap_chunk *c, uintptr_t 
 
 /*
  * Whether p is a free block of the op's arena whose link back to b is right.
- * c is b's chunk, where bin neighbours often are: looked at first.
+ * c is b's chunk (of the op's arena), where bin neighbours often are: looked
+ * at first.
  */
 static bool linked_free(const struct op *op, const struct heap_chunk *c, uintptr_t p, uintptr_t b,
 			bool p_is_prev)
@@ -178,6 +179,6 @@ const struct heap_chunk *heap_payload_chunk(const struct op *op, const void *ptr
 {
 	const struct heap_chunk *c = payload_chunk(op->heap, ptr);
 	if (!c)
-		fail(op, HEAP_ERR_BAD_POINTER, (uintptr_t)ptr, "pointer", (uintptr_t)ptr, 0);
+		fail_bad_pointer(op, ptr);
 	return c;
 }

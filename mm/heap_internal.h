@@ -110,6 +110,12 @@ static inline int fail(const struct op *op, int err, uintptr_t block, const char
 	return err;
 }
 
+/* Reports ptr as no payload start of this heap. */
+static inline int fail_bad_pointer(const struct op *op, const void *ptr)
+{
+	return fail(op, HEAP_ERR_BAD_POINTER, (uintptr_t)ptr, "pointer", (uintptr_t)ptr, 0);
+}
+
 static inline struct heap_arena *arena_of(struct heap *heap, unsigned hart)
 {
 	return heap->arena_at[hart % heap->narenas];
