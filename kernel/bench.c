@@ -109,26 +109,41 @@ static void bench_frame_all(void)
 #define KMALLOC_WINDOW 1024
 #define KMALLOC_OPS    50000
 
+static uint64_t xorshift(uint64_t *rng)
+{
+	*rng ^= *rng << 13, *rng ^= *rng >> 7, *rng ^= *rng << 17;
+	return *rng;
+}
+
 /*
- * The mixed pattern of the host benchmark: a window of live blocks of
- * 16..4096 bytes, each step frees a random one and allocates a new one.
+ * A window of live blocks of min..max bytes; each step frees a random one
+ * and allocates a new one in its place. Instructions per kfree+kmalloc.
+ */
+static uint64_t kmalloc_window(void **live, int window, size_t min, size_t max)
+{
+	uint64_t rng = 0x2545f4914f6cdd1dull;
+	for (int i = 0; i < window; i++)
+		live[i] = kmalloc(min + xorshift(&rng) % (max - min + 1));
+	uint64_t start = rdinstret();
+	for (int step = 0; step < KMALLOC_OPS; step++) {
+		xorshift(&rng);
+		int slot = (int)(rng % (uint64_t)window);
+		kfree(live[slot]);
+		live[slot] = kmalloc(min + (rng >> 20) % (max - min + 1));
+	}
+	return (rdinstret() - start) / KMALLOC_OPS;
+}
+
+/*
+ * Three patterns: the mixed one of the host benchmark (16..4096 bytes,
+ * mostly the general path: a quick list of a class is often empty or full);
+ * small sizes as a C program's malloc sees them (16..256 bytes, 64 live);
+ * and one size allocated and freed at once (the quick list every time).
  */
 static void bench_kmalloc(void)
 {
 	static void *live[KMALLOC_WINDOW];
-	uint64_t rng = 0x2545f4914f6cdd1dull;
-	for (int i = 0; i < KMALLOC_WINDOW; i++) {
-		rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-		live[i] = kmalloc(16 + rng % 4081);
-	}
-	uint64_t start = rdinstret();
-	for (int step = 0; step < KMALLOC_OPS; step++) {
-		rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-		int slot = (int)(rng % KMALLOC_WINDOW);
-		kfree(live[slot]);
-		live[slot] = kmalloc(16 + (rng >> 20) % 4081);
-	}
-	uint64_t spent = rdinstret() - start;
+	uint64_t mixed = kmalloc_window(live, KMALLOC_WINDOW, 16, 4096);
 	struct heap_stats stats;
 	struct heap_fault fault = { 0 };
 	push_intr_off();
@@ -136,11 +151,36 @@ static void bench_kmalloc(void)
 	pop_intr_off();
 	kprintf("bench: kmalloc: %lu instructions per kmalloc+kfree (sizes 16..4096, %d live, "
 		"%d steps), heap %lu KiB, %lu KiB in use, fragmentation %u.%u%%\n",
-		spent / KMALLOC_OPS, KMALLOC_WINDOW, KMALLOC_OPS,
-		(unsigned long)stats.total_bytes >> 10, (unsigned long)stats.used_bytes >> 10,
+		mixed, KMALLOC_WINDOW, KMALLOC_OPS, (unsigned long)stats.total_bytes >> 10,
+		(unsigned long)stats.used_bytes >> 10, heap_fragmentation_permille(&stats) / 10,
+		heap_fragmentation_permille(&stats) % 10);
+	size_t quick_bytes = stats.quick_bytes, quick_blocks = stats.quick_blocks;
+	push_intr_off();
+	heap_flush(kmalloc_heap(), (unsigned)this_hartid(), &fault);
+	heap_stats(kmalloc_heap(), &stats, &fault);
+	pop_intr_off();
+	kprintf("bench: kmalloc: %lu KiB on quick lists (%lu blocks); after heap_flush "
+		"fragmentation %u.%u%%\n",
+		(unsigned long)quick_bytes >> 10, (unsigned long)quick_blocks,
 		heap_fragmentation_permille(&stats) / 10, heap_fragmentation_permille(&stats) % 10);
 	for (int i = 0; i < KMALLOC_WINDOW; i++)
 		kfree(live[i]);
+
+	enum { SMALL_LIVE = 64 };
+	uint64_t small = kmalloc_window(live, SMALL_LIVE, 16, 256);
+	for (int i = 0; i < SMALL_LIVE; i++)
+		kfree(live[i]);
+	kprintf("bench: kmalloc: %lu instructions per kmalloc+kfree (sizes 16..256, %d live, "
+		"%d steps)\n",
+		small, SMALL_LIVE, KMALLOC_OPS);
+
+	kfree(kmalloc(64)); /* warm: the class's quick list holds a block */
+	uint64_t start = rdinstret();
+	for (int i = 0; i < KMALLOC_OPS; i++)
+		kfree(kmalloc(64));
+	kprintf("bench: kmalloc: %lu instructions per kmalloc(64)+kfree (same size, at once, "
+		"%d pairs)\n",
+		(rdinstret() - start) / KMALLOC_OPS, KMALLOC_OPS);
 }
 
 /* Both CRC-32C implementations over the same 64 KiB: bytes per instruction. */

@@ -81,12 +81,31 @@ static void report(const struct heap_fault *fault, const char *what)
 	      fault->found, fault->expected, fault->hart, fault->op ? fault->op : what);
 }
 
+/*
+ * Interrupts are off around every heap call: mm/heap must not be re-entered
+ * on a hart. Saved and restored here, not with push_intr_off/pop_intr_off,
+ * which take longer than the heap's fast path; a lock taken inside (grow's
+ * window lock) nests on top, as with any spinlock taken with interrupts off.
+ */
+static inline int heap_enter(void)
+{
+	int was_on = intr_enabled();
+	intr_off();
+	return was_on;
+}
+
+static inline void heap_leave(int was_on)
+{
+	if (was_on)
+		intr_on();
+}
+
 void *kmalloc(size_t size_bytes)
 {
-	struct heap_fault fault = { 0 };
-	push_intr_off();
+	struct heap_fault fault; /* the heap sets fault.err on every call */
+	int was_on = heap_enter();
 	void *p = heap_alloc(&kheap, (unsigned)this_hartid(), size_bytes, &fault);
-	pop_intr_off();
+	heap_leave(was_on);
 	if (!p && fault.err != HEAP_ERR_NOMEM && fault.err != HEAP_ERR_TOO_BIG &&
 	    fault.err != HEAP_ERR_BACKING)
 		report(&fault, "kmalloc");
@@ -97,10 +116,10 @@ void kfree(void *ptr)
 {
 	if (!ptr)
 		return;
-	struct heap_fault fault = { 0 };
-	push_intr_off();
+	struct heap_fault fault;
+	int was_on = heap_enter();
 	int err = heap_free(&kheap, (unsigned)this_hartid(), ptr, &fault);
-	pop_intr_off();
+	heap_leave(was_on);
 	if (err)
 		report(&fault, "kfree");
 }

@@ -12,13 +12,20 @@
  *   - the blocks of a chunk tile it: next == block + size, 0 for the last;
  *   - no two neighbouring blocks are free (coalesce() merges both ways);
  *   - a free block is in bin bin_of(size) and its trailer is its address;
- *   - a used or GC-scheduled block's trailer is HEAP_TRAILER_USED;
+ *   - a used, GC-scheduled or Quick block's trailer is HEAP_TRAILER_USED;
+ *   - a Quick block is of a class size, not its chunk's last block, and on
+ *     its arena's quick list for that class exactly once;
  *   - a header that stops being one (absorbed by a merge) is scrubbed to 0,
  *     so a stale copy never passes for a block.
  * Each operation first validates everything it will touch (heap_block.c)
  * and only then changes anything, so a fault leaves the
  * heap as it was. One exception: a bad entry in a remote-free list ends
  * reclaim(), and the entries after it stay GC-scheduled for good.
+ *
+ * heap_quick.c holds the interface's heap_alloc and heap_free: their fast
+ * path (the quick lists) first, then heap_alloc_general / heap_free_general
+ * here. Requests of up to HEAP_QUICK_MAX_BYTES are rounded up to their size
+ * class here too, so that every such block fits its class's quick list.
  *
  * Never include kernel headers or call the C library: this file is also built
  * into host tests, fuzzers and user space.
@@ -130,8 +137,7 @@ static void split(struct heap_arena *a, uintptr_t b, uint64_t size, uintptr_t ne
 		coalesce(a, b + need, size - need, next, 0, after);
 }
 
-/* Frees b (used or GC-scheduled, validated, of the op's arena), coalescing it. */
-static int release(const struct op *op, const struct heap_chunk *c, uintptr_t b)
+int heap_release(const struct op *op, const struct heap_chunk *c, uintptr_t b)
 {
 	uintptr_t before, after;
 	int err = heap_find_free_after(op, c, blk(b)->next, &after);
@@ -204,15 +210,17 @@ static int grow(const struct op *op, uint64_t need)
 
 /* --- allocation --- */
 
-/* The block size for a payload of size_bytes, overflow-checked. */
+/* The block size for a payload of size_bytes (its class's, if it has one), overflow-checked. */
 static int block_size_for(const struct op *op, size_t size_bytes, uint64_t *need)
 {
+	if (size_bytes <= HEAP_QUICK_MAX_BYTES) {
+		*need = op->heap->quick_block_bytes[quick_class_of(op->heap, size_bytes)];
+		return 0;
+	}
 	if (size_bytes > HEAP_MAX_ALLOC_BYTES)
 		return fail(op, HEAP_ERR_TOO_BIG, 0, "size", size_bytes, HEAP_MAX_ALLOC_BYTES);
 	uint64_t payload = ((uint64_t)size_bytes + HEAP_ALIGN_BYTES - 1) & ~15ull;
 	*need = payload + BLOCK_OVERHEAD_BYTES;
-	if (*need < HEAP_MIN_BLOCK_BYTES)
-		*need = HEAP_MIN_BLOCK_BYTES;
 	return 0;
 }
 
@@ -245,23 +253,31 @@ static int find_fit(const struct op *op, uint64_t need, const struct heap_chunk 
 	return 0;
 }
 
-/* Takes a free block for need bytes (growing the arena if none fits) and makes it used. */
+/*
+ * Takes a free block for need bytes and makes it used. When none fits, the
+ * quick lists are flushed first (their blocks may coalesce into one that
+ * does), then the arena grows.
+ */
 static int take(const struct op *op, uint64_t need, uintptr_t *out)
 {
 	const struct heap_chunk *c;
-	uintptr_t b, after;
+	uintptr_t b;
 	int err = find_fit(op, need, &c, &b);
+	if (!err && !b) {
+		err = heap_quick_flush(op);
+		if (!err)
+			err = find_fit(op, need, &c, &b);
+	}
 	if (!err && !b) {
 		err = grow(op, need);
 		if (!err) /* finds the new chunk's block if nothing else */
 			err = find_fit(op, need, &c, &b);
 	}
-	if (!err)
-		err = heap_find_free_after(op, c, blk(b)->next, &after);
 	if (err)
 		return err;
+	/* the block after b is not free (free neighbours are merged): no merge */
 	bin_remove(op->arena, b);
-	split(op->arena, b, blk(b)->size, blk(b)->next, need, after);
+	split(op->arena, b, blk(b)->size, blk(b)->next, need, 0);
 	*out = b;
 	return 0;
 }
@@ -279,7 +295,7 @@ static int reclaim(const struct op *op)
 		if (err)
 			return err;
 		uintptr_t next = *remote_link(b);
-		err = release(op, c, b);
+		err = heap_release(op, c, b);
 		if (err)
 			return err;
 		b = next;
@@ -287,7 +303,7 @@ static int reclaim(const struct op *op)
 	return 0;
 }
 
-static void *alloc_on(const struct op *op, size_t size_bytes)
+void *heap_alloc_general(const struct op *op, size_t size_bytes)
 {
 	uint64_t need;
 	uintptr_t b = 0;
@@ -295,7 +311,9 @@ static void *alloc_on(const struct op *op, size_t size_bytes)
 		return NULL;
 	mm_spin_lock(&op->arena->lock);
 	int err = reclaim(op);
-	if (!err)
+	if (!err && size_bytes <= HEAP_QUICK_MAX_BYTES)
+		err = heap_quick_take(op, quick_class_of(op->heap, size_bytes), &b);
+	if (!err && !b)
 		err = take(op, need, &b);
 	mm_spin_unlock(&op->arena->lock);
 	return err ? NULL : (void *)(b + HEAP_HEADER_BYTES);
@@ -324,11 +342,10 @@ static void push_remote(struct heap_arena *owner, uintptr_t b)
 					    __ATOMIC_RELAXED));
 }
 
-static int free_on(const struct op *op, void *ptr)
+int heap_free_general(const struct op *op, const struct heap_chunk *c, void *ptr)
 {
-	const struct heap_chunk *c = heap_payload_chunk(op, ptr);
 	if (!c)
-		return op->fault->err;
+		return fail_bad_pointer(op, ptr);
 	uintptr_t b = (uintptr_t)ptr - HEAP_HEADER_BYTES;
 	struct heap_arena *owner = &op->heap->arenas[c->arena];
 	bool mine = owner == op->arena;
@@ -340,7 +357,7 @@ static int free_on(const struct op *op, void *ptr)
 	if (!err && !mine)
 		push_remote(owner, b);
 	if (!err && mine) {
-		err = release(op, c, b);
+		err = heap_release(op, c, b);
 		if (err) /* a neighbour is corrupt: leave b as it was */
 			store_magic(b, HEAP_MAGIC(HEAP_FLAG_USED));
 	}
@@ -398,21 +415,12 @@ int heap_init(struct heap *heap, const struct heap_backing *backing, unsigned na
 	heap->narenas = narenas;
 	heap->grow_lock = MM_SPIN_INIT;
 	heap->nchunks = 0;
-	for (unsigned i = 0; i < HEAP_MAX_ARENAS; i++)
+	heap_quick_init(heap);
+	for (unsigned i = 0; i < HEAP_MAX_ARENAS; i++) {
 		heap->arenas[i] = (struct heap_arena){ .index = i };
+		heap->arena_at[i] = &heap->arenas[i];
+	}
 	return 0;
-}
-
-void *heap_alloc(struct heap *heap, unsigned hart, size_t size_bytes, struct heap_fault *fault)
-{
-	struct op op = op_begin(heap, hart, "heap_alloc", fault);
-	return alloc_on(&op, size_bytes);
-}
-
-int heap_free(struct heap *heap, unsigned hart, void *ptr, struct heap_fault *fault)
-{
-	struct op op = op_begin(heap, hart, "heap_free", fault);
-	return ptr ? free_on(&op, ptr) : 0;
 }
 
 void *heap_realloc(struct heap *heap, unsigned hart, void *ptr, size_t size_bytes,
@@ -420,7 +428,7 @@ void *heap_realloc(struct heap *heap, unsigned hart, void *ptr, size_t size_byte
 {
 	struct op op = op_begin(heap, hart, "heap_realloc", fault);
 	if (!ptr)
-		return alloc_on(&op, size_bytes);
+		return heap_alloc_general(&op, size_bytes);
 	uint64_t need;
 	const struct heap_chunk *c = heap_payload_chunk(&op, ptr);
 	if (!c || block_size_for(&op, size_bytes, &need))
@@ -438,14 +446,14 @@ void *heap_realloc(struct heap *heap, unsigned hart, void *ptr, size_t size_byte
 	if (err || done)
 		return err ? NULL : ptr;
 
-	void *moved = alloc_on(&op, size_bytes);
+	void *moved = heap_alloc_general(&op, size_bytes);
 	if (!moved)
 		return NULL;
 	uint64_t new_payload = need - BLOCK_OVERHEAD_BYTES;
 	copy_words(moved, ptr, old_payload < new_payload ? old_payload : new_payload);
-	if (free_on(&op, ptr)) {
+	if (heap_free_general(&op, c, ptr)) {
 		struct heap_fault why = *fault;
-		free_on(&op, moved);
+		heap_free_general(&op, payload_chunk(op.heap, moved), moved);
 		*fault = why;
 		return NULL;
 	}

@@ -17,34 +17,12 @@ static int magic_flag(uint64_t magic)
 	if ((magic & HEAP_MAGIC_SAFETY_MASK) != HEAP_MAGIC_SAFETY)
 		return HEAP_ERR_MAGIC;
 	uint64_t flag = magic & 0xf;
-	if (magic != HEAP_MAGIC(flag) || flag > HEAP_FLAG_GC)
+	if (magic != HEAP_MAGIC(flag) || flag > HEAP_FLAG_QUICK)
 		return HEAP_ERR_FLAGS;
 	return (int)flag;
 }
 
 /* --- chunks --- */
-
-/*
- * The chunk holding address b, or NULL. Entries below nchunks never change.
- * Newest first: arenas grow by doubling, so most blocks live in late chunks.
- */
-static const struct heap_chunk *chunk_of(const struct heap *heap, uintptr_t b)
-{
-	unsigned n = __atomic_load_n(&heap->nchunks, __ATOMIC_ACQUIRE);
-	for (unsigned i = n; i-- > 0;) {
-		const struct heap_chunk *c = &heap->chunks[i];
-		if (b >= c->base && b < c->end)
-			return c;
-	}
-	return NULL;
-}
-
-/* Whether a block could start at b in c: aligned, inside, room for the smallest block. */
-static bool block_fits(const struct heap_chunk *c, uintptr_t b)
-{
-	return b % HEAP_ALIGN_BYTES == 8 && b >= c->base && b < c->end &&
-	       c->end - b >= HEAP_MIN_BLOCK_BYTES;
-}
 
 /* The op's arena's chunk in which a block could start at b, or NULL. */
 static const struct heap_chunk *arena_chunk_of(const struct op *op, uintptr_t b)
@@ -72,7 +50,7 @@ int heap_check_block(const struct op *op, const struct heap_chunk *c, uintptr_t 
 		uint64_t first = magic & 0xf; /* byte 0's flag nibble */
 		bool same = magic == HEAP_MAGIC(first);
 		return fail(op, flag, b, "magic flags", same ? first : magic,
-			    same ? HEAP_FLAG_GC : HEAP_MAGIC(first));
+			    same ? HEAP_FLAG_QUICK : HEAP_MAGIC(first));
 	}
 
 	uint64_t size = blk(b)->size, next = blk(b)->next, room = c->end - b;
@@ -95,15 +73,22 @@ int heap_check_block(const struct op *op, const struct heap_chunk *c, uintptr_t 
 	return fail(op, HEAP_ERR_NEXT, b, "next", next, want_next);
 }
 
-/* Whether p is a free block of the op's arena whose link back to b is right. */
-static bool linked_free(const struct op *op, uintptr_t p, uintptr_t b, bool p_is_prev)
+/*
+ * Whether p is a free block of the op's arena whose link back to b is right.
+ * c is b's chunk (of the op's arena), where bin neighbours often are: looked
+ * at first.
+ */
+static bool linked_free(const struct op *op, const struct heap_chunk *c, uintptr_t p, uintptr_t b,
+			bool p_is_prev)
 {
-	if (!arena_chunk_of(op, p) || magic_flag(load_magic(p)) != HEAP_FLAG_INIT)
+	if (!block_fits(c, p) && !arena_chunk_of(op, p))
+		return false;
+	if (magic_flag(load_magic(p)) != HEAP_FLAG_INIT)
 		return false;
 	return (p_is_prev ? links(p)->next : links(p)->prev) == b;
 }
 
-int heap_check_free_block(const struct op *op, uintptr_t b)
+int heap_check_free_block(const struct op *op, const struct heap_chunk *c, uintptr_t b)
 {
 	uint64_t size = blk(b)->size;
 	uint64_t t = *trailer(b, size);
@@ -113,9 +98,9 @@ int heap_check_free_block(const struct op *op, uintptr_t b)
 	uintptr_t head = op->arena->bin_head[bin_of(size)];
 	if ((l->prev == 0) != (head == b))
 		return fail(op, HEAP_ERR_LINK, b, "bin head", head, b);
-	if (l->prev && !linked_free(op, l->prev, b, true))
+	if (l->prev && !linked_free(op, c, l->prev, b, true))
 		return fail(op, HEAP_ERR_LINK, b, "free list prev", l->prev, 0);
-	if (l->next && !linked_free(op, l->next, b, false))
+	if (l->next && !linked_free(op, c, l->next, b, false))
 		return fail(op, HEAP_ERR_LINK, b, "free list next", l->next, 0);
 	return 0;
 }
@@ -132,7 +117,7 @@ int heap_listed_block_at(const struct op *op, uintptr_t p, int want_flag, const 
 	if (flag != want_flag)
 		return fail(op, HEAP_ERR_FLAGS, p, "magic flags", (uint64_t)flag,
 			    (uint64_t)want_flag);
-	return flag == HEAP_FLAG_INIT ? heap_check_free_block(op, p) : 0;
+	return flag == HEAP_FLAG_INIT ? heap_check_free_block(op, *c, p) : 0;
 }
 
 int heap_find_free_after(const struct op *op, const struct heap_chunk *c, uintptr_t next,
@@ -144,7 +129,7 @@ int heap_find_free_after(const struct op *op, const struct heap_chunk *c, uintpt
 	int flag = heap_check_block(op, c, next);
 	if (flag != HEAP_FLAG_INIT)
 		return flag < 0 ? flag : 0;
-	int err = heap_check_free_block(op, next);
+	int err = heap_check_free_block(op, c, next);
 	if (!err)
 		*after = next;
 	return err;
@@ -166,7 +151,7 @@ int heap_find_free_before(const struct op *op, const struct heap_chunk *c, uintp
 		return flag;
 	if (flag != HEAP_FLAG_INIT || blk(t)->next != b)
 		return fail(op, HEAP_ERR_TRAILER, b, "previous trailer", t, HEAP_TRAILER_USED);
-	int err = heap_check_free_block(op, t);
+	int err = heap_check_free_block(op, c, t);
 	if (!err)
 		*before = t;
 	return err;
@@ -192,10 +177,8 @@ int heap_check_used(const struct op *op, const struct heap_chunk *c, uintptr_t b
 
 const struct heap_chunk *heap_payload_chunk(const struct op *op, const void *ptr)
 {
-	uintptr_t p = (uintptr_t)ptr, b = p - HEAP_HEADER_BYTES;
-	const struct heap_chunk *c = p % HEAP_ALIGN_BYTES ? NULL : chunk_of(op->heap, b);
-	if (c && block_fits(c, b))
-		return c;
-	fail(op, HEAP_ERR_BAD_POINTER, p, "pointer", p, 0);
-	return NULL;
+	const struct heap_chunk *c = payload_chunk(op->heap, ptr);
+	if (!c)
+		fail_bad_pointer(op, ptr);
+	return c;
 }

@@ -3,7 +3,9 @@
  *
  * Each arena in turn, under its lock: every block of every chunk (headers,
  * trailers, no two free neighbours), every bin (bitmap, links, sizes, and
- * as many entries as free blocks) and the remote-free list. The first fault
+ * as many entries as free blocks), every quick list (Quick blocks of the
+ * class's size, none twice, as many as Quick blocks) and the remote-free
+ * list. The first fault
  * is reported; the figures of struct heap_stats are added up on the way.
  *
  * Never include kernel headers or call the C library: this file is also built
@@ -25,7 +27,7 @@ static int check_chunk(const struct op *op, const struct heap_chunk *c, struct h
 			if (prev_free)
 				return fail(op, HEAP_ERR_COALESCE, b, "coalesce", HEAP_FLAG_INIT,
 					    HEAP_FLAG_USED);
-			int err = heap_check_free_block(op, b);
+			int err = heap_check_free_block(op, c, b);
 			if (err)
 				return err;
 			st->free_blocks++;
@@ -41,9 +43,12 @@ static int check_chunk(const struct op *op, const struct heap_chunk *c, struct h
 				st->used_blocks++;
 				st->used_bytes += size;
 				st->used_payload_bytes += size - BLOCK_OVERHEAD_BYTES;
-			} else {
+			} else if (flag == HEAP_FLAG_GC) {
 				st->pending_blocks++;
 				st->pending_bytes += size;
+			} else {
+				st->quick_blocks++;
+				st->quick_bytes += size;
 			}
 		}
 		prev_free = flag == HEAP_FLAG_INIT;
@@ -77,6 +82,38 @@ static int check_bins(const struct op *op, size_t free_blocks)
 	return 0;
 }
 
+/* Every quick list: Quick blocks of the class's size, none listed twice; quick_blocks in all. */
+static int check_quick(const struct op *op, size_t quick_blocks)
+{
+	const struct heap_arena *a = op->arena;
+	size_t seen = 0;
+	for (unsigned cls = 0; cls < HEAP_QUICK_CLASSES; cls++) {
+		unsigned n = a->quick_count[cls];
+		if (n > HEAP_QUICK_DEPTH)
+			return fail(op, HEAP_ERR_LINK, 0, "quick list count", n, HEAP_QUICK_DEPTH);
+		for (unsigned i = 0; i < n; i++) {
+			uintptr_t p = a->quick[cls][i];
+			const struct heap_chunk *c;
+			int err = heap_listed_block_at(op, p, HEAP_FLAG_QUICK, "quick list", &c);
+			if (err)
+				return err;
+			uint64_t want = op->heap->quick_block_bytes[cls];
+			if (blk(p)->size != want)
+				return fail(op, HEAP_ERR_LINK, p, "quick list", blk(p)->size, want);
+			if (!blk(p)->next) /* a chunk's last block is never listed */
+				return fail(op, HEAP_ERR_LINK, p, "quick list", 0, p + want);
+			for (unsigned j = 0; j < i; j++) {
+				if (a->quick[cls][j] == p)
+					return fail(op, HEAP_ERR_LINK, p, "quick list twice", j, i);
+			}
+		}
+		seen += n;
+	}
+	if (seen != quick_blocks)
+		return fail(op, HEAP_ERR_LINK, 0, "quick list", seen, quick_blocks);
+	return 0;
+}
+
 /* The remote-free list: GC-scheduled blocks of this arena, at most blocks of them. */
 static int check_remote(const struct op *op, size_t blocks)
 {
@@ -94,7 +131,7 @@ static int check_remote(const struct op *op, size_t blocks)
 
 static int check_arena(const struct op *op, struct heap_stats *st)
 {
-	size_t free_before = st->free_blocks, blocks = 0;
+	size_t free_before = st->free_blocks, quick_before = st->quick_blocks, blocks = 0;
 	unsigned n = __atomic_load_n(&op->heap->nchunks, __ATOMIC_ACQUIRE);
 	for (unsigned i = 0; i < n; i++) {
 		const struct heap_chunk *c = &op->heap->chunks[i];
@@ -104,6 +141,8 @@ static int check_arena(const struct op *op, struct heap_stats *st)
 	}
 	st->grow_calls += op->arena->grow_calls;
 	int err = check_bins(op, st->free_blocks - free_before);
+	if (!err)
+		err = check_quick(op, st->quick_blocks - quick_before);
 	return err ? err : check_remote(op, blocks);
 }
 

@@ -1,11 +1,13 @@
 /*
  * mm/heap_internal.h - what the parts of the heap share; only mm/heap*.c include it.
  *
- * The heap (interface, block layout and design in heap.h) is three files:
+ * The heap (interface, block layout and design in heap.h) is four files:
  *   heap_block.c  reading blocks back: validating headers, trailers and
  *                 free-list links before anything follows them;
- *   heap.c        allocation: bins, splitting and coalescing, growing,
- *                 alloc, free and realloc;
+ *   heap.c        the general path: bins, splitting and coalescing,
+ *                 growing, alloc, free and realloc;
+ *   heap_quick.c  size classes and the quick lists: the fast path of
+ *                 heap_alloc and heap_free, heap_flush;
  *   heap_check.c  the whole-heap walk behind heap_check() and heap_stats().
  * This header holds the private types, the raw block accessors (no checks:
  * callers validate first) and the validators heap_block.c exports.
@@ -100,7 +102,7 @@ static inline unsigned bin_of(uint64_t size)
 	return bin < HEAP_BINS ? (unsigned)bin : HEAP_BINS - 1;
 }
 
-/* Fills the op's fault (err 0 clears it) and returns err. */
+/* Fills the op's fault and returns err. */
 static inline int fail(const struct op *op, int err, uintptr_t block, const char *field,
 		       uint64_t found, uint64_t expected)
 {
@@ -108,13 +110,55 @@ static inline int fail(const struct op *op, int err, uintptr_t block, const char
 	return err;
 }
 
-/* An op for a call on hart's arena, with its fault cleared. */
+/* Reports ptr as no payload start of this heap. */
+static inline int fail_bad_pointer(const struct op *op, const void *ptr)
+{
+	return fail(op, HEAP_ERR_BAD_POINTER, (uintptr_t)ptr, "pointer", (uintptr_t)ptr, 0);
+}
+
+static inline struct heap_arena *arena_of(struct heap *heap, unsigned hart)
+{
+	return heap->arena_at[hart % heap->narenas];
+}
+
+/* An op for a call on hart's arena; its fault's err is 0 until something fails. */
 static inline struct op op_begin(struct heap *heap, unsigned hart, const char *name,
 				 struct heap_fault *fault)
 {
-	struct op op = { heap, &heap->arenas[hart % heap->narenas], hart, name, fault };
-	fail(&op, 0, 0, "", 0, 0);
-	return op;
+	fault->err = 0;
+	return (struct op){ heap, arena_of(heap, hart), hart, name, fault };
+}
+
+/* --- chunks --- */
+
+/*
+ * The chunk holding address b, or NULL. Entries below nchunks never change.
+ * Newest first: arenas grow by doubling, so most blocks live in late chunks.
+ */
+static inline const struct heap_chunk *chunk_of(const struct heap *heap, uintptr_t b)
+{
+	unsigned n = __atomic_load_n(&heap->nchunks, __ATOMIC_ACQUIRE);
+	for (unsigned i = n; i-- > 0;) {
+		const struct heap_chunk *c = &heap->chunks[i];
+		if (b >= c->base && b < c->end)
+			return c;
+	}
+	return NULL;
+}
+
+/* Whether a block could start at b in c: aligned, inside, room for the smallest block. */
+static inline bool block_fits(const struct heap_chunk *c, uintptr_t b)
+{
+	return b % HEAP_ALIGN_BYTES == 8 && b >= c->base && b < c->end &&
+	       c->end - b >= HEAP_MIN_BLOCK_BYTES;
+}
+
+/* The chunk of the block whose payload is at ptr if there can be one, else NULL. */
+static inline const struct heap_chunk *payload_chunk(const struct heap *heap, const void *ptr)
+{
+	uintptr_t p = (uintptr_t)ptr, b = p - HEAP_HEADER_BYTES;
+	const struct heap_chunk *c = p % HEAP_ALIGN_BYTES ? NULL : chunk_of(heap, b);
+	return c && block_fits(c, b) ? c : NULL;
 }
 
 /* --- validation (heap_block.c) --- */
@@ -128,8 +172,8 @@ static inline struct op op_begin(struct heap *heap, unsigned hart, const char *n
  */
 int heap_check_block(const struct op *op, const struct heap_chunk *c, uintptr_t b);
 
-/* Validates what a free block b (header already checked) keeps beyond its header. */
-int heap_check_free_block(const struct op *op, uintptr_t b);
+/* Validates what a free block b of chunk c (header checked) keeps beyond its header. */
+int heap_check_free_block(const struct op *op, const struct heap_chunk *c, uintptr_t b);
 
 /*
  * Validates p, taken from one of the op's arena's lists (a bin, or the
@@ -151,5 +195,34 @@ int heap_check_used(const struct op *op, const struct heap_chunk *c, uintptr_t b
 
 /* The chunk of the block whose payload is at ptr; NULL with a fault if there is none. */
 const struct heap_chunk *heap_payload_chunk(const struct op *op, const void *ptr);
+
+/* --- between the general path and the quick lists --- */
+
+/* The class of a request of size_bytes <= HEAP_QUICK_MAX_BYTES (heap_quick.c fills the table). */
+static inline unsigned quick_class_of(const struct heap *heap, uint64_t size_bytes)
+{
+	return heap->quick_class[(size_bytes + HEAP_ALIGN_BYTES - 1) / HEAP_ALIGN_BYTES];
+}
+
+/* Fills the heap's size-class tables (heap_init). */
+void heap_quick_init(struct heap *heap);
+
+/*
+ * Under the op's arena lock: pops a block of class cls off the quick list
+ * into *b (0 if the list is empty), made used. A listed block that is not an
+ * intact Quick block of the class is reported and left where it is.
+ */
+int heap_quick_take(const struct op *op, unsigned cls, uintptr_t *b);
+
+/* Under the op's arena lock: frees every quick-listed block the general way. */
+int heap_quick_flush(const struct op *op);
+
+/* Frees b (validated, of the op's arena, locked; not on a list), coalescing it (heap.c). */
+int heap_release(const struct op *op, const struct heap_chunk *c, uintptr_t b);
+
+/* heap_alloc and heap_free past their fast path: everything validated, coalescing (heap.c). */
+void *heap_alloc_general(const struct op *op, size_t size_bytes);
+/* c: payload_chunk(op->heap, ptr), which the caller has looked up. */
+int heap_free_general(const struct op *op, const struct heap_chunk *c, void *ptr);
 
 #endif

@@ -87,7 +87,16 @@ static struct heap_stats stats_of(struct heap *h)
 
 static bool stats_add_up(const struct heap_stats *st)
 {
-	return st->used_bytes + st->free_bytes + st->pending_bytes == st->total_bytes;
+	return st->used_bytes + st->free_bytes + st->pending_bytes + st->quick_bytes ==
+	       st->total_bytes;
+}
+
+/* Empties the quick lists of every arena, so that freed blocks are coalesced. */
+static void flush_all(struct heap *h)
+{
+	struct heap_fault f;
+	for (unsigned hart = 0; hart < h->narenas; hart++)
+		CHECK_EQ(heap_flush(h, hart, &f), 0);
 }
 
 static void *must_alloc(struct heap *h, unsigned hart, size_t size_bytes)
@@ -130,7 +139,7 @@ TEST(magic_layout)
 	/* bytes 0..7: SF SF FS FS FS FS SF SF with safety nibbles A 5 C 3 9 6 E 7 */
 	static const uint8_t safety[8] = { 0xa, 0x5, 0xc, 0x3, 0x9, 0x6, 0xe, 0x7 };
 	static const bool safety_high[8] = { true, true, false, false, false, false, true, true };
-	for (uint64_t flag = 0; flag <= HEAP_FLAG_GC; flag++) {
+	for (uint64_t flag = 0; flag <= HEAP_FLAG_QUICK; flag++) {
 		uint64_t magic = HEAP_MAGIC(flag);
 		for (int i = 0; i < 8; i++) {
 			uint8_t byte = (uint8_t)(magic >> (8 * i));
@@ -143,6 +152,7 @@ TEST(magic_layout)
 	CHECK_EQ(HEAP_MAGIC(HEAP_FLAG_INIT), 0x70E00609030C50A0ull);
 	CHECK_EQ(HEAP_MAGIC(HEAP_FLAG_USED), 0x71E11619131C51A1ull);
 	CHECK_EQ(HEAP_MAGIC(HEAP_FLAG_GC), 0x72E22629232C52A2ull);
+	CHECK_EQ(HEAP_MAGIC(HEAP_FLAG_QUICK), 0x73E33639333C53A3ull);
 	CHECK_EQ(HEAP_MAGIC_SAFETY_MASK & HEAP_MAGIC_FLAG_SPREAD * 0xf, 0);
 	CHECK_EQ(HEAP_MAGIC_SAFETY_MASK | HEAP_MAGIC_FLAG_SPREAD * 0xf, UINT64_MAX);
 }
@@ -172,8 +182,10 @@ TEST(alignment_and_sizes)
 {
 	static const struct {
 		size_t ask, usable;
-	} cases[] = { { 0, 16 },      { 1, 16 },      { 15, 16 },     { 16, 16 },        { 17, 32 },
-		      { 4095, 4096 }, { 4096, 4096 }, { 4097, 4112 }, { 100000, 100000 } };
+	} cases[] = { { 0, 16 },      { 1, 16 },         { 15, 16 },     { 16, 16 },
+		      { 17, 32 },     { 128, 128 },      { 129, 160 },   { 257, 320 },
+		      { 1000, 1024 }, { 3000, 3072 },    { 4095, 4096 }, { 4096, 4096 },
+		      { 4097, 4112 }, { 100000, 100000 } };
 	struct heap *h = setup(1, 1 << 24);
 	bk.misalign = 3; /* the heap must align the chunks itself */
 	void *p[sizeof(cases) / sizeof(cases[0])];
@@ -192,6 +204,7 @@ TEST(alignment_and_sizes)
 	CHECK_EQ(st.used_blocks, sizeof(cases) / sizeof(cases[0]));
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		must_free(h, 0, p[i]);
+	flush_all(h);
 	st = stats_of(h);
 	CHECK_EQ(st.used_blocks, 0);
 	CHECK_EQ(st.free_blocks, st.chunks);
@@ -234,20 +247,26 @@ TEST(coalescing_three_neighbours_in_every_order)
 {
 	static const int orders[6][3] = { { 0, 1, 2 }, { 0, 2, 1 }, { 1, 0, 2 },
 					  { 1, 2, 0 }, { 2, 0, 1 }, { 2, 1, 0 } };
-	static const size_t sizes[3] = { 40, 200, 1000 };
-	for (int o = 0; o < 6; o++) {
+	/* beyond the size classes a free coalesces at once; within, heap_flush does */
+	static const size_t sizes[2][3] = { { 4200, 5000, 9000 }, { 40, 200, 1000 } };
+	for (int o = 0; o < 12; o++) {
+		const size_t *size = sizes[o / 6];
 		struct heap *h = setup(1, 1 << 24);
 		void *guard0 = must_alloc(h, 0, 16);
 		void *p[3];
 		uint64_t total = 0;
 		for (int i = 0; i < 3; i++) {
-			p[i] = must_alloc(h, 0, sizes[i]);
+			p[i] = must_alloc(h, 0, size[i]);
 			total += *field(p[i], 8);
 		}
 		void *guard1 = must_alloc(h, 0, 16);
 		struct heap_stats before = stats_of(h);
 		for (int i = 0; i < 3; i++)
-			must_free(h, 0, p[orders[o][i]]);
+			must_free(h, 0, p[orders[o % 6][i]]);
+		if (o >= 6) {
+			CHECK_EQ(stats_of(h).quick_blocks, 3);
+			flush_all(h);
+		}
 		struct heap_stats st = stats_of(h);
 		CHECK_EQ(st.free_blocks, before.free_blocks + 1);
 		CHECK_EQ(*field(p[0], 0), HEAP_MAGIC(HEAP_FLAG_INIT));
@@ -259,6 +278,7 @@ TEST(coalescing_three_neighbours_in_every_order)
 		CHECK_EQ(*field(p[2], 0), 0);
 		must_free(h, 0, guard0);
 		must_free(h, 0, guard1);
+		flush_all(h);
 		st = stats_of(h);
 		CHECK_EQ(st.free_blocks, 1);
 		CHECK_EQ(st.free_bytes, st.total_bytes);
@@ -335,7 +355,7 @@ TEST(bad_backing_is_reported)
 	bk.max_request_bytes = 4096; /* every chunk just big enough: fills the table */
 	int err = 0;
 	for (int i = 0; i <= HEAP_MAX_CHUNKS && !err; i++)
-		err = heap_alloc(h, 0, 4000, &f) ? 0 : f.err;
+		err = heap_alloc(h, 0, 3000, &f) ? 0 : f.err;
 	CHECK_EQ(err, HEAP_ERR_CHUNKS);
 	CHECK_EQ(stats_of(h).chunks, HEAP_MAX_CHUNKS);
 	teardown();
@@ -352,8 +372,8 @@ TEST(stats_and_fragmentation)
 	void *b = must_alloc(h, 0, 3000), *g2 = must_alloc(h, 0, 16);
 	st = stats_of(h);
 	CHECK_EQ(st.used_blocks, 4);
-	CHECK_EQ(st.used_bytes, (1008 + 32) + 48 + (3008 + 32) + 48);
-	CHECK_EQ(st.used_payload_bytes, 1008 + 16 + 3008 + 16);
+	CHECK_EQ(st.used_bytes, (1024 + 32) + 48 + (3072 + 32) + 48); /* classes 1024, 3072 */
+	CHECK_EQ(st.used_payload_bytes, 1024 + 16 + 3072 + 16);
 	CHECK_EQ(st.free_blocks, 1);
 	CHECK_EQ(st.chunks, 1);
 	CHECK_EQ(st.grow_calls, 1);
@@ -363,11 +383,19 @@ TEST(stats_and_fragmentation)
 
 	must_free(h, 0, a);
 	must_free(h, 0, b);
+	st = stats_of(h); /* on the quick lists: neither used nor free */
+	CHECK_EQ(st.quick_blocks, 2);
+	CHECK_EQ(st.quick_bytes, 1056 + 3104);
+	CHECK_EQ(st.used_blocks, 2);
+	CHECK_EQ(st.free_blocks, 1);
+	CHECK(stats_add_up(&st));
+	flush_all(h);
 	st = stats_of(h);
+	CHECK_EQ(st.quick_blocks + st.quick_bytes, 0);
 	CHECK_EQ(st.free_blocks, 3);
-	CHECK_EQ(st.free_bytes, tail + 1040 + 3040);
+	CHECK_EQ(st.free_bytes, tail + 1056 + 3104);
 	CHECK_EQ(st.largest_free_bytes, tail);
-	CHECK_EQ(heap_fragmentation_permille(&st), 1000 - tail * 1000 / (tail + 4080));
+	CHECK_EQ(heap_fragmentation_permille(&st), 1000 - tail * 1000 / (tail + 4160));
 	CHECK(stats_add_up(&st));
 
 	struct heap_stats made = { .free_bytes = 4000, .largest_free_bytes = 1000 };
@@ -567,6 +595,8 @@ TEST(every_header_byte_corruption_is_named)
 	(void)a;
 	corrupt_each_header_byte(h, b); /* a used block */
 	must_free(h, 0, c);
+	corrupt_each_header_byte(h, c); /* a quick-listed block */
+	flush_all(h);
 	corrupt_each_header_byte(h, c); /* a free block */
 	corrupt_each_header_byte(h, d); /* a used block before the free tail */
 	must_free(h, 0, d);
@@ -600,10 +630,11 @@ TEST(no_room_after_a_block_is_caught)
 	teardown();
 }
 
+/* Beyond the size classes (the general path): a free validates the neighbours it merges with. */
 TEST(corrupt_used_header_refused_by_free)
 {
 	struct heap *h = setup(1, 1 << 24);
-	void *a = must_alloc(h, 0, 100), *b = must_alloc(h, 0, 100);
+	void *a = must_alloc(h, 0, 5000), *b = must_alloc(h, 0, 5000);
 	struct heap_fault f;
 	struct heap_stats before = stats_of(h);
 
@@ -636,7 +667,8 @@ TEST(corrupt_next_is_caught_not_followed)
 	static const uint64_t wild[] = { 0xdead0008ull, 8, 0xfffffffffffffff8ull,
 					 0x7ff0000000000008ull };
 	struct heap *h = setup(1, 1 << 24);
-	void *a = must_alloc(h, 0, 64), *b = must_alloc(h, 0, 64);
+	/* a is beyond the size classes: its free (the general path) looks at b */
+	void *a = must_alloc(h, 0, 5000), *b = must_alloc(h, 0, 64);
 	void *c = must_alloc(h, 0, 64); /* keeps b off the free tail */
 	void *other_chunk_block = NULL;
 	struct heap_fault f;
@@ -655,6 +687,7 @@ TEST(corrupt_next_is_caught_not_followed)
 	}
 	/* a free block with a wild next: alloc that picks it reports it */
 	must_free(h, 0, b);
+	flush_all(h); /* from the quick list into a bin */
 	uint64_t good = *field(b, 16);
 	*field(b, 16) = wild[0];
 	CHECK(heap_alloc(h, 0, 64, &f) == NULL);
@@ -682,16 +715,21 @@ TEST(double_free_is_caught)
 	void *a = must_alloc(h, 0, 64), *b = must_alloc(h, 0, 64), *c = must_alloc(h, 0, 64);
 	struct heap_fault f;
 	must_free(h, 0, b);
-	struct heap_stats before = stats_of(h);
-	CHECK_EQ(heap_free(h, 0, b, &f), HEAP_ERR_DOUBLE_FREE);
-	CHECK_EQ(f.block, block_of(b));
-	CHECK_EQ(f.found, HEAP_FLAG_INIT);
-	CHECK_EQ(heap_free(h, 1, b, &f), HEAP_ERR_DOUBLE_FREE); /* from another arena too */
-	struct heap_stats after = stats_of(h);
-	CHECK_EQ(after.free_blocks, before.free_blocks);
+	for (int listed = 1; listed >= 0; listed--) { /* quick-listed, then free */
+		struct heap_stats before = stats_of(h);
+		CHECK_EQ(heap_free(h, 0, b, &f), HEAP_ERR_DOUBLE_FREE);
+		CHECK_EQ(f.block, block_of(b));
+		CHECK_EQ(f.found, listed ? HEAP_FLAG_QUICK : HEAP_FLAG_INIT);
+		CHECK_EQ(heap_free(h, 1, b, &f), HEAP_ERR_DOUBLE_FREE); /* from another arena too */
+		struct heap_stats after = stats_of(h);
+		CHECK_EQ(after.free_blocks, before.free_blocks);
+		CHECK_EQ(after.quick_blocks, before.quick_blocks);
+		flush_all(h);
+	}
 
 	/* b merged into a free a: its header is scrubbed, so it is no block at all */
 	must_free(h, 0, a);
+	flush_all(h);
 	CHECK_EQ(heap_free(h, 0, b, &f), HEAP_ERR_BAD_POINTER);
 	CHECK(strcmp(f.field, "magic") == 0);
 
@@ -746,7 +784,8 @@ TEST(bad_pointers_are_refused)
 TEST(payload_overrun_is_caught)
 {
 	struct heap *h = setup(1, 1 << 24);
-	char *a = must_alloc(h, 0, 32), *b = must_alloc(h, 0, 32);
+	/* b is beyond the size classes, so its free looks at a, the block before */
+	char *a = must_alloc(h, 0, 32), *b = must_alloc(h, 0, 5000);
 	struct heap_fault f;
 	a[32] ^= 1; /* one byte past the usable size: the trailer */
 	CHECK_EQ(heap_check(h, &f), HEAP_ERR_TRAILER);
@@ -764,8 +803,9 @@ TEST(payload_overrun_is_caught)
 TEST(free_list_corruption_is_caught)
 {
 	struct heap *h = setup(1, 1 << 24);
-	void *a = must_alloc(h, 0, 64), *g = must_alloc(h, 0, 16);
-	void *b = must_alloc(h, 0, 64), *g2 = must_alloc(h, 0, 16);
+	/* beyond the size classes: freed straight into a bin */
+	void *a = must_alloc(h, 0, 5000), *g = must_alloc(h, 0, 16);
+	void *b = must_alloc(h, 0, 5000), *g2 = must_alloc(h, 0, 16);
 	struct heap_fault f;
 	must_free(h, 0, a);
 	must_free(h, 0, b);             /* b is the bin head, a after it */
@@ -785,6 +825,261 @@ TEST(free_list_corruption_is_caught)
 	teardown();
 }
 
+/* --- size classes and quick lists (the fast path) --- */
+
+TEST(size_classes_cover_every_small_size)
+{
+	struct heap *h = setup(1, 1 << 24);
+	size_t last = 0;
+	for (size_t size = 0; size <= HEAP_QUICK_MAX_BYTES; size++) {
+		unsigned cls = h->quick_class[(size + 15) / 16];
+		size_t payload = h->quick_block_bytes[cls] - 32u;
+		CHECK(cls < HEAP_QUICK_CLASSES);
+		CHECK(payload >= size && payload % 16 == 0);
+		CHECK(payload >= last); /* classes grow with the size */
+		size_t asked = size ? size : 1, waste = payload - asked;
+		CHECK(asked <= 128 ? waste < 16 : waste * 4 < payload); /* at most a quarter */
+		last = payload;
+	}
+	CHECK_EQ(h->quick_block_bytes[HEAP_QUICK_CLASSES - 1], HEAP_QUICK_MAX_BYTES + 32);
+	for (unsigned cls = 1; cls < HEAP_QUICK_CLASSES; cls++)
+		CHECK(h->quick_block_bytes[cls] > h->quick_block_bytes[cls - 1]);
+}
+
+TEST(quick_list_is_lifo_and_accounted)
+{
+	struct heap *h = setup(1, 1 << 24);
+	void *p[3], *wall = must_alloc(h, 0, 16);
+	for (int i = 0; i < 3; i++)
+		p[i] = must_alloc(h, 0, 100);
+	struct heap_stats before = stats_of(h);
+	for (int i = 0; i < 3; i++)
+		must_free(h, 0, p[i]);
+	struct heap_stats st = stats_of(h);
+	CHECK_EQ(st.quick_blocks, 3);
+	CHECK_EQ(st.quick_bytes, 3 * (112 + 32));
+	CHECK_EQ(st.used_blocks, before.used_blocks - 3);
+	CHECK_EQ(st.used_bytes, before.used_bytes - 3 * (112 + 32));
+	CHECK_EQ(st.free_blocks, before.free_blocks); /* not coalesced */
+	CHECK_EQ(st.free_bytes, before.free_bytes);
+	CHECK(stats_add_up(&st));
+	for (int i = 0; i < 3; i++) { /* the header stays a valid block's */
+		CHECK_EQ(*field(p[i], 0), HEAP_MAGIC(HEAP_FLAG_QUICK));
+		CHECK_EQ(*field(p[i], 8), 112 + 32);
+		CHECK_EQ(*field(p[i], 16), block_of(p[i]) + 112 + 32);
+		CHECK_EQ(*(uint64_t *)((char *)p[i] + 112), HEAP_TRAILER_USED);
+	}
+	/* any size of the class takes them back, last freed first */
+	CHECK(must_alloc(h, 0, 97) == p[2]);
+	CHECK(must_alloc(h, 0, 112) == p[1]);
+	CHECK(must_alloc(h, 0, 100) == p[0]);
+	CHECK_EQ(*field(p[0], 0), HEAP_MAGIC(HEAP_FLAG_USED));
+	st = stats_of(h);
+	CHECK_EQ(st.quick_blocks, 0);
+	CHECK_EQ(st.used_blocks, before.used_blocks);
+	CHECK_EQ(st.free_bytes, before.free_bytes);
+	for (int i = 0; i < 3; i++)
+		must_free(h, 0, p[i]);
+	must_free(h, 0, wall);
+	flush_all(h);
+	st = stats_of(h);
+	CHECK_EQ(st.quick_blocks + st.used_blocks, 0);
+	CHECK_EQ(st.free_blocks, 1);
+	CHECK_EQ(st.free_bytes, st.total_bytes);
+	teardown();
+}
+
+/* A chunk's last block (next 0) is never quick-listed: an alloc could not tell its next from a wiped one. */
+TEST(chunk_last_block_is_not_quick_listed)
+{
+	struct heap *h = setup(1, 1 << 24);
+	void *last = must_alloc(h, 0, 16);
+	size_t n = stats_of(h).total_bytes / 48; /* the whole chunk in 48-byte blocks */
+	for (size_t i = 1; i < n; i++)
+		last = must_alloc(h, 0, 16);
+	CHECK_EQ(stats_of(h).chunks, 1);
+	CHECK_EQ(*field(last, 16), 0);
+	must_free(h, 0, last);
+	CHECK_EQ(*field(last, 0), HEAP_MAGIC(HEAP_FLAG_INIT));
+	CHECK_EQ(stats_of(h).quick_blocks, 0);
+	CHECK(must_alloc(h, 0, 16) == last); /* from its bin */
+	teardown();
+}
+
+TEST(full_quick_list_falls_back_to_coalescing)
+{
+	struct heap *h = setup(1, 1 << 24);
+	enum { N = HEAP_QUICK_DEPTH + 2 };
+	void *p[N];
+	for (int i = 0; i < N; i++)
+		p[i] = must_alloc(h, 0, 64);
+	void *wall = must_alloc(h, 0, 16);
+	for (int i = 0; i < N; i++)
+		must_free(h, 0, p[i]);
+	struct heap_stats st = stats_of(h);
+	CHECK_EQ(st.quick_blocks, HEAP_QUICK_DEPTH);
+	CHECK_EQ(st.free_blocks, 2); /* the last two, merged, and the tail */
+	CHECK_EQ(*field(p[N - 2], 0), HEAP_MAGIC(HEAP_FLAG_INIT));
+	CHECK_EQ(*field(p[N - 2], 8), 2 * (64 + 32));
+	CHECK_EQ(*field(p[N - 1], 0), 0); /* absorbed */
+	CHECK(stats_add_up(&st));
+	must_free(h, 0, wall);
+	teardown();
+}
+
+TEST(quick_listed_double_free_is_caught)
+{
+	struct heap *h = setup(2, 1 << 24);
+	void *a = must_alloc(h, 0, 64), *b = must_alloc(h, 0, 64);
+	struct heap_fault f;
+	must_free(h, 0, a);
+	struct heap_stats before = stats_of(h);
+	for (unsigned hart = 0; hart < 2; hart++) { /* its own arena, then another */
+		CHECK_EQ(heap_free(h, hart, a, &f), HEAP_ERR_DOUBLE_FREE);
+		CHECK_EQ(f.block, block_of(a));
+		CHECK(strcmp(f.field, "magic flags") == 0);
+		CHECK_EQ(f.found, HEAP_FLAG_QUICK);
+		CHECK_EQ(f.expected, HEAP_FLAG_USED);
+		CHECK(heap_realloc(h, hart, a, 10, &f) == NULL);
+		CHECK_EQ(f.err, HEAP_ERR_DOUBLE_FREE);
+	}
+	struct heap_stats after = stats_of(h);
+	CHECK_EQ(after.quick_blocks, before.quick_blocks);
+	CHECK_EQ(after.used_blocks, before.used_blocks);
+	CHECK_EQ(h->arenas[0].quick_count[h->quick_class[4]], 1); /* listed once */
+	CHECK(must_alloc(h, 0, 64) == a);
+	CHECK(must_alloc(h, 0, 64) != a);
+	must_free(h, 0, b);
+	teardown();
+}
+
+/* A fast free touches only its own block: a corrupt neighbour is found later, not merged. */
+TEST(quick_free_leaves_neighbours_alone)
+{
+	struct heap *h = setup(1, 1 << 24);
+	void *a = must_alloc(h, 0, 64), *b = must_alloc(h, 0, 64), *c = must_alloc(h, 0, 64);
+	struct heap_fault f;
+	*field(b, 0) = 0;
+	must_free(h, 0, a);
+	CHECK_EQ(heap_check(h, &f), HEAP_ERR_MAGIC);
+	CHECK_EQ(f.block, block_of(b));
+	CHECK_EQ(heap_flush(h, 0, &f), HEAP_ERR_MAGIC); /* merging a would look at b */
+	CHECK_EQ(f.block, block_of(b));
+	CHECK(strcmp(f.op, "heap_flush") == 0);
+	CHECK_EQ(*field(a, 0), HEAP_MAGIC(HEAP_FLAG_QUICK)); /* still listed */
+	*field(b, 0) = HEAP_MAGIC(HEAP_FLAG_USED);
+	flush_all(h);
+	CHECK_EQ(*field(a, 0), HEAP_MAGIC(HEAP_FLAG_INIT));
+	must_free(h, 0, b);
+	must_free(h, 0, c);
+	CHECK_EQ(heap_check(h, &f), 0);
+	teardown();
+}
+
+/* One header field of a quick-listed block changed: the alloc that would take it names it. */
+TEST(corrupt_quick_block_is_reported_by_the_alloc_that_takes_it)
+{
+	static const struct {
+		unsigned offset;
+		uint64_t xor_mask;
+		int err;
+		const char *field;
+	} cases[] = {
+		{ 0, 0x10, HEAP_ERR_MAGIC, "magic" },       /* byte 0's safety nibble */
+		{ 0, 0x01, HEAP_ERR_FLAGS, "magic flags" }, /* byte 0's flag nibble */
+		{ 0, HEAP_MAGIC(HEAP_FLAG_QUICK) ^ HEAP_MAGIC(HEAP_FLAG_INIT), HEAP_ERR_FLAGS,
+		  "magic flags" }, /* a whole valid magic, but free, not quick */
+		{ 8, 0x10, HEAP_ERR_SIZE, "size" },
+		{ 8, 0x100, HEAP_ERR_SIZE, "size" },
+		{ 16, 0xdead0000, HEAP_ERR_NEXT, "next" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct heap *h = setup(1, 1 << 24);
+		void *a = must_alloc(h, 0, 64), *wall = must_alloc(h, 0, 64);
+		struct heap_fault f = { .field = "", .op = "" }; /* kept when nothing fails */
+		must_free(h, 0, a);
+		*field(a, cases[i].offset) ^= cases[i].xor_mask;
+		CHECK(heap_alloc(h, 0, 64, &f) == NULL);
+		CHECK_EQ(f.err, cases[i].err);
+		CHECK_EQ(f.block, block_of(a));
+		CHECK(strcmp(f.op, "heap_alloc") == 0);
+		if (strcmp(f.field, cases[i].field) != 0) {
+			fprintf(stderr, "  case %zu: field %s, expected %s\n", i, f.field,
+				cases[i].field);
+			CHECK(0);
+		}
+		CHECK(heap_check(h, &f) != 0); /* and heap_check */
+		CHECK_EQ(f.block, block_of(a));
+		*field(a, cases[i].offset) ^= cases[i].xor_mask;
+		CHECK_EQ(stats_of(h).quick_blocks, 1); /* repaired: the alloc takes it */
+		CHECK(must_alloc(h, 0, 64) == a);
+		must_free(h, 0, a);
+		must_free(h, 0, wall);
+		teardown();
+	}
+}
+
+/* What heap_check finds wrong in the quick lists themselves. */
+TEST(heap_check_validates_the_quick_lists)
+{
+	struct heap *h = setup(1, 1 << 24);
+	void *a = must_alloc(h, 0, 64), *b = must_alloc(h, 0, 64), *c = must_alloc(h, 0, 100);
+	struct heap_arena *ar = &h->arenas[0];
+	unsigned cls = h->quick_class[4], other = h->quick_class[7];
+	struct heap_fault f;
+	must_free(h, 0, a);
+	must_free(h, 0, b);
+	CHECK_EQ(heap_check(h, &f), 0);
+	ar->quick[cls][1] = block_of(a); /* listed twice, b not at all */
+	CHECK_EQ(heap_check(h, &f), HEAP_ERR_LINK);
+	CHECK(strcmp(f.field, "quick list twice") == 0);
+	ar->quick[cls][1] = block_of(b);
+	ar->quick[other][ar->quick_count[other]++] = block_of(c); /* a used block listed */
+	CHECK_EQ(heap_check(h, &f), HEAP_ERR_FLAGS);
+	CHECK_EQ(f.block, block_of(c));
+	ar->quick_count[other]--;
+	ar->quick_count[cls]--; /* b flagged Quick but listed nowhere */
+	CHECK_EQ(heap_check(h, &f), HEAP_ERR_LINK);
+	CHECK(strcmp(f.field, "quick list") == 0);
+	ar->quick_count[cls]++;
+	ar->quick[other][ar->quick_count[other]++] = block_of(b); /* in the wrong class */
+	ar->quick_count[cls]--;
+	CHECK_EQ(heap_check(h, &f), HEAP_ERR_LINK);
+	CHECK_EQ(f.block, block_of(b));
+	ar->quick_count[other]--;
+	ar->quick_count[cls]++;
+	ar->quick[cls][0] = 0xdead0008; /* not a block of the arena */
+	CHECK_EQ(heap_check(h, &f), HEAP_ERR_LINK);
+	ar->quick[cls][0] = block_of(a);
+	CHECK_EQ(heap_check(h, &f), 0);
+	must_free(h, 0, c);
+	teardown();
+}
+
+/* Quick-listed memory never makes the heap grow: the general path flushes first. */
+TEST(quick_lists_are_flushed_before_growing)
+{
+	struct heap *h = setup(1, 1 << 24);
+	enum { N = HEAP_QUICK_DEPTH }; /* a full list of 3 KiB blocks, in the first chunk */
+	_Static_assert(N * (3072 + 32) < HEAP_GROW_MIN_BYTES, "the blocks fit one chunk");
+	void *p[N];
+	for (int i = 0; i < N; i++)
+		p[i] = must_alloc(h, 0, 3000);
+	struct heap_stats st = stats_of(h);
+	size_t chunks = st.chunks, calls = bk.calls;
+	for (int i = 0; i < N; i++)
+		must_free(h, 0, p[i]);
+	CHECK_EQ(stats_of(h).quick_blocks, HEAP_QUICK_DEPTH);
+	/* only the flushed, coalesced blocks have room for this */
+	void *big = must_alloc(h, 0, st.total_bytes - 100);
+	st = stats_of(h);
+	CHECK_EQ(st.chunks, chunks);
+	CHECK_EQ(bk.calls, calls);
+	CHECK_EQ(st.quick_blocks, 0);
+	must_free(h, 0, big);
+	teardown();
+}
+
 /* --- realloc --- */
 
 TEST(realloc_in_place_and_moved)
@@ -798,13 +1093,13 @@ TEST(realloc_in_place_and_moved)
 	unsigned char *q = heap_realloc(h, 0, p, 1000, &f);
 	CHECK(q == p);
 	CHECK(q[99] == 0x3c);
-	CHECK_EQ(usable(h, q), 1008);
+	CHECK_EQ(usable(h, q), 1024); /* the class of 1000 bytes */
 	/* shrinks, giving the tail back */
 	struct heap_stats before = stats_of(h);
 	q = heap_realloc(h, 0, p, 10, &f);
 	CHECK(q == p);
 	CHECK_EQ(usable(h, q), 16);
-	CHECK_EQ(stats_of(h).free_bytes, before.free_bytes + 992);
+	CHECK_EQ(stats_of(h).free_bytes, before.free_bytes + 1008);
 	/* blocked by a used neighbour: moves, keeping the bytes */
 	q = heap_realloc(h, 0, p, 100, &f);
 	void *wall = must_alloc(h, 0, 16);
@@ -820,6 +1115,7 @@ TEST(realloc_in_place_and_moved)
 	must_free(h, 1, there);
 	must_free(h, 0, wall);
 	must_free(h, 0, must_alloc(h, 0, 16)); /* reclaims */
+	flush_all(h);
 	struct heap_stats st = stats_of(h);
 	CHECK_EQ(st.used_blocks + st.pending_blocks, 0);
 	CHECK_EQ(st.free_blocks, st.chunks);
@@ -853,6 +1149,7 @@ TEST(remote_free_is_scheduled_then_reclaimed)
 	must_free(h, 1, again);
 	must_free(h, 1, guard);
 	must_free(h, 0, must_alloc(h, 0, 16));
+	flush_all(h);
 	st = stats_of(h);
 	CHECK_EQ(st.free_blocks, 1);
 	CHECK_EQ(st.free_bytes, st.total_bytes);
@@ -961,6 +1258,7 @@ static void run_threads(unsigned narenas)
 		must_free(sh.heap, 0, sh.mailbox[i]);
 	for (unsigned hart = 0; hart < narenas; hart++) /* each owner reclaims its list */
 		must_free(sh.heap, hart, must_alloc(sh.heap, hart, 16));
+	flush_all(sh.heap);
 	struct heap_stats st = stats_of(sh.heap);
 	CHECK_EQ(st.used_blocks, 0);
 	CHECK_EQ(st.pending_blocks, 0);
@@ -1018,6 +1316,41 @@ TEST(racing_double_free_has_one_winner)
 	teardown();
 }
 
+/*
+ * The owner's fast free and another arena's free of one block at once:
+ * exactly one wins (both take the block with a compare-and-swap of the
+ * magic), and the block ends up quick-listed or GC-scheduled, once.
+ */
+TEST(racing_owner_and_remote_free_have_one_winner)
+{
+	struct heap *h = setup(2, 1 << 26);
+	pthread_barrier_t start;
+	pthread_barrier_init(&start, NULL, 3);
+	void *volatile victim = NULL;
+	struct racer r[2] = { { &start, &victim, 0, 0 }, { &start, &victim, 1, 0 } };
+	pthread_t tid[2];
+	for (int i = 0; i < 2; i++)
+		CHECK_EQ(pthread_create(&tid[i], NULL, racer_run, &r[i]), 0);
+	int bad = 0;
+	for (int round = 0; round < RACE_ROUNDS; round++) {
+		struct heap_fault f;
+		victim = heap_alloc(h, 0, 64, &f);
+		bad += victim == NULL;
+		pthread_barrier_wait(&start);
+		pthread_barrier_wait(&start);
+		bad += heap_check(h, &f) != 0;
+	}
+	for (int i = 0; i < 2; i++)
+		pthread_join(tid[i], NULL);
+	pthread_barrier_destroy(&start);
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(r[0].wins + r[1].wins, RACE_ROUNDS);
+	must_free(h, 0, must_alloc(h, 0, 16)); /* reclaims */
+	struct heap_stats st = stats_of(h);
+	CHECK_EQ(st.used_blocks + st.pending_blocks, 0);
+	teardown();
+}
+
 TEST(threads_with_per_hart_arenas)
 {
 	run_threads(THREADS);
@@ -1049,9 +1382,19 @@ int main(void)
 	RUN(bad_pointers_are_refused);
 	RUN(payload_overrun_is_caught);
 	RUN(free_list_corruption_is_caught);
+	RUN(size_classes_cover_every_small_size);
+	RUN(quick_list_is_lifo_and_accounted);
+	RUN(chunk_last_block_is_not_quick_listed);
+	RUN(full_quick_list_falls_back_to_coalescing);
+	RUN(quick_listed_double_free_is_caught);
+	RUN(quick_free_leaves_neighbours_alone);
+	RUN(corrupt_quick_block_is_reported_by_the_alloc_that_takes_it);
+	RUN(heap_check_validates_the_quick_lists);
+	RUN(quick_lists_are_flushed_before_growing);
 	RUN(realloc_in_place_and_moved);
 	RUN(remote_free_is_scheduled_then_reclaimed);
 	RUN(racing_double_free_has_one_winner);
+	RUN(racing_owner_and_remote_free_have_one_winner);
 	RUN(threads_with_per_hart_arenas);
 	RUN(threads_sharing_one_locked_arena);
 	return check_summary();

@@ -8,12 +8,13 @@
  * for both allocators, which get the same backing: a bump allocator over a
  * large region, like sbrk. Figures, one per line: ns per operation (an alloc
  * or a free), then the fragmentation of the free memory (1 - largest free /
- * all free) with the window still live. Then threads, one per hart, each
+ * all free) with the window still live (for mm/heap also after heap_flush,
+ * with the quick-listed blocks coalesced). Then threads, one per hart, each
  * with its own window, one block in eight handed to another thread to free:
  * per-hart arenas against the same heap with a single arena (one lock).
  *
  *   cc -O2 -std=gnu11 -Wall -Wextra -Werror -pthread tests/bench/bench_heap.c \
- *      tests/bench/kr_malloc.c mm/heap.c -o build/bench/bench_heap
+ *      tests/bench/kr_malloc.c mm/heap*.c -o build/bench/bench_heap
  *
  * Host-only: no sanitizers, so the figures are the allocators' own.
  */
@@ -266,6 +267,10 @@ int main(void)
 	struct kr_stats ks;
 	kr_stats(&kr, &ks);
 	print_fragmentation("heap fragmentation at the end", st.free_bytes, st.largest_free_bytes,
+			    st.free_blocks, heap_region.used_bytes);
+	if (heap_flush(&heap, 0, &f) || heap_stats(&heap, &st, &f))
+		die_fault(&f);
+	print_fragmentation("heap, after heap_flush", st.free_bytes, st.largest_free_bytes,
 			    st.free_blocks, heap_region.used_bytes);
 	print_fragmentation("K&R fragmentation at the end", ks.free_bytes, ks.largest_free_bytes,
 			    ks.free_blocks, kr_region.used_bytes);

@@ -3,7 +3,8 @@
  *
  * Each operation is an opcode byte and its operand bytes (missing bytes read
  * as 0): alloc, free, realloc, a free of a bad pointer, a double free, one
- * flipped header or trailer byte, a stats comparison. Three harts share two
+ * flipped header or trailer byte of a live block or of a quick-listed one,
+ * a flush of the quick lists, a stats comparison. Three harts share two
  * arenas, so frees and reallocs cross arenas. A model of the live payloads
  * (pointer, size, fill byte) is checked along the way: payloads keep their
  * bytes, never overlap the heap's own words, and the heap's figures match.
@@ -12,7 +13,7 @@
  * The backing is a static pool whose unused parts are poisoned for
  * AddressSanitizer, so a heap read outside its chunks stops the run.
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined tests/fuzz/fuzz_heap.c mm/heap.c \
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined tests/fuzz/fuzz_heap.c mm/heap*.c \
  *         -o build/fuzz/fuzz_heap && build/fuzz/fuzz_heap -max_total_time=60
  */
 #include <sanitizer/asan_interface.h>
@@ -247,6 +248,50 @@ static void op_corrupt(struct program *prog, const struct slot *s, unsigned hart
 		die("free of a corrupted block succeeded", &f);
 }
 
+/*
+ * Flips one header byte of a block on an arena's quick list: heap_check must
+ * name the block, and so must the alloc of its class that would take it
+ * (the top of its list) or a flush (any of them); then it is repaired.
+ */
+static void op_corrupt_quick(struct program *prog, unsigned hart)
+{
+	struct heap_arena *a = &heap.arenas[hart % ARENAS];
+	unsigned cls = byte(prog) % HEAP_QUICK_CLASSES, n = a->quick_count[cls];
+	unsigned pick = byte(prog), where = byte(prog) % HEAP_HEADER_BYTES;
+	uint8_t mask = (uint8_t)byte(prog);
+	if (!n || !mask)
+		return;
+	unsigned i = pick % n;
+	unsigned char *target = (unsigned char *)a->quick[cls][i] + where;
+	struct heap_fault f;
+	*target ^= mask;
+	int check_err = heap_check(&heap, &f);
+	bool named = check_err && f.block == a->quick[cls][i];
+	struct heap_fault check_fault = f;
+	size_t size = (size_t)heap.quick_block_bytes[cls] - HEAP_HEADER_BYTES - HEAP_TRAILER_BYTES;
+	int take_err = 0;
+	if (i == n - 1) { /* the top: the next alloc of the class takes it */
+		void *p = heap_alloc(&heap, hart, size, &f);
+		take_err = p ? 0 : f.err;
+		if (!take_err || f.block != a->quick[cls][i])
+			named = false;
+	} else {
+		take_err = heap_flush(&heap, hart, &f);
+	}
+	*target ^= mask;
+	if (!named)
+		die("quick-listed block corruption", &check_fault);
+	if (!take_err)
+		die("corrupt quick-listed block taken", &f);
+}
+
+static void op_flush(unsigned hart)
+{
+	struct heap_fault f;
+	if (heap_flush(&heap, hart, &f))
+		die("heap_flush", &f);
+}
+
 static void compare_stats(void)
 {
 	struct heap_stats st;
@@ -259,20 +304,25 @@ static void compare_stats(void)
 		payload += slots[i].p ? slots[i].usable_bytes : 0;
 	}
 	if (st.used_blocks != live || st.used_payload_bytes != payload ||
-	    st.used_bytes + st.free_bytes + st.pending_bytes != st.total_bytes ||
+	    st.used_bytes + st.free_bytes + st.pending_bytes + st.quick_bytes != st.total_bytes ||
 	    st.total_bytes > POOL_BYTES || st.largest_free_bytes > st.free_bytes ||
 	    heap_fragmentation_permille(&st) > 1000)
 		die("stats disagree with the model", &f);
 }
 
-/* Frees what is left; once every owner has reclaimed, each chunk is one free block. */
+/*
+ * Frees what is left; once every owner has reclaimed and flushed its quick
+ * lists, each chunk is one free block.
+ */
 static void finish(void)
 {
 	struct heap_fault f;
 	for (size_t i = 0; i < SLOTS; i++)
 		op_free(&slots[i], (unsigned)i % HARTS, false);
-	for (unsigned hart = 0; hart < ARENAS; hart++)
+	for (unsigned hart = 0; hart < ARENAS; hart++) {
 		heap_free(&heap, hart, heap_alloc(&heap, hart, 0, &f), &f);
+		op_flush(hart);
+	}
 	struct heap_stats st;
 	if (heap_stats(&heap, &st, &f))
 		die("heap_stats at the end", &f);
@@ -297,7 +347,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		unsigned op = byte(&prog), arg = byte(&prog);
 		struct slot *s = &slots[arg % SLOTS];
 		unsigned hart = arg / SLOTS % HARTS;
-		switch (op % 8) {
+		switch (op % 10) {
 		case 0:
 		case 1: op_alloc(&prog, s, hart); break;
 		case 2: op_free(s, hart, false); break;
@@ -305,6 +355,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 4: op_bad_pointer(&prog, s, hart); break;
 		case 5: op_free(s, hart, true); break;
 		case 6: op_corrupt(&prog, s, hart); break;
+		case 7: op_corrupt_quick(&prog, hart); break;
+		case 8: op_flush(hart); break;
 		default: compare_stats(); break;
 		}
 		if (heap_check(&heap, &f))
