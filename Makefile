@@ -20,7 +20,7 @@ CPUS ?= 4
 MEM ?= 128M
 AIA ?= 1
 BOOTARGS ?=
-FS_IMG ?= build/fs.img
+FS_IMG ?= $(BUILD)/fs.img
 GDBPORT ?= $(shell echo $$(( $$(id -u) % 5000 + 25000 )))
 
 BUILD := build
@@ -101,7 +101,7 @@ dtb: $(DTB)
 # program of several files lists its other files as its parts, below.
 USER_LIB_SRCS := user/ulib.c user/printf.c user/umalloc.c user/time.c user/uroot.c \
 	user/root_time.c user/sh_parse.c user/match.c user/args.c lib/fmt.c lib/mbox.c \
-	lib/hmac_sha256.c lib/sha256.c lib/md_block.c mm/heap.c mm/heap_block.c mm/heap_check.c \
+	lib/hmac_sha256.c lib/sha256.c lib/md_block.c mm/heap.c mm/heap_block.c mm/heap_check.c mm/heap_quick.c \
 	mm/facade.c mm/root_clock.c mm/blockzero.c mm/fdt.c
 USER_PARTS_usertests := $(wildcard user/usertests_*.c)
 USER_PART_SRCS := $(USER_PARTS_usertests)
@@ -239,14 +239,9 @@ QEMU_CMD = $(QEMU) -machine $(MACHINE) -smp $(CPUS) -m $(MEM) -nographic \
 	-device virtio-blk-device,drive=disk0,bus=virtio-mmio-bus.0 \
 	$(if $(BOOTARGS),-append '$(BOOTARGS)')
 
-# TEMPORARY (until mkfs's rule replaces it): a blank disk, so the driver has one to run on.
-$(FS_IMG):
-	@mkdir -p $(dir $@)
-	truncate -s 128M $@
-
 # What every run needs besides `all`: this boot's seed, the guard's tree copy and the disk.
 # BOOTARGS is passed on because a target may set it for itself (bench).
-PER_BOOT = all new-seed guard-tree $(FS_IMG) BOOTARGS='$(BOOTARGS)'
+PER_BOOT = all new-seed guard-tree $(BUILD)/fs.img BOOTARGS='$(BOOTARGS)'
 
 deps:
 	@tools/deps.sh
@@ -360,7 +355,6 @@ test: deps
 # the host tests' sanitizers, for tests/test_mkfs.c.
 USER_PROGS ?=
 MKFS := $(BUILD)/mkfs/mkfs
-FS_IMG := $(BUILD)/fs.img
 MKFS_SRCS := mkfs/mkfs.c lib/fs_layout.c lib/crc32c.c lib/fmt.c
 MKFS_DEPS := $(MKFS_SRCS) include/fs_format.h lib/fs_layout.h lib/crc32c.h lib/fmt.h \
 	kernel/param.h kernel/stat.h
@@ -380,11 +374,12 @@ $(BUILD)/fs/README: README.md
 	@mkdir -p $(dir $@)
 	cp $< $@
 
-$(FS_IMG): $(MKFS) $(BUILD)/fs/README $(USER_PROGS)
-	$(MKFS) $@ $(BUILD)/fs/README $(USER_PROGS)
+# The image every boot uses unless FS_IMG names another (the tests boot on fresh copies).
+$(BUILD)/fs.img: $(MKFS) $(BUILD)/fs/README $(USER_PROGS)
+	$(MKFS) $@.tmp $(BUILD)/fs/README $(USER_PROGS) && mv $@.tmp $@
 
 .PHONY: fs-image
-fs-image: $(FS_IMG)
+fs-image: $(BUILD)/fs.img
 
 # --- benchmarks: figures, not pass/fail ---
 

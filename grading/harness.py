@@ -140,11 +140,15 @@ def qemu_command(
     aia: bool = True,
     bootargs: str = "",
     extra_make_vars: dict[str, object] | None = None,
+    fresh_disk: bool = True,
 ) -> list[str]:
     """Build magma and return the QEMU command line as an argument list.
 
     Runs `make qemu-cmd` in the repository root, which prints the command.
-    $MAGMA_QEMU_CMD_OVERRIDE, if set, is used instead (harness self-test).
+    With fresh_disk (the default) the boot gets its own copy of the disk
+    image, so no test sees files another left behind, and two QEMUs never
+    share one image. $MAGMA_QEMU_CMD_OVERRIDE, if set, is used instead
+    (harness self-test).
     """
     override = os.environ.get("MAGMA_QEMU_CMD_OVERRIDE")
     if override:
@@ -153,7 +157,35 @@ def qemu_command(
     make_vars.update(extra_make_vars or {})
     argv = ["make", "-s", "--no-print-directory", "qemu-cmd"]
     argv += [f"{key}={value}" for key, value in make_vars.items()]
-    return shlex.split(_last_line_printed_by(argv))
+    cmd = shlex.split(_last_line_printed_by(argv))
+    return _with_fresh_disk(cmd) if fresh_disk else cmd
+
+
+_fresh_disks: list[str] = []
+
+
+@atexit.register
+def _remove_fresh_disks() -> None:
+    for path in _fresh_disks:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+def _with_fresh_disk(cmd: list[str]) -> list[str]:
+    """cmd with its -drive file= image replaced by a sparse copy of it."""
+    for i, arg in enumerate(cmd):
+        match = re.match(r"file=([^,]+),(.*)", arg)
+        if i == 0 or cmd[i - 1] != "-drive" or not match:
+            continue
+        fd, copy = tempfile.mkstemp(prefix="magma-disk-", suffix=".img")
+        os.close(fd)
+        _fresh_disks.append(copy)
+        subprocess.run(["cp", "--sparse=always", os.path.join(REPO_ROOT, match.group(1)), copy],
+                       check=True)
+        return cmd[:i] + [f"file={copy},{match.group(2)}"] + cmd[i + 1:]
+    return cmd
 
 
 def _last_line_printed_by(argv: list[str]) -> str:
