@@ -26,6 +26,13 @@ struct memstat {
 	uint64_t kheap_bytes_used; /* kmalloc: payload bytes in use */
 	uint64_t kheap_bytes_total; /* kmalloc: bytes the heap spans */
 	uint64_t processes;      /* processes that exist, zombies included */
+	uint64_t kernel_table_frames; /* page tables of the kernel's half (never freed: reused) */
+	/*
+	 * Frames the kernel could hand out again: free ones, plus those the kernel
+	 * heap and the kernel's page tables keep for reuse. A leak check compares
+	 * this before and after: it does not move when a cache grows.
+	 */
+	uint64_t frames_spare;
 };
 
 #define PROCINFO_NAME_MAX 16

@@ -1,26 +1,28 @@
 /*
  * kernel/kstack.c - kernel stack slots with guard pages (see kstack.h).
  *
- * Slots are handed out from a bump index and recycled through a free list
- * threaded through a kmalloc'd array. Unmapping needs no TLB shootdown:
- * every hart flushes its TLB whenever it switches page tables (kernel/
- * sched.c), and a freed stack's process has switched away for good.
+ * A bitmap (in bss, sized for the whole window) says which slots are in
+ * use; a hint remembers the lowest slot that may be free, so slots are
+ * reused lowest first and the window's page tables stay few. Nothing here
+ * grows with the number of processes but the stacks themselves. Unmapping
+ * needs no TLB shootdown: every hart flushes its TLB whenever it switches
+ * page tables (kernel/sched.c), and a freed stack's process has switched
+ * away for good.
  */
 #include "kstack.h"
 
 #include "kalloc.h"
-#include "kmalloc.h"
 #include "panic.h"
 #include "riscv.h"
 #include "spinlock.h"
 #include "vm.h"
 
 #define SLOT_COUNT (KSTACK_VA_SIZE / KSTACK_SLOT_BYTES)
+#define WORD_BITS  64
 
 static struct spinlock slots_lock = SPINLOCK_INIT("kstack slots");
-static uint64_t next_fresh;   /* slots [0, next_fresh) have been used */
-static uint32_t *free_slots;  /* a stack of recycled slot numbers */
-static uint64_t free_count, free_capacity;
+static uint64_t used[SLOT_COUNT / WORD_BITS]; /* bit set: the slot holds a stack */
+static uint64_t lowest_free_word;             /* no word below it has a free bit */
 
 static uintptr_t slot_top(uint64_t slot)
 {
@@ -30,46 +32,30 @@ static uintptr_t slot_top(uint64_t slot)
 static int take_slot(uint64_t *slot)
 {
 	spin_lock(&slots_lock);
-	int ok = 1;
-	if (free_count)
-		*slot = free_slots[--free_count];
-	else if (next_fresh < SLOT_COUNT)
-		*slot = next_fresh++;
-	else
-		ok = 0;
+	uint64_t w = lowest_free_word;
+	while (w < SLOT_COUNT / WORD_BITS && used[w] == ~0ul)
+		w++;
+	lowest_free_word = w;
+	int ok = w < SLOT_COUNT / WORD_BITS;
+	if (ok) {
+		uint64_t bit = (uint64_t)__builtin_ctzl(~used[w]);
+		used[w] |= 1ul << bit;
+		*slot = w * WORD_BITS + bit;
+	}
 	spin_unlock(&slots_lock);
 	return ok;
 }
 
-/* Returns a slot to the free list; the list grows first, outside the lock. */
 static void give_slot(uint64_t slot)
 {
-	for (;;) {
-		spin_lock(&slots_lock);
-		if (free_count < free_capacity) {
-			free_slots[free_count++] = (uint32_t)slot;
-			spin_unlock(&slots_lock);
-			return;
-		}
-		uint64_t want = free_capacity ? 2 * free_capacity : 64;
-		spin_unlock(&slots_lock);
-		uint32_t *bigger = kmalloc(want * sizeof *bigger);
-		if (!bigger)
-			panic("kstack: no memory to recycle slot %lu (list of %lu)", slot, want);
-		spin_lock(&slots_lock);
-		uint32_t *old = 0;
-		if (want > free_capacity) {
-			for (uint64_t i = 0; i < free_count; i++)
-				bigger[i] = free_slots[i];
-			old = free_slots;
-			free_slots = bigger;
-			free_capacity = want;
-		} else {
-			old = bigger; /* another hart grew it meanwhile */
-		}
-		spin_unlock(&slots_lock);
-		kfree(old);
-	}
+	spin_lock(&slots_lock);
+	uint64_t w = slot / WORD_BITS, bit = 1ul << (slot % WORD_BITS);
+	if (!(used[w] & bit))
+		panic("kstack: slot %lu freed twice", slot);
+	used[w] &= ~bit;
+	if (w < lowest_free_word)
+		lowest_free_word = w;
+	spin_unlock(&slots_lock);
 }
 
 static void unmap_pages(uintptr_t top, int count)

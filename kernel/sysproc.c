@@ -15,6 +15,7 @@
 #include "syscall.h"
 #include "uaccess.h"
 #include "uvm.h"
+#include "vm.h"
 
 long sys_fork(void)
 {
@@ -98,6 +99,8 @@ long sys_memstat(void)
 		m.kheap_bytes_total = hs.total_bytes;
 	}
 	m.processes = proc_count();
+	m.kernel_table_frames = vm_kernel_table_pages();
+	m.frames_spare = m.frames_free + m.kheap_bytes_total / PAGE_SIZE + m.kernel_table_frames;
 	return copyout(arg_u64(0), &m, sizeof m);
 }
 

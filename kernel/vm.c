@@ -23,6 +23,7 @@
 extern char __text_start[], __text_end[], __rodata_end[], __kernel_end[];
 
 static pte_t *kernel_root;
+static uint64_t kernel_tables; /* pages in the kernel's table tree, root included */
 static uintptr_t mmio_offset; /* 0 until this kernel's paging is on, then MMIO_VA_BASE */
 
 /* Sv39 addresses are canonical: bits 63:39 all equal bit 38. */
@@ -54,6 +55,8 @@ static pte_t *walk(pte_t *root, uint64_t va, int level, int alloc, int *found_le
 			if (!next)
 				return 0;
 			*pte = PA2PTE(next) | PTE_V;
+			if (root == kernel_root)
+				__atomic_fetch_add(&kernel_tables, 1, __ATOMIC_RELAXED);
 		}
 		table = (pte_t *)PTE2PA(*pte);
 	}
@@ -147,7 +150,13 @@ static void prepare_window(uint64_t va, uint64_t size, const char *what)
 		if (!table)
 			panic("vm: no page for the %s window's table at 0x%lx", what, at);
 		*entry = PA2PTE(table) | PTE_V;
+		kernel_tables++;
 	}
+}
+
+uint64_t vm_kernel_table_pages(void)
+{
+	return __atomic_load_n(&kernel_tables, __ATOMIC_RELAXED);
 }
 
 void vm_build_kernel_table(const struct memmap *map)
@@ -155,6 +164,7 @@ void vm_build_kernel_table(const struct memmap *map)
 	kernel_root = page_alloc();
 	if (!kernel_root)
 		panic("vm: no page for the kernel page table root");
+	kernel_tables = 1;
 	uintptr_t text = (uintptr_t)__text_start, text_end = (uintptr_t)__text_end;
 	uintptr_t rodata_end = (uintptr_t)__rodata_end, kernel_end = (uintptr_t)__kernel_end;
 

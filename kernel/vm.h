@@ -78,6 +78,8 @@ pte_t *vm_walk(pte_t *root, uint64_t va, int alloc);
 void vm_share_kernel_half(pte_t *root);
 /* The virtual address of device register pa: identity until paging is on, then upper half. */
 uintptr_t mmio_va(uintptr_t pa);
+/* Pages the kernel's table tree holds now (it never frees them: they are reused). */
+uint64_t vm_kernel_table_pages(void);
 /* The satp value of the kernel page table. */
 uint64_t vm_kernel_satp(void);
 /* The physical address va maps to in the kernel page table, or VM_NO_MAPPING. */

@@ -40,6 +40,8 @@ int main(int argc, char *argv[])
 	printf("copy-on-write: %lu frames shared, %lu copies made\n", (unsigned long)m.cow_shared,
 	       (unsigned long)m.cow_copies);
 	printf("lazy pages given on first touch: %lu\n", (unsigned long)m.lazy_faults);
+	printf("spare frames: %lu (free, or kept by the kernel heap and %lu kernel page tables)\n",
+	       (unsigned long)m.frames_spare, (unsigned long)m.kernel_table_frames);
 	printf("kernel heap: %lu of %lu bytes in use\n", (unsigned long)m.kheap_bytes_used,
 	       (unsigned long)m.kheap_bytes_total);
 	printf("processes: %lu\n", (unsigned long)m.processes);

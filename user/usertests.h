@@ -98,7 +98,7 @@ void ut_memstat(struct memstat *ms);
  */
 static inline uint64 ut_spare(const struct memstat *ms)
 {
-	return ms->frames_free + ms->kheap_bytes_total / PGSIZE;
+	return ms->frames_spare;
 }
 uint64 ut_spare_frames(void);
 
