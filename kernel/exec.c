@@ -17,7 +17,7 @@
 #include "../lib/elf.h"
 #include "../lib/string.h"
 #include "console.h"
-#include "fs.h"
+#include "fsys.h"
 #include "kalloc.h"
 #include "log.h"
 #include "param.h"

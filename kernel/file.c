@@ -10,7 +10,7 @@
 
 #include "../lib/string.h"
 #include "console.h"
-#include "fs.h"
+#include "fsys.h"
 #include "kmalloc.h"
 #include "panic.h"
 #include "pipe.h"

@@ -16,7 +16,7 @@
  * blocks, since freeing a big file can touch all of them in one operation,
  * and fs_write_blocks_per_op says how many blocks one inode_write may touch.
  */
-#include "fs.h"
+#include "fsys.h"
 
 #include <stddef.h>
 

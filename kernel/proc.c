@@ -18,7 +18,7 @@
 #include "console.h"
 #include "exec.h"
 #include "file.h"
-#include "fs.h"
+#include "fsys.h"
 #include "hart.h"
 #include "kmalloc.h"
 #include "kalloc.h"

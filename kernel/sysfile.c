@@ -10,7 +10,7 @@
 #include "console.h"
 #include "fcntl.h"
 #include "file.h"
-#include "fs.h"
+#include "fsys.h"
 #include "param.h"
 #include "pipe.h"
 #include "proc.h"

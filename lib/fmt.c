@@ -175,6 +175,14 @@ int fmt_format(fmt_sink sink, void *ctx, const char *fmt, va_list args_in)
 		}
 		case '%': emit(&o, '%'); break;
 		default:
+			if (sp.size == 1 && p[-1] == 'l') {
+				/* xv6's bare %l: a 64-bit decimal; what follows prints as text. */
+				int64_t v = va_arg(args, long);
+				uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+				emit_number(&o, &sp, mag, 10, v < 0, 0, "");
+				p--;
+				break;
+			}
 			/* Unknown or truncated conversion: show it as written. */
 			for (const char *q = start; q <= p && *q; q++)
 				emit(&o, *q);

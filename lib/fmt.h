@@ -3,7 +3,7 @@
  *
  * Kernel, guard and user space each wrap fmt_format() with their own sink
  * (UART, SBI console, file descriptor); host tests wrap it with a buffer.
- * Supported: %d %i %u %x %X %o %c %s %p %%, flags '-' and '0', a width
+ * Supported: %d %i %u %x %X %o %c %s %p %%, xv6's bare %l (a long), flags '-' and '0', a width
  * (number or '*'), a precision for %s, and the length modifiers l, ll, z.
  */
 #ifndef LIB_FMT_H

@@ -39,6 +39,8 @@ TEST(integers)
 	CHECK_FMT("DEADBEEF", "%X", 0xdeadbeefu);
 	CHECK_FMT("777", "%o", 0777);
 	CHECK_FMT("123456789012", "%lld", 123456789012ll);
+	CHECK_FMT("12345678901 bytes", "%l bytes", 12345678901l); /* xv6's bare %l */
+	CHECK_FMT("-7|", "%l|", -7l);
 	CHECK_FMT("4096", "%zu", (size_t)4096);
 }
 

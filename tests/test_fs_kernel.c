@@ -21,7 +21,7 @@
 #include "../kernel/bio.h"
 #include "../kernel/fcntl.h"
 #include "../kernel/file.h"
-#include "../kernel/fs.h"
+#include "../kernel/fsys.h"
 #include "../kernel/log.h"
 #include "../kernel/param.h"
 #include "../kernel/pipe.h"
