@@ -20,26 +20,26 @@
 
 #include <stdint.h>
 
-#define FS_BLOCK_SIZE   4096u
-#define FS_SECTOR_SIZE  512u /* virtio-blk's unit */
-#define FS_MAGIC        0x4d474d46u /* "FMGM" as stored little-endian bytes: 'F','M','G','M' */
-#define FS_VERSION      1u
-#define FS_ROOT_INUM    1u /* inode 0 is never used: a dirent with inum 0 is free */
-#define FS_SUPER_BLOCK  1u
+#define FS_BLOCK_SIZE  4096u
+#define FS_SECTOR_SIZE 512u        /* virtio-blk's unit */
+#define FS_MAGIC       0x4d474d46u /* "FMGM" as stored little-endian bytes: 'F','M','G','M' */
+#define FS_VERSION     1u
+#define FS_ROOT_INUM   1u /* inode 0 is never used: a dirent with inum 0 is free */
+#define FS_SUPER_BLOCK 1u
 
 /* The superblock (block 1). crc32c covers the bytes before the crc field. */
 struct fs_super {
-	uint32_t magic;       /* FS_MAGIC */
-	uint32_t version;     /* FS_VERSION */
-	uint32_t size;        /* blocks in the file system image */
-	uint32_t nblocks;     /* data blocks */
-	uint32_t ninodes;     /* inodes */
-	uint32_t nlog;        /* log blocks, header included */
-	uint32_t logstart;    /* first log block (the header) */
-	uint32_t inodestart;  /* first inode block */
-	uint32_t bmapstart;   /* first free-map block */
-	uint32_t datastart;   /* first data block */
-	uint32_t crc;         /* CRC-32C (lib/crc32c) of the fields above */
+	uint32_t magic;      /* FS_MAGIC */
+	uint32_t version;    /* FS_VERSION */
+	uint32_t size;       /* blocks in the file system image */
+	uint32_t nblocks;    /* data blocks */
+	uint32_t ninodes;    /* inodes */
+	uint32_t nlog;       /* log blocks, header included */
+	uint32_t logstart;   /* first log block (the header) */
+	uint32_t inodestart; /* first inode block */
+	uint32_t bmapstart;  /* first free-map block */
+	uint32_t datastart;  /* first data block */
+	uint32_t crc;        /* CRC-32C (lib/crc32c) of the fields above */
 };
 
 /* Inode types (struct fs_dinode.type) are the T_* of kernel/stat.h: 1 dir, 2 file, 3 device. */
@@ -49,9 +49,10 @@ struct fs_super {
  * of FS_NINDIRECT addresses, one double-indirect block of FS_NINDIRECT
  * single-indirect blocks. 0 means "no block yet".
  */
-#define FS_NDIRECT     10u
-#define FS_NINDIRECT   (FS_BLOCK_SIZE / sizeof(uint32_t))
-#define FS_MAXFILE_BLOCKS ((uint64_t)FS_NDIRECT + FS_NINDIRECT + (uint64_t)FS_NINDIRECT * FS_NINDIRECT)
+#define FS_NDIRECT   10u
+#define FS_NINDIRECT (FS_BLOCK_SIZE / sizeof(uint32_t))
+#define FS_MAXFILE_BLOCKS \
+	((uint64_t)FS_NDIRECT + FS_NINDIRECT + (uint64_t)FS_NINDIRECT * FS_NINDIRECT)
 #define FS_ADDR_SINGLE FS_NDIRECT        /* index in addrs[] of the single-indirect block */
 #define FS_ADDR_DOUBLE (FS_NDIRECT + 1u) /* index in addrs[] of the double-indirect block */
 #define FS_NADDRS      (FS_NDIRECT + 2u)
@@ -71,7 +72,7 @@ struct fs_dinode {
 #define FS_INODE_BLOCK(inum, sb) ((inum) / FS_INODES_PER_BLOCK + (sb)->inodestart)
 
 /* Bits of the free map per block, and the map block holding block b's bit. */
-#define FS_BITS_PER_BLOCK (FS_BLOCK_SIZE * 8u)
+#define FS_BITS_PER_BLOCK      (FS_BLOCK_SIZE * 8u)
 #define FS_BITMAP_BLOCK(b, sb) ((b) / FS_BITS_PER_BLOCK + (sb)->bmapstart)
 
 /*

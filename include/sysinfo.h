@@ -12,20 +12,20 @@
 #define SYSINFO_MAX_HARTS 16
 
 struct memstat {
-	uint64_t frames_total;   /* frames the allocator manages */
-	uint64_t frames_free;    /* free now, in the shared pool and every hart's cache */
-	uint32_t harts;          /* entries used in the per-hart arrays */
+	uint64_t frames_total; /* frames the allocator manages */
+	uint64_t frames_free;  /* free now, in the shared pool and every hart's cache */
+	uint32_t harts;        /* entries used in the per-hart arrays */
 	uint32_t pad;
 	uint64_t hart_id[SYSINFO_MAX_HARTS];
 	uint64_t hart_cached[SYSINFO_MAX_HARTS]; /* free frames in that hart's cache */
 	uint64_t hart_allocs[SYSINFO_MAX_HARTS]; /* frames that hart has handed out */
 	uint64_t hart_frees[SYSINFO_MAX_HARTS];
-	uint64_t cow_shared;     /* frames mapped copy-on-write by more than one process */
-	uint64_t cow_copies;     /* write faults that copied a shared frame */
-	uint64_t lazy_faults;    /* pages given on first touch */
-	uint64_t kheap_bytes_used; /* kmalloc: payload bytes in use */
-	uint64_t kheap_bytes_total; /* kmalloc: bytes the heap spans */
-	uint64_t processes;      /* processes that exist, zombies included */
+	uint64_t cow_shared;          /* frames mapped copy-on-write by more than one process */
+	uint64_t cow_copies;          /* write faults that copied a shared frame */
+	uint64_t lazy_faults;         /* pages given on first touch */
+	uint64_t kheap_bytes_used;    /* kmalloc: payload bytes in use */
+	uint64_t kheap_bytes_total;   /* kmalloc: bytes the heap spans */
+	uint64_t processes;           /* processes that exist, zombies included */
 	uint64_t kernel_table_frames; /* page tables of the kernel's half (never freed: reused) */
 	/*
 	 * Frames the kernel could hand out again: free ones, plus those the kernel
@@ -39,8 +39,8 @@ struct memstat {
 struct procinfo {
 	int32_t pid;
 	int32_t ppid;
-	int32_t state; /* 0 new, 1 runnable, 2 running, 3 sleeping, 4 zombie */
-	int32_t hart;  /* hart it runs on or last ran on */
+	int32_t state;       /* 0 new, 1 runnable, 2 running, 3 sleeping, 4 zombie */
+	int32_t hart;        /* hart it runs on or last ran on */
 	uint64_t size_bytes; /* user memory: heap_end */
 	char name[PROCINFO_NAME_MAX];
 };

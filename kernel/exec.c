@@ -53,7 +53,7 @@ static long load_segment(uint64_t *pagetable, struct inode *ip, const struct elf
 		/* The part of [vaddr, vaddr + filesz) that falls in this page. */
 		uint64_t lo = va > seg->vaddr ? va : seg->vaddr;
 		uint64_t hi = va + PAGE_SIZE < seg->vaddr + seg->filesz ? va + PAGE_SIZE
-									 : seg->vaddr + seg->filesz;
+									: seg->vaddr + seg->filesz;
 		if (lo >= hi)
 			continue;
 		uint32_t n = (uint32_t)(hi - lo);

@@ -100,5 +100,6 @@ int kstack_is_guard(uint64_t va)
 {
 	if (va - KSTACK_VA_BASE >= KSTACK_VA_SIZE)
 		return 0;
-	return (va - KSTACK_VA_BASE) % KSTACK_SLOT_BYTES < KSTACK_SLOT_BYTES - KSTACK_PAGES * PAGE_SIZE;
+	return (va - KSTACK_VA_BASE) % KSTACK_SLOT_BYTES <
+	       KSTACK_SLOT_BYTES - KSTACK_PAGES * PAGE_SIZE;
 }

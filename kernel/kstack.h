@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#define KSTACK_PAGES      4 /* 16 KiB */
+#define KSTACK_PAGES      4                           /* 16 KiB */
 #define KSTACK_SLOT_BYTES (2 * KSTACK_PAGES * 4096ul) /* the lower half of a slot stays unmapped */
 /* The top 16 bytes of a process's stack hold its struct proc pointer (kernel/proc.c). */
 #define KSTACK_OWNER_BYTES 16

@@ -35,8 +35,8 @@ struct proc {
 
 	/* Under the wait lock (kernel/proc.c): the family. */
 	struct proc *parent;
-	struct proc *children;      /* first child */
-	struct proc *sibling_next;  /* next child of the same parent */
+	struct proc *children;     /* first child */
+	struct proc *sibling_next; /* next child of the same parent */
 	/* Under the process list lock: */
 	struct proc *all_next, *all_prev; /* every process */
 	/* Under the sleep bucket's lock (kernel/sleep.c): */
@@ -44,11 +44,11 @@ struct proc {
 	int on_bucket;
 
 	/* Owned by the process itself: */
-	uint64_t *pagetable;   /* Sv39 root, user half private, kernel half shared */
-	uint64_t heap_end;     /* sbrk's break: user memory is [USER_TEXT_BASE, heap_end) + stack */
-	uint64_t image_end;    /* end of the ELF segments: sbrk never shrinks below it */
-	uint64_t resident;     /* user pages mapped (shared ones counted in each sharer) */
-	uintptr_t kstack_top;  /* this process's kernel stack (a guard page below it) */
+	uint64_t *pagetable;  /* Sv39 root, user half private, kernel half shared */
+	uint64_t heap_end;    /* sbrk's break: user memory is [USER_TEXT_BASE, heap_end) + stack */
+	uint64_t image_end;   /* end of the ELF segments: sbrk never shrinks below it */
+	uint64_t resident;    /* user pages mapped (shared ones counted in each sharer) */
+	uintptr_t kstack_top; /* this process's kernel stack (a guard page below it) */
 	struct trap_frame *uframe; /* user registers, saved at the top of the kernel stack */
 	struct context context;
 	struct file *ofile[NOFILE];
@@ -57,8 +57,8 @@ struct proc {
 
 	/* Scheduler (kernel/sched.c): */
 	struct proc *run_next;
-	int home_hart; /* the run queue it was last on */
-	int hart;      /* hart id it runs on or last ran on */
+	int home_hart;   /* the run queue it was last on */
+	int hart;        /* hart id it runs on or last ran on */
 	int intr_was_on; /* its hart's push_intr_off state, carried across a switch */
 };
 

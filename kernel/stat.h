@@ -13,11 +13,11 @@
 #define T_DEVICE 3 /* device */
 
 struct stat {
-	int dev;                /* file system's disk device */
-	unsigned int ino;       /* inode number */
-	short type;             /* T_DIR, T_FILE or T_DEVICE */
-	short nlink;            /* links to the file */
-	unsigned long size;     /* bytes */
+	int dev;            /* file system's disk device */
+	unsigned int ino;   /* inode number */
+	short type;         /* T_DIR, T_FILE or T_DEVICE */
+	short nlink;        /* links to the file */
+	unsigned long size; /* bytes */
 };
 
 #endif

@@ -22,14 +22,14 @@ long sys_close(void), sys_setpgid(void), sys_fgset(void), sys_memstat(void);
 long sys_procinfo(void), sys_getppid(void);
 
 static long (*const handlers[SYS_COUNT])(void) = {
-	[SYS_fork] = sys_fork,       [SYS_exit] = sys_exit,     [SYS_wait] = sys_wait,
-	[SYS_pipe] = sys_pipe,       [SYS_read] = sys_read,     [SYS_kill] = sys_kill,
-	[SYS_exec] = sys_exec,       [SYS_fstat] = sys_fstat,   [SYS_chdir] = sys_chdir,
-	[SYS_dup] = sys_dup,         [SYS_getpid] = sys_getpid, [SYS_sbrk] = sys_sbrk,
-	[SYS_sleep] = sys_sleep,     [SYS_uptime] = sys_uptime, [SYS_open] = sys_open,
-	[SYS_write] = sys_write,     [SYS_mknod] = sys_mknod,   [SYS_unlink] = sys_unlink,
-	[SYS_link] = sys_link,       [SYS_mkdir] = sys_mkdir,   [SYS_close] = sys_close,
-	[SYS_pause] = sys_sleep,     [SYS_setpgid] = sys_setpgid, [SYS_fgset] = sys_fgset,
+	[SYS_fork] = sys_fork,       [SYS_exit] = sys_exit,         [SYS_wait] = sys_wait,
+	[SYS_pipe] = sys_pipe,       [SYS_read] = sys_read,         [SYS_kill] = sys_kill,
+	[SYS_exec] = sys_exec,       [SYS_fstat] = sys_fstat,       [SYS_chdir] = sys_chdir,
+	[SYS_dup] = sys_dup,         [SYS_getpid] = sys_getpid,     [SYS_sbrk] = sys_sbrk,
+	[SYS_sleep] = sys_sleep,     [SYS_uptime] = sys_uptime,     [SYS_open] = sys_open,
+	[SYS_write] = sys_write,     [SYS_mknod] = sys_mknod,       [SYS_unlink] = sys_unlink,
+	[SYS_link] = sys_link,       [SYS_mkdir] = sys_mkdir,       [SYS_close] = sys_close,
+	[SYS_pause] = sys_sleep,     [SYS_setpgid] = sys_setpgid,   [SYS_fgset] = sys_fgset,
 	[SYS_memstat] = sys_memstat, [SYS_procinfo] = sys_procinfo, [SYS_getppid] = sys_getppid,
 };
 

@@ -60,11 +60,11 @@ void user_trap(struct trap_frame *frame)
 			proc_exit(-1);
 		intr_on();
 		syscall_dispatch(p, frame);
-	} else if (scause == EXC_INST_PAGE || scause == EXC_LOAD_PAGE ||
-		   scause == EXC_STORE_PAGE) {
+	} else if (scause == EXC_INST_PAGE || scause == EXC_LOAD_PAGE || scause == EXC_STORE_PAGE) {
 		int err = uvm_resolve(p, stval, access_of(scause), 0);
 		if (err)
-			proc_fault(trap_cause_name(scause), frame->sepc, stval, explain(stval, err));
+			proc_fault(trap_cause_name(scause), frame->sepc, stval,
+				   explain(stval, err));
 	} else {
 		proc_fault(trap_cause_name(scause), frame->sepc, stval,
 			   scause == EXC_ILLEGAL_INST ? "not an instruction user code may run"

@@ -24,7 +24,7 @@ extern char __text_start[], __text_end[], __rodata_end[], __kernel_end[];
 
 static pte_t *kernel_root;
 static uint64_t kernel_tables; /* pages in the kernel's table tree, root included */
-static uintptr_t mmio_offset; /* 0 until this kernel's paging is on, then MMIO_VA_BASE */
+static uintptr_t mmio_offset;  /* 0 until this kernel's paging is on, then MMIO_VA_BASE */
 
 /* Sv39 addresses are canonical: bits 63:39 all equal bit 38. */
 static int canonical(uint64_t va)

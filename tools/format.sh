@@ -6,7 +6,7 @@
 # file whose layout differs from .clang-format, ends with "N passed, N failed"
 # (one test per file) and exits 1 if any differ.
 #
-# FILE... defaults to every .c and .h under kernel/ lib/ mm/ sbi/ include/ and
+# FILE... defaults to every .c and .h under kernel/ lib/ mm/ sbi/ include/ user/ mkfs/ and
 # tests/ (never build/). The style is always the repository's .clang-format,
 # wherever the files are.
 set -euo pipefail
@@ -29,7 +29,7 @@ fi
 files=("$@")
 if (( ${#files[@]} == 0 )); then
     cd "$repo"
-    mapfile -t files < <(find kernel lib mm sbi include tests -name '*.[ch]' | LC_ALL=C sort)
+    mapfile -t files < <(find kernel lib mm sbi include tests user mkfs -name '*.[ch]' | LC_ALL=C sort)
 fi
 
 if (( ! check )); then
