@@ -394,6 +394,7 @@ bench: build-for-run
 	@echo "== in-kernel, multi-threaded TCG (harts really run at once: contention figures)"
 	@timeout $(BENCH_TIMEOUT) $(QEMU_CMD) | grep -a '^bench:'
 	@echo "== (instruction counts in this second run follow host time and are only rough)"
+	@$(PYTHON) tools/bench_user.py
 
 # On the host, -O2 without sanitizers: nanoseconds per operation.
 BENCH_SUPPORT := $(filter-out tests/bench/bench_%.c,$(wildcard tests/bench/*.c))
