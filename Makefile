@@ -268,7 +268,8 @@ qemu-cmd:
 $(BUILD)/gdbinit: tools/gdbinit.in FORCE
 	@mkdir -p $(dir $@)
 	sed -e 's|@GDBPORT@|$(GDBPORT)|g' -e 's|@KERNEL@|$(KERNEL)|g' -e 's|@GUARD@|$(GUARD)|g' \
-		-e 's|@USERDIR@|$(BUILD)/user|g' $< > $@
+		-e 's|@USERDIR@|$(BUILD)/user|g' \
+		-e 's|@USER_INFO_VA@|$(shell sed -n 's/^\#define USER_INFO_VA *\(0x[0-9a-f]*\).*/\1/p' include/user_layout.h)|g' $< > $@
 
 # GDBFLAGS adds options, e.g. GDBFLAGS="-batch -x my-commands" for scripted sessions.
 GDBFLAGS ?=

@@ -35,6 +35,13 @@ struct memstat {
 	uint64_t frames_spare;
 };
 
+/* The page at USER_INFO_VA (include/user_layout.h), written by the kernel at fork and exec. */
+struct user_info {
+	int32_t pid;
+	int32_t pad;
+	char name[16]; /* the program's name, NUL-terminated: what gdb's user-break compares */
+};
+
 #define PROCINFO_NAME_MAX 16
 struct procinfo {
 	int32_t pid;

@@ -13,6 +13,8 @@
  *        ...     one unmapped guard page
  *   USER_STACK_TOP - USER_STACK_SIZE .. USER_STACK_TOP: the stack, lazily
  *                backed; the page below it is never mapped (the guard page)
+ *   USER_INFO_VA: one read-only page saying who the process is (struct
+ *                user_info): what a debugger's breakpoint condition reads
  *   USER_ROOT_VA: the root range, read-only (a store kills the process)
  *   USER_TOP: the kernel's first address
  *
@@ -24,7 +26,8 @@
 #define USER_TEXT_BASE  0x00001000
 #define USER_TOP        0x80000000
 #define USER_ROOT_VA    0x7fff0000 /* MAGMA_ROOT_SIZE (64 KiB), read only */
-#define USER_STACK_TOP  0x7ffe0000 /* a gap page lies between it and the root */
+#define USER_STACK_TOP  0x7ffe0000 /* unmapped gap pages lie between it and the info page */
+#define USER_INFO_VA    0x7ffef000 /* struct user_info, read only */
 #define USER_STACK_SIZE 0x00100000 /* 1 MiB, pages given on first touch */
 /* The lowest address of the stack's guard page; the heap must end below it. */
 #define USER_STACK_GUARD (USER_STACK_TOP - USER_STACK_SIZE - 0x1000)

@@ -180,9 +180,11 @@ int exec_kernel(const char *path, char *const argv[])
 	log_end_op();
 	uint64_t stack_pages = 0;
 	uint64_t sp = err ? 0 : push_args(pagetable, argv, argc, &stack_pages);
+	if (sp && uvm_set_info(pagetable, p->pid, last_element(path)))
+		sp = 0;
 	if (!sp) {
 		if (!err)
-			kprintf("magma: exec %s: no memory for the stack\n", path);
+			kprintf("magma: exec %s: no memory for the stack or the info page\n", path);
 		uvm_free(pagetable);
 		return -1;
 	}

@@ -175,7 +175,8 @@ int proc_fork(void)
 	struct proc *child = proc_new();
 	if (!child)
 		return -1;
-	if (uvm_share_cow(parent->pagetable, child->pagetable)) {
+	if (uvm_share_cow(parent->pagetable, child->pagetable) ||
+	    uvm_set_info(child->pagetable, child->pid, parent->name)) {
 		sfence_vma_all(); /* the parent's pages that did become copy-on-write */
 		proc_free(child);
 		return -1;

@@ -10,6 +10,7 @@
 #include "uvm.h"
 
 #include "../include/layout.h"
+#include "../include/sysinfo.h"
 #include "../include/user_layout.h"
 #include "../lib/string.h"
 #include "kalloc.h"
@@ -109,6 +110,8 @@ void uvm_free(uint64_t *root)
 static int share_leaf(void *ctx, uint64_t va, pte_t *pte)
 {
 	pte_t *child = ctx;
+	if (va == USER_INFO_VA)
+		return 0; /* each process has its own (uvm_set_info) */
 	if (*pte & PTE_W)
 		*pte = (*pte & ~PTE_W) | PTE_COW;
 	pte_t *dst = vm_walk(child, va, 1);
@@ -236,6 +239,19 @@ void *uvm_map_fresh(uint64_t *pagetable, uint64_t va, uint64_t perm)
 	pageref_set_one((uint64_t)page);
 	*pte = PA2PTE(page) | perm | USER_PTE;
 	return page;
+}
+
+int uvm_set_info(uint64_t *pagetable, int pid, const char *name)
+{
+	pte_t *pte = vm_walk(pagetable, USER_INFO_VA, 0);
+	struct user_info *info = pte && (*pte & PTE_V)
+					 ? (struct user_info *)PTE2PA(*pte)
+					 : uvm_map_fresh(pagetable, USER_INFO_VA, PTE_R);
+	if (!info)
+		return UVM_ERR_NO_MEMORY;
+	info->pid = pid;
+	strlcpy(info->name, name, sizeof info->name);
+	return 0;
 }
 
 uint64_t uvm_lazy_faults(void)

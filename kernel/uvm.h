@@ -51,6 +51,11 @@ void uvm_unmap_range(struct proc *p, uint64_t from, uint64_t to);
  * pagetable; its kernel address, or 0 when out of memory (exec).
  */
 void *uvm_map_fresh(uint64_t *pagetable, uint64_t va, uint64_t perm);
+/*
+ * Writes the read-only page at USER_INFO_VA (mapping it first if need be):
+ * pid and name, for debuggers and the user library. 0 or UVM_ERR_NO_MEMORY.
+ */
+int uvm_set_info(uint64_t *pagetable, int pid, const char *name);
 /* Whether va is a lazily backed address of p (heap beyond the image, or stack). */
 int uvm_is_lazy(struct proc *p, uint64_t va);
 /* Counters for memstat. */
