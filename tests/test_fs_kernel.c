@@ -602,6 +602,35 @@ TEST(directory_rules)
 	CHECK(fsck_clean());
 }
 
+/* The dinode of inum on the shim disk. */
+static struct fs_dinode *disk_dinode(uint32_t inum)
+{
+	struct fs_super s;
+	memcpy(&s, block_at(shim_disk, FS_SUPER_BLOCK), sizeof(s));
+	return (struct fs_dinode *)block_at(shim_disk, FS_INODE_BLOCK(inum, &s)) +
+	       inum % FS_INODES_PER_BLOCK;
+}
+
+TEST(link_counts_never_wrap)
+{
+	fresh();
+	CHECK_EQ(u_put_file("f", "x", 1), 0);
+	CHECK_EQ(u_path(sys_mkdir, "d"), 0);
+	struct stat f, d;
+	CHECK_EQ(u_stat("f", &f), 0);
+	CHECK_EQ(u_stat("d", &d), 0);
+	unmount();
+	disk_dinode(f.ino)->nlink = 0xffff;
+	disk_dinode(d.ino)->nlink = 0xffff;
+	CHECK_EQ(mount(), 0);
+	CHECK_EQ(u_link("f", "g"), -1);           /* a 65536th name for f */
+	CHECK_EQ(u_path(sys_mkdir, "d/sub"), -1); /* its ".." would be d's 65536th */
+	CHECK_EQ(u_put_file("d/file", "y", 1), 0);
+	CHECK_EQ(u_stat("d", &d), 0);
+	CHECK_EQ((unsigned short)d.nlink, 0xffff); /* struct stat has xv6's short */
+	unmount();
+}
+
 /* --- system call arguments --- */
 
 static int open_fds(void)
@@ -1515,6 +1544,7 @@ int main(void)
 	RUN(names_of_60_bytes);
 	RUN(deep_directories);
 	RUN(directory_rules);
+	RUN(link_counts_never_wrap);
 	RUN(bad_arguments_return_minus_one);
 	RUN(descriptor_table_fills_cleanly);
 	RUN(pipes_move_bytes_and_wake_only_sleepers);
