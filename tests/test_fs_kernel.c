@@ -804,11 +804,17 @@ TEST(pipes_move_bytes_and_wake_only_sleepers)
 	CHECK_EQ(shim_live_allocs, allocs);
 }
 
-/* Sleep hook: the process is killed while it waits. */
+/* Sleep hook: the process is killed while it waits; it must give up at its next wakeup. */
+static int kill_wakeups;
 static void kill_sleeper(const void *chan)
 {
 	(void)chan;
 	shim_proc.killed = 1;
+	if (++kill_wakeups > 10) {
+		fprintf(stderr, "  a killed process slept on %p 10 times without giving up\n",
+			chan);
+		exit(1);
+	}
 }
 
 TEST(killed_process_leaves_a_blocked_pipe)
@@ -816,9 +822,11 @@ TEST(killed_process_leaves_a_blocked_pipe)
 	fresh();
 	open_pipe();
 	shim_sleep_hook = kill_sleeper;
+	kill_wakeups = 0;
 	char c;
 	CHECK_EQ(u_read(pipe_fds[0], &c, 1), -1); /* empty: sleeps, is killed, gives up */
 	shim_proc.killed = 0;
+	kill_wakeups = 0;
 	memset(shim_user + U_DATA, 'w', 5000);
 	CHECK_EQ(shim_syscall(sys_write, (uint64_t)pipe_fds[1], shim_uva(U_DATA), 5000), -1);
 	shim_sleep_hook = NULL;
