@@ -274,6 +274,41 @@ test: deps
 	@$(MAKE) --no-print-directory host-test-build all
 	@$(PYTHON) tests/run_all.py
 
+# --- the disk image ---
+
+# mkfs (mkfs/mkfs.c) is a host program: it lays out build/fs.img in the format of
+# include/fs_format.h (lib/fs_layout.c does the arithmetic, shared with the kernel). The
+# image holds README.md as /README and every user program; USER_PROGS (set by the user-space
+# rules) lists their ELF files under build/user/. build/host/mkfs is the same program with
+# the host tests' sanitizers, for tests/test_mkfs.c.
+USER_PROGS ?=
+MKFS := $(BUILD)/mkfs/mkfs
+FS_IMG := $(BUILD)/fs.img
+MKFS_SRCS := mkfs/mkfs.c lib/fs_layout.c lib/crc32c.c lib/fmt.c
+MKFS_DEPS := $(MKFS_SRCS) include/fs_format.h lib/fs_layout.h lib/crc32c.h lib/fmt.h \
+	kernel/param.h kernel/stat.h
+
+$(MKFS): $(MKFS_DEPS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) -Wall -Wextra -Werror -std=gnu11 -O2 -g $(MKFS_SRCS) -o $@
+
+$(BUILD)/host/mkfs: $(MKFS_DEPS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) $(MKFS_SRCS) -o $@
+
+$(BUILD)/host/test_mkfs: $(BUILD)/host/mkfs
+
+# README.md goes in as /README: mkfs names each file by its base name.
+$(BUILD)/fs/README: README.md
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(FS_IMG): $(MKFS) $(BUILD)/fs/README $(USER_PROGS)
+	$(MKFS) $@ $(BUILD)/fs/README $(USER_PROGS)
+
+.PHONY: fs-image
+fs-image: $(FS_IMG)
+
 # --- benchmarks: figures, not pass/fail ---
 
 # In the kernel, under -icount shift=0 so instret counts guest instructions exactly.

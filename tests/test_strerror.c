@@ -17,6 +17,8 @@
 #include <string.h>
 
 #include "../kernel/sbi.h"
+#include "../lib/elf.h"
+#include "../lib/fs_layout.h"
 #include "../lib/mbox.h"
 #include "../mm/blockzero.h"
 #include "../mm/facade.h"
@@ -65,6 +67,14 @@ static const char *mbox_err_name(long err)
 {
 	return mbox_strerror((int)err);
 }
+static const char *elf_err_name(long err)
+{
+	return elf_strerror((int)err);
+}
+static const char *fs_layout_err_name(long err)
+{
+	return fs_layout_strerror((int)err);
+}
 
 static const struct module modules[] = {
 	{ "kernel/sbi.h", "SBI_ERR_", SBI_ERR_FAILED, sbi_strerror },
@@ -75,6 +85,8 @@ static const struct module modules[] = {
 	{ "mm/facade.h", "FACADE_ERR_", FACADE_ERR_RANGE, facade_err_name },
 	{ "mm/blockzero.h", "BLOCKZERO_ERR_", BLOCKZERO_ERR_FULL, blockzero_err_name },
 	{ "lib/mbox.h", "MBOX_ERR_", MBOX_ERR_MALFORMED, mbox_err_name },
+	{ "lib/elf.h", "ELF_ERR_", ELF_ERR_SHORT, elf_err_name },
+	{ "lib/fs_layout.h", "FS_LAYOUT_ERR_", FS_LAYOUT_ERR_MAGIC, fs_layout_err_name },
 };
 
 static int ident_char(char c)
