@@ -127,8 +127,11 @@ static struct inode *create(const char *path, uint16_t type, uint16_t major, uin
 		inode_unlock_put(ip);
 		return NULL;
 	}
-	/* A removed directory (nlink 0) takes no new entries: they would be lost with it. */
-	if (dp->nlink == 0 || !(ip = inode_alloc(type))) {
+	/*
+	 * A removed directory (nlink 0) takes no new entries: they would be lost
+	 * with it. A new subdirectory's ".." must not wrap dp's 16-bit nlink.
+	 */
+	if (dp->nlink == 0 || (type == T_DIR && dp->nlink == 0xffff) || !(ip = inode_alloc(type))) {
 		inode_unlock_put(dp);
 		return NULL;
 	}

@@ -32,6 +32,9 @@
 #include "shim/fsck.h"
 #include "shim/shim.h"
 
+/* <unistd.h>'s, which cannot be included: its sleep() is not the kernel's */
+unsigned int alarm(unsigned int seconds);
+
 /* kernel/sysfile.c, called through shim_syscall */
 long sys_read(void);
 long sys_write(void);
@@ -602,6 +605,35 @@ TEST(directory_rules)
 	CHECK(fsck_clean());
 }
 
+/* The dinode of inum on the shim disk. */
+static struct fs_dinode *disk_dinode(uint32_t inum)
+{
+	struct fs_super s;
+	memcpy(&s, block_at(shim_disk, FS_SUPER_BLOCK), sizeof(s));
+	return (struct fs_dinode *)block_at(shim_disk, FS_INODE_BLOCK(inum, &s)) +
+	       inum % FS_INODES_PER_BLOCK;
+}
+
+TEST(link_counts_never_wrap)
+{
+	fresh();
+	CHECK_EQ(u_put_file("f", "x", 1), 0);
+	CHECK_EQ(u_path(sys_mkdir, "d"), 0);
+	struct stat f, d;
+	CHECK_EQ(u_stat("f", &f), 0);
+	CHECK_EQ(u_stat("d", &d), 0);
+	unmount();
+	disk_dinode(f.ino)->nlink = 0xffff;
+	disk_dinode(d.ino)->nlink = 0xffff;
+	CHECK_EQ(mount(), 0);
+	CHECK_EQ(u_link("f", "g"), -1);           /* a 65536th name for f */
+	CHECK_EQ(u_path(sys_mkdir, "d/sub"), -1); /* its ".." would be d's 65536th */
+	CHECK_EQ(u_put_file("d/file", "y", 1), 0);
+	CHECK_EQ(u_stat("d", &d), 0);
+	CHECK_EQ((unsigned short)d.nlink, 0xffff); /* struct stat has xv6's short */
+	unmount();
+}
+
 /* --- system call arguments --- */
 
 static int open_fds(void)
@@ -772,11 +804,17 @@ TEST(pipes_move_bytes_and_wake_only_sleepers)
 	CHECK_EQ(shim_live_allocs, allocs);
 }
 
-/* Sleep hook: the process is killed while it waits. */
+/* Sleep hook: the process is killed while it waits; it must give up at its next wakeup. */
+static int kill_wakeups;
 static void kill_sleeper(const void *chan)
 {
 	(void)chan;
 	shim_proc.killed = 1;
+	if (++kill_wakeups > 10) {
+		fprintf(stderr, "  a killed process slept on %p 10 times without giving up\n",
+			chan);
+		exit(1);
+	}
 }
 
 TEST(killed_process_leaves_a_blocked_pipe)
@@ -784,9 +822,11 @@ TEST(killed_process_leaves_a_blocked_pipe)
 	fresh();
 	open_pipe();
 	shim_sleep_hook = kill_sleeper;
+	kill_wakeups = 0;
 	char c;
 	CHECK_EQ(u_read(pipe_fds[0], &c, 1), -1); /* empty: sleeps, is killed, gives up */
 	shim_proc.killed = 0;
+	kill_wakeups = 0;
 	memset(shim_user + U_DATA, 'w', 5000);
 	CHECK_EQ(shim_syscall(sys_write, (uint64_t)pipe_fds[1], shim_uva(U_DATA), 5000), -1);
 	shim_sleep_hook = NULL;
@@ -831,23 +871,28 @@ TEST(console_is_a_device_file)
 
 /* --- running out --- */
 
+/* Writes blocks of 'w' to a new file path until the disk is full; the bytes written. */
+static long fill_disk(const char *path)
+{
+	long fd = u_open(path, O_CREATE | O_WRONLY);
+	memset(shim_user + U_DATA, 'w', 64 * BS);
+	long wrote = 0, r;
+	while ((r = shim_syscall(sys_write, (uint64_t)fd, shim_uva(U_DATA), 64 * BS)) > 0)
+		wrote += r;
+	struct stat st;
+	u_fstat(fd, &st);
+	u_close(fd);
+	return (long)st.size;
+}
+
 TEST(full_disk_and_no_inodes_fail_cleanly)
 {
 	unmount();
 	format(300, 100); /* 1.2 MiB: about 220 data blocks */
 	CHECK_EQ(mount(), 0);
 	uint32_t free0 = free_blocks();
-	long fd = u_open("fill", O_CREATE | O_WRONLY);
-	memset(shim_user + U_DATA, 'f', 64 * BS);
-	long wrote = 0, r;
-	while ((r = shim_syscall(sys_write, (uint64_t)fd, shim_uva(U_DATA), 64 * BS)) > 0)
-		wrote += r;
-	CHECK_EQ(r, -1);
+	CHECK(fill_disk("fill") > 200 * (long)BS);
 	CHECK(shim_log_has("disk full"));
-	struct stat st;
-	CHECK_EQ(u_fstat(fd, &st), 0);
-	CHECK(st.size > 0);
-	u_close(fd);
 	CHECK_EQ(free_blocks(), 0);
 	CHECK(fsck_clean());
 	CHECK_EQ(u_path(sys_mkdir, "nospace"), -1); /* needs a block */
@@ -872,6 +917,26 @@ TEST(full_disk_and_no_inodes_fail_cleanly)
 	CHECK(fsck_clean());
 	CHECK_EQ(free_blocks(),
 		 free0 - 1); /* the root directory grew to 2 blocks for 100 entries */
+}
+
+TEST(allocation_wraps_around_to_a_freed_block)
+{
+	unmount();
+	format(300, 100);
+	CHECK_EQ(mount(), 0);
+	memset(shim_user + U_DATA, 'x', 4 * BS);
+	CHECK_EQ(u_put_file("x", shim_user + U_DATA, 4 * BS), 0); /* at the start of the data */
+	fill_disk("y");
+	CHECK_EQ(u_path(sys_unlink, "x"), 0);
+	CHECK_EQ(free_blocks(), 4);
+	CHECK_EQ(u_put_file("z", "z", 1), 0);                     /* x's first block */
+	CHECK_EQ(u_put_file("w", shim_user + U_DATA, 3 * BS), 0); /* the rest: full again */
+	CHECK_EQ(free_blocks(), 0);
+	CHECK_EQ(u_path(sys_unlink, "z"), 0);
+	/* The next search starts after w's blocks, finds the end full and must wrap. */
+	CHECK_EQ(u_put_file("v", "v", 1), 0);
+	CHECK_EQ(free_blocks(), 0);
+	CHECK(fsck_clean());
 }
 
 TEST(no_memory_fails_cleanly)
@@ -1506,6 +1571,7 @@ TEST(buffer_cache_keeps_recent_and_pinned_blocks)
 
 int main(void)
 {
+	alarm(300); /* a file system that loops forever fails the run rather than hanging it */
 	RUN(mounts_a_fresh_image);
 	RUN(fsck_finds_planted_damage);
 	RUN(create_write_read_unlink);
@@ -1515,12 +1581,14 @@ int main(void)
 	RUN(names_of_60_bytes);
 	RUN(deep_directories);
 	RUN(directory_rules);
+	RUN(link_counts_never_wrap);
 	RUN(bad_arguments_return_minus_one);
 	RUN(descriptor_table_fills_cleanly);
 	RUN(pipes_move_bytes_and_wake_only_sleepers);
 	RUN(killed_process_leaves_a_blocked_pipe);
 	RUN(console_is_a_device_file);
 	RUN(full_disk_and_no_inodes_fail_cleanly);
+	RUN(allocation_wraps_around_to_a_freed_block);
 	RUN(no_memory_fails_cleanly);
 	RUN(corrupt_superblock_fields_are_refused);
 	RUN(foreign_and_missing_disks_are_refused);
