@@ -23,6 +23,7 @@ MEMSTAT_FREE = r"frames: \d+ total \(\d+ KiB\), (\d+) free"
 MEMSTAT_KHEAP = r"kernel heap: \d+ of (\d+) bytes in use"
 MEMSTAT_TABLES = r"spare frames: \d+ \(free, or kept by the kernel heap and (\d+) kernel page tables\)"
 PAGE_SIZE = 4096
+ROOT_VA = 0x7fff0000  # USER_ROOT_VA (include/user_layout.h): root_store's child stores there
 
 
 def run_command(q, command, timeout=COMMAND_TIMEOUT):
@@ -83,6 +84,8 @@ def check_run(out, names):
           f"spare frames at start: {first} in the verdict, {start.group(2)} at the start")
     check(first == last, f"spare frames went from {first} to {last} over the run")
     check(word == "ALL TESTS PASSED", f"the verdict's last line is {word!r}")
+    check(re.search(rf"\(usertests\) killed: store .*pc 0x[0-9a-f]+.*address {ROOT_VA:#x}", out),
+          "no kernel line names the process, pc and address of root_store's killed child")
 
 
 def usertests_on(aia):
@@ -107,3 +110,14 @@ def usertests_aia():
 @test("usertests_plic")
 def usertests_plic():
     usertests_on(aia=False)
+
+
+@test("usertests_sbrk_4g")
+def usertests_sbrk_4g():
+    """On a 4 GiB machine sbrk's address limits show: memory no longer refuses 2 GiB first."""
+    with Qemu(qemu_command(mem="4G")) as q:
+        q.expect(PROMPT, BOOT_TIMEOUT)
+        out = run_command(q, "usertests sbrk_limits sbrk_lazy", COMMAND_TIMEOUT * 5)
+        for name in ("sbrk_limits", "sbrk_lazy"):
+            check(f"test {name}: OK\n" in out, f"{name} did not pass:\n{out}")
+        check("ALL TESTS PASSED" in out, f"no verdict:\n{out}")
