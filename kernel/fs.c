@@ -18,9 +18,7 @@
  */
 #include "fsys.h"
 
-#include <stddef.h>
-
-#include "../lib/crc32c.h"
+#include "../lib/fs_layout.h"
 #include "../lib/string.h"
 #include "bio.h"
 #include "console.h"
@@ -59,62 +57,32 @@ static uint64_t div_up(uint64_t a, uint64_t b)
 	return (a + b - 1) / b;
 }
 
-/* Refuses the superblock with a message naming the field; returns err. */
-static int refuse(int err, const char *field, uint64_t value, const char *why, uint64_t bound)
-{
-	kprintf("fs: disk refused: superblock %s = %lu (0x%lx), %s %lu (0x%lx)\n", field,
-		(unsigned long)value, (unsigned long)value, why, (unsigned long)bound,
-		(unsigned long)bound);
-	return err;
-}
-
 /*
- * Checks s against a disk of disk_blocks blocks: magic, version, crc, then
- * the regions in their order (super, log, inodes, free map, data), each
- * one after the other and inside the image, the image inside the disk.
+ * Checks the superblock: lib/fs_layout's fs_super_check (magic, version,
+ * crc, every region exactly where the layout puts it, inside the disk),
+ * then what this kernel needs: a log of LOGSIZE blocks, a free map small
+ * enough for one operation. 0, or a negative FS_E* after saying why.
  */
 static int super_check(const struct fs_super *s, uint64_t disk_blocks)
 {
-	if (s->magic != FS_MAGIC)
-		return refuse(FS_EFOREIGN, "magic", s->magic, "not magma's, want", FS_MAGIC);
-	if (s->version != FS_VERSION)
-		return refuse(FS_EFOREIGN, "version", s->version, "this kernel reads", FS_VERSION);
-	uint32_t crc = crc32c_table(0, s, offsetof(struct fs_super, crc));
-	if (s->crc != crc)
-		return refuse(FS_ECORRUPT, "crc", s->crc, "computed", crc);
-	if (s->size > disk_blocks)
-		return refuse(FS_ECORRUPT, "size", s->size, "blocks, the disk has", disk_blocks);
-	if (s->logstart <= FS_SUPER_BLOCK)
-		return refuse(FS_ECORRUPT, "logstart", s->logstart, "must be after",
-			      FS_SUPER_BLOCK);
-	if (s->nlog < LOGSIZE + 1)
-		return refuse(FS_ECORRUPT, "nlog", s->nlog, "blocks, this kernel needs",
-			      LOGSIZE + 1);
-	uint64_t log_end = (uint64_t)s->logstart + s->nlog;
-	if (s->inodestart < log_end)
-		return refuse(FS_ECORRUPT, "inodestart", s->inodestart,
-			      "overlaps the log, ending at", log_end);
-	if (s->ninodes <= FS_ROOT_INUM)
-		return refuse(FS_ECORRUPT, "ninodes", s->ninodes, "leaves no root inode, need over",
-			      FS_ROOT_INUM);
-	uint64_t inode_end = s->inodestart + div_up(s->ninodes, FS_INODES_PER_BLOCK);
-	if (s->bmapstart < inode_end)
-		return refuse(FS_ECORRUPT, "bmapstart", s->bmapstart,
-			      "overlaps the inodes, ending at", inode_end);
-	uint64_t nbitmap = div_up(s->size, FS_BITS_PER_BLOCK);
-	if (s->datastart < s->bmapstart + nbitmap)
-		return refuse(FS_ECORRUPT, "datastart", s->datastart,
-			      "overlaps the free map, ending at", s->bmapstart + nbitmap);
-	if (s->datastart >= s->size)
-		return refuse(FS_ECORRUPT, "datastart", s->datastart,
-			      "leaves no data block in a file system of", s->size);
-	if (s->nblocks != s->size - s->datastart)
-		return refuse(FS_ECORRUPT, "nblocks", s->nblocks, "but size - datastart is",
-			      s->size - s->datastart);
-	if (nbitmap > FS_MAX_BITMAP_BLOCKS)
-		return refuse(FS_ETOOBIG, "size", s->size,
-			      "blocks need too big a free map for one operation; at most",
-			      (uint64_t)FS_MAX_BITMAP_BLOCKS * FS_BITS_PER_BLOCK);
+	char why[160];
+	int err = fs_super_check(s, disk_blocks, why, sizeof(why));
+	if (err < 0) {
+		kprintf("fs: disk refused: %s\n", why);
+		return err == FS_LAYOUT_ERR_MAGIC || err == FS_LAYOUT_ERR_VERSION ? FS_EFOREIGN
+										  : FS_ECORRUPT;
+	}
+	if (s->nlog < LOGSIZE + 1) {
+		kprintf("fs: disk refused: a log of %u blocks, this kernel needs %u\n", s->nlog,
+			LOGSIZE + 1);
+		return FS_ECORRUPT;
+	}
+	if (div_up(s->size, FS_BITS_PER_BLOCK) > FS_MAX_BITMAP_BLOCKS) {
+		kprintf("fs: disk refused: %u blocks need a free map bigger than one operation "
+			"may free; at most %u blocks\n",
+			s->size, FS_MAX_BITMAP_BLOCKS * FS_BITS_PER_BLOCK);
+		return FS_ETOOBIG;
+	}
 	return 0;
 }
 

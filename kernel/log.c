@@ -15,7 +15,8 @@
  * homes are written. The flush after 4 is needed too: the next commit
  * overwrites the slots, and the old header, still valid, must not meet
  * new slots after a crash. The crc over the header catches a torn
- * header write; such a header was never a commit, and is ignored.
+ * header write; such a header was never a commit, and is ignored (the
+ * checks are lib/fs_layout's fs_log_check, shared with mkfs and fsck).
  *
  * log_begin_op admits an operation only if the log can hold
  * MAXOPBLOCKS more blocks for it beside those already logged and those
@@ -23,10 +24,8 @@
  */
 #include "log.h"
 
-#include <stddef.h>
-
 #include "../include/fs_format.h"
-#include "../lib/crc32c.h"
+#include "../lib/fs_layout.h"
 #include "../lib/string.h"
 #include "bio.h"
 #include "console.h"
@@ -39,8 +38,6 @@
 static struct {
 	struct spinlock lock;
 	uint32_t start;  /* the header block */
-	uint32_t first;  /* first block a log entry may name (the inodes) */
-	uint32_t limit;  /* one past the last (the file system's size) */
 	int outstanding; /* operations running */
 	int committing;  /* a commit is in progress: no operation may start */
 	uint32_t seq;    /* of the last commit */
@@ -50,12 +47,6 @@ static struct {
 
 /* The header's disk image, used by one process at a time: fs_init, then the committing one. */
 static struct fs_log_header header;
-
-static uint32_t header_crc(const struct fs_log_header *h)
-{
-	uint32_t crc = crc32c_table(0, h, offsetof(struct fs_log_header, crc));
-	return crc32c_table(crc, h->block, h->n * sizeof(uint32_t));
-}
 
 static void check(int err, const char *what, uint64_t blockno)
 {
@@ -73,32 +64,9 @@ static void write_header(uint32_t n, const uint32_t *names)
 	h->seq = log.seq;
 	for (uint32_t i = 0; i < n; i++)
 		h->block[i] = names[i];
-	h->crc = header_crc(h);
+	h->crc = fs_log_crc(h);
 	check(disk_write(log.start, h), "writing the log header", log.start);
 	check(disk_flush(), "flushing after the log header", log.start);
-}
-
-/*
- * Why the header read at mount is not a commit to replay, or NULL when it is
- * one (or an empty log). A never-used log (all zeros) counts as empty.
- */
-static const char *header_problem(const struct fs_log_header *h, uint32_t capacity)
-{
-	if (h->magic != FS_LOG_MAGIC) {
-		const uint8_t *bytes = (const uint8_t *)h;
-		for (uint32_t i = 0; i < sizeof(*h); i++)
-			if (bytes[i])
-				return "bad magic";
-		return NULL;
-	}
-	if (h->n > capacity)
-		return "more blocks than the log holds";
-	if (h->crc != header_crc(h))
-		return "bad crc (a torn or corrupt commit record)";
-	for (uint32_t i = 0; i < h->n; i++)
-		if (h->block[i] < log.first || h->block[i] >= log.limit)
-			return "an entry outside the inode, bitmap and data blocks";
-	return NULL;
 }
 
 /* Copies every block a valid header names from its log slot home, through the cache. */
@@ -116,27 +84,20 @@ static void replay(const struct fs_log_header *h)
 void log_init(const struct fs_super *sb)
 {
 	log.start = sb->logstart;
-	log.first = sb->inodestart;
-	log.limit = sb->size;
-	uint32_t capacity = sb->nlog - 1;
-	if (capacity > FS_LOG_MAX)
-		capacity = FS_LOG_MAX;
-
 	struct fs_log_header *h = &header;
 	check(disk_read(log.start, h), "reading the log header", log.start);
-	const char *problem = header_problem(h, capacity);
-	if (problem) {
-		kprintf("log: header (block %u, n %u, seq %u) has %s: ignored, nothing replayed\n",
-			log.start, h->n, h->seq, problem);
-	} else if (h->magic == FS_LOG_MAGIC) {
-		log.seq = h->seq;
-		if (h->n > 0) {
-			kprintf("log: replaying commit %u (%u blocks)\n", h->seq, h->n);
-			replay(h);
-		}
-	}
-	if (problem || h->n > 0)
+	char why[160];
+	if (fs_log_check(h, sb, why, sizeof(why)) < 0) {
+		kprintf("log: header ignored, nothing replayed: %s\n", why);
 		write_header(0, NULL);
+		return;
+	}
+	log.seq = h->seq;
+	if (h->n > 0) {
+		kprintf("log: replaying commit %u (%u blocks)\n", h->seq, h->n);
+		replay(h);
+		write_header(0, NULL);
+	}
 }
 
 void log_begin_op(void)

@@ -27,7 +27,7 @@
 #include "../kernel/pipe.h"
 #include "../kernel/proc.h"
 #include "../kernel/stat.h"
-#include "../lib/crc32c.h"
+#include "../lib/fs_layout.h"
 #include "check.h"
 #include "shim/fsck.h"
 #include "shim/shim.h"
@@ -51,27 +51,23 @@ long sys_chdir(void);
 
 #define BS FS_BLOCK_SIZE
 
-/* --- a minimal mkfs --- */
+/* --- a minimal mkfs (the layout and checksums from lib/fs_layout, as mkfs/ has them) --- */
 
+/* The superblock of a file system of size blocks, sealed; exits if the numbers do not fit. */
 static struct fs_super layout(uint32_t size, uint32_t ninodes, uint32_t nlog)
 {
-	struct fs_super s = { 0 };
-	s.magic = FS_MAGIC;
-	s.version = FS_VERSION;
-	s.size = size;
-	s.ninodes = ninodes;
-	s.nlog = nlog;
-	s.logstart = FS_SUPER_BLOCK + 1;
-	s.inodestart = s.logstart + nlog;
-	s.bmapstart = s.inodestart + (ninodes + FS_INODES_PER_BLOCK - 1) / FS_INODES_PER_BLOCK;
-	s.datastart = s.bmapstart + (size + FS_BITS_PER_BLOCK - 1) / FS_BITS_PER_BLOCK;
-	s.nblocks = size - s.datastart;
+	struct fs_super s;
+	char why[160];
+	if (fs_layout_compute(size, ninodes, nlog, &s, why, sizeof(why)) != 0) {
+		fprintf(stderr, "layout: %s\n", why);
+		exit(2);
+	}
 	return s;
 }
 
 static void seal_super(struct fs_super *s)
 {
-	s->crc = crc32c_table(0, s, offsetof(struct fs_super, crc));
+	s->crc = fs_super_crc(s);
 }
 
 static uint8_t *block_at(uint8_t *image, uint32_t b)
@@ -81,8 +77,7 @@ static uint8_t *block_at(uint8_t *image, uint32_t b)
 
 static void seal_log_header(struct fs_log_header *h)
 {
-	h->crc = crc32c_table(crc32c_table(0, h, offsetof(struct fs_log_header, crc)), h->block,
-			      h->n * sizeof(uint32_t));
+	h->crc = fs_log_crc(h);
 }
 
 /* A fresh disk of disk_blocks holding a file system of size blocks with an empty root. */
@@ -90,7 +85,6 @@ static struct fs_super format_disk(uint64_t disk_blocks, uint32_t size, uint32_t
 {
 	shim_disk_create(disk_blocks);
 	struct fs_super s = layout(size, ninodes, LOGSIZE + 1);
-	seal_super(&s);
 	memcpy(block_at(shim_disk, FS_SUPER_BLOCK), &s, sizeof(s));
 	struct fs_log_header *h = (struct fs_log_header *)block_at(shim_disk, s.logstart);
 	h->magic = FS_LOG_MAGIC;
@@ -1043,6 +1037,12 @@ static void edit_datastart_end(struct fs_super *s)
 	s->datastart = 0xffffffffu;
 }
 
+/* A well-formed layout whose log is smaller than this kernel's LOGSIZE. */
+static void edit_small_log(struct fs_super *s)
+{
+	*s = layout(SMALL_FS, 200, LOGSIZE);
+}
+
 TEST(corrupt_superblock_fields_are_refused)
 {
 	static const struct {
@@ -1051,22 +1051,24 @@ TEST(corrupt_superblock_fields_are_refused)
 		int err;
 		const char *message;
 	} cases[] = {
-		{ edit_magic, 1, FS_EFOREIGN, "superblock magic = 61267 (0xef53), not magma's" },
-		{ edit_version, 1, FS_EFOREIGN, "superblock version = 2" },
+		{ edit_magic, 1, FS_EFOREIGN, "superblock magic 0x0000ef53" },
+		{ edit_version, 1, FS_EFOREIGN, "file system version 2" },
 		{ edit_crc, 0, FS_ECORRUPT, "superblock crc" },
 		{ edit_nblocks, 0, FS_ECORRUPT, "superblock crc" }, /* any field, not resealed */
-		{ edit_size_over_disk, 1, FS_ECORRUPT, "superblock size = 2049" },
-		{ edit_size_small, 1, FS_ECORRUPT, "superblock datastart" },
-		{ edit_nblocks, 1, FS_ECORRUPT, "superblock nblocks" },
-		{ edit_ninodes, 1, FS_ECORRUPT, "superblock ninodes = 1" },
-		{ edit_ninodes_big, 1, FS_ECORRUPT, "superblock bmapstart" },
-		{ edit_nlog, 1, FS_ECORRUPT, "superblock nlog = 8" },
-		{ edit_nlog_big, 1, FS_ECORRUPT, "superblock inodestart" },
-		{ edit_logstart, 1, FS_ECORRUPT, "superblock logstart = 1" },
-		{ edit_inodestart, 1, FS_ECORRUPT, "superblock inodestart" },
-		{ edit_bmapstart, 1, FS_ECORRUPT, "superblock bmapstart" },
-		{ edit_datastart, 1, FS_ECORRUPT, "superblock datastart" },
-		{ edit_datastart_end, 1, FS_ECORRUPT, "superblock datastart" },
+		{ edit_size_over_disk, 1, FS_ECORRUPT,
+		  "file system of 2049 blocks on a disk of 2048" },
+		{ edit_size_small, 1, FS_ECORRUPT, "72 blocks hold no data block" },
+		{ edit_nblocks, 1, FS_ECORRUPT, "nblocks 1977, expected 1976" },
+		{ edit_ninodes, 1, FS_ECORRUPT, "ninodes 1 leaves no root inode" },
+		{ edit_ninodes_big, 1, FS_ECORRUPT, "bmapstart 71, expected 1630" },
+		{ edit_nlog, 1, FS_ECORRUPT, "inodestart 67, expected 10" },
+		{ edit_small_log, 1, FS_ECORRUPT, "a log of 64 blocks, this kernel needs 65" },
+		{ edit_nlog_big, 1, FS_ECORRUPT, "nlog 4294967280 out of range" },
+		{ edit_logstart, 1, FS_ECORRUPT, "logstart 1, expected 2" },
+		{ edit_inodestart, 1, FS_ECORRUPT, "inodestart 66, expected 67" },
+		{ edit_bmapstart, 1, FS_ECORRUPT, "bmapstart 67, expected 71" },
+		{ edit_datastart, 1, FS_ECORRUPT, "datastart 71, expected 72" },
+		{ edit_datastart_end, 1, FS_ECORRUPT, "datastart 4294967295, expected 72" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int err = mount_edited(cases[i].edit, cases[i].reseal);
@@ -1087,7 +1089,7 @@ TEST(foreign_and_missing_disks_are_refused)
 	unmount();
 	shim_disk_create(SMALL_FS); /* all zeros */
 	CHECK_EQ(mount(), FS_EFOREIGN);
-	CHECK(shim_log_has("not magma's"));
+	CHECK(shim_log_has("not a magma file system"));
 
 	srand(42);
 	for (uint64_t i = 0; i < SMALL_FS * BS; i++)
@@ -1107,7 +1109,7 @@ TEST(foreign_and_missing_disks_are_refused)
 	/* a good file system on a disk too small for it */
 	format_disk(1000, SMALL_FS, 200);
 	CHECK_EQ(mount(), FS_ECORRUPT);
-	CHECK(shim_log_has("the disk has 1000"));
+	CHECK(shim_log_has("on a disk of 1000 blocks"));
 
 	/* bigger than one operation can free: refused, not risked */
 	format_disk(13 * FS_BITS_PER_BLOCK, 13 * FS_BITS_PER_BLOCK, 200);
@@ -1494,12 +1496,12 @@ TEST(torn_or_invalid_log_headers_are_ignored)
 	struct fs_log_header *h = (struct fs_log_header *)block_at(shim_disk, s.logstart);
 	static const struct {
 		const char *message;
-	} cases[] = { { "bad crc" },
-		      { "bad crc" },
-		      { "more blocks than the log holds" },
-		      { "an entry outside" },
-		      { "an entry outside" },
-		      { "bad magic" } };
+	} cases[] = { { "log header crc" },
+		      { "log header crc" },
+		      { "log header names 65 blocks, the log holds 64" },
+		      { "log entry 0 names block 1, outside" },
+		      { "log entry 0 names block 300, outside" },
+		      { "log header magic 0x12345678" } };
 	for (int k = 0; k < 6; k++) {
 		committed_image(&c);
 		switch (k) {
@@ -1515,7 +1517,7 @@ TEST(torn_or_invalid_log_headers_are_ignored)
 		if (k >= 2 && k <= 4)
 			seal_log_header(h); /* a well-formed header saying something impossible */
 		CHECK_EQ(mount(), 0);
-		if (!shim_log_has(cases[k].message) || !shim_log_has("ignored")) {
+		if (!shim_log_has(cases[k].message) || !shim_log_has("header ignored")) {
 			fprintf(stderr, "  case %d: want \"%s\" in: %s", k, cases[k].message,
 				shim_log());
 			check_current_failed = 1;
