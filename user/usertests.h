@@ -5,7 +5,7 @@
  * Each test runs in a child of the runner, so a test that crashes fails
  * alone. A test passes by returning; it fails by FAIL()/CHECK(), which print
  * "test NAME: FAILED (why)" and exit with UT_REPORTED. The runner decides
- * pass or fail from the child's exit status and its free-frame count, never
+ * pass or fail from the child's exit status and memstat's figures, never
  * from anything a test prints.
  */
 #ifndef USER_USERTESTS_H
@@ -17,11 +17,9 @@
 #define PGSIZE       4096
 #define PGROUNDUP(a) (((uint64)(a) + PGSIZE - 1) & ~(uint64)(PGSIZE - 1))
 
-/* procinfo's state values (include/sysinfo.h) */
-#define PROCINFO_RUNNABLE 1
+/* procinfo's state values that tests look for (include/sysinfo.h) */
 #define PROCINFO_RUNNING  2
 #define PROCINFO_SLEEPING 3
-#define PROCINFO_ZOMBIE   4
 
 /* The exit status of a child that FAIL() ended: it has said why already. */
 #define UT_REPORTED 97
