@@ -90,9 +90,10 @@ int ut_procinfo_of(int pid, struct procinfo *out);
 void ut_memstat(struct memstat *ms);
 /*
  * Frames that neither a process nor a live kernel object holds: the free
- * ones and the kernel heap's. The kernel heap keeps the frames it grows by
- * for later kmallocs, so its growth is no leak; what it has handed out is
- * kheap_bytes_used, which the runner checks on its own.
+ * ones, and those the kernel heap and the kernel's page tables keep for
+ * reuse (memstat's frames_spare), so a cache that grows is no leak; what
+ * the kernel heap has handed out is kheap_bytes_used, which the runner
+ * checks on its own.
  */
 static inline uint64 ut_spare(const struct memstat *ms)
 {
