@@ -96,8 +96,14 @@ def shell_background_job():
         booted(q)
         q.send("sleep 100000 &\n")
         q.expect(r"\$ ", COMMAND_TIMEOUT)  # the prompt comes back at once
-        out = run(q, "ps")
-        check(re.search(r"\bsleep\b", out), f"the background sleep is not in ps:\n{out}")
+        # The job may not have reached its exec yet on a busy host (it shows as a
+        # second sh); ps again, each time after a `sleep 10` (100 ms).
+        for attempt in range(30):
+            out = run(q, "ps")
+            if re.search(r"\bsleep\b", out):
+                break
+            check(attempt < 29, f"the background sleep never showed in ps:\n{out}")
+            run(q, "sleep 10")
         q.send("\x10")  # Ctrl-P: the kernel lists processes, from the UART's interrupt
         header = q.expect(r"pid\s+ppid\s+state\s+hart\s+name\r?\n", COMMAND_TIMEOUT)
         q.expect(r"\s1\s+0\s+\w+\s+\d+\s+init\r?\n", COMMAND_TIMEOUT)

@@ -195,6 +195,7 @@ int exec_kernel(const char *path, char *const argv[])
 	p->image_end = image.hi;
 	p->heap_end = image.hi;
 	p->resident = resident + stack_pages;
+	p->heap_resident = 0;
 	strlcpy(p->name, last_element(path), sizeof p->name);
 	struct trap_frame *frame = p->uframe;
 	uint64_t sstatus = csr_read(sstatus);

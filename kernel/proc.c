@@ -40,6 +40,9 @@ static uint64_t nprocs;
 static int next_pid = 1;
 static struct proc *init_proc;
 
+/* Frames sbrk never promises away: what the kernel needs to keep running (stacks, tables). */
+#define SBRK_KERNEL_RESERVE_FRAMES 64
+
 /*
  * The process is found from sp, not from the hart: a process preempted in
  * the kernel may resume on another hart between two instructions, but its
@@ -185,6 +188,7 @@ int proc_fork(void)
 	child->heap_end = parent->heap_end;
 	child->image_end = parent->image_end;
 	child->resident = parent->resident;
+	child->heap_resident = parent->heap_resident;
 	*child->uframe = *parent->uframe;
 	child->uframe->a0 = 0; /* fork returns 0 in the child */
 	for (int fd = 0; fd < NOFILE; fd++)
@@ -287,9 +291,16 @@ int64_t proc_grow(int64_t n)
 		uint64_t end = old + (uint64_t)n;
 		if (end < old || end > USER_STACK_GUARD)
 			return -1;
-		/* Lazy, but never promised beyond what memory could give now. */
-		uint64_t new_pages = (end - p->image_end + PAGE_SIZE - 1) / PAGE_SIZE;
-		if (new_pages > p->resident && new_pages - p->resident > kalloc_free_frames())
+		/*
+		 * Lazy, but never promised beyond what memory could give now: every
+		 * heap page not yet backed, its page tables, and a reserve the kernel
+		 * keeps for itself, so a program that touches all it was given is
+		 * not killed for it (sbrk says -1 first).
+		 */
+		uint64_t unbacked =
+			(end - p->image_end + PAGE_SIZE - 1) / PAGE_SIZE - p->heap_resident;
+		uint64_t need = unbacked + unbacked / 512 + 2 + SBRK_KERNEL_RESERVE_FRAMES;
+		if (need > kalloc_free_frames())
 			return -1;
 		p->heap_end = end;
 	} else if (n < 0) {

@@ -44,11 +44,13 @@ struct proc {
 	int on_bucket;
 
 	/* Owned by the process itself: */
-	uint64_t *pagetable;  /* Sv39 root, user half private, kernel half shared */
-	uint64_t heap_end;    /* sbrk's break: user memory is [USER_TEXT_BASE, heap_end) + stack */
-	uint64_t image_end;   /* end of the ELF segments: sbrk never shrinks below it */
-	uint64_t resident;    /* user pages mapped (shared ones counted in each sharer) */
-	uintptr_t kstack_top; /* this process's kernel stack (a guard page below it) */
+	uint64_t *pagetable; /* Sv39 root, user half private, kernel half shared */
+	uint64_t heap_end;   /* sbrk's break: user memory is [USER_TEXT_BASE, heap_end) + stack */
+	uint64_t image_end;  /* end of the ELF segments: sbrk never shrinks below it */
+	uint64_t resident;   /* user pages mapped (shared ones counted in each sharer) */
+	uint64_t
+		heap_resident; /* of those, heap pages (beyond image_end): what sbrk promised and gave */
+	uintptr_t kstack_top;      /* this process's kernel stack (a guard page below it) */
 	struct trap_frame *uframe; /* user registers, saved at the top of the kernel stack */
 	struct context context;
 	struct file *ofile[NOFILE];

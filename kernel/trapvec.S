@@ -14,16 +14,10 @@
 # it leaves through user_resume below. No page-table switch either way:
 # every user page table maps the kernel's half (kernel/vm.h).
 
-	.section .text
-	.globl kernel_vector
-	.balign 4
-kernel_vector:
-	csrrw sp, sscratch, sp
-	bnez sp, from_user
-	csrrw sp, sscratch, sp     # from the kernel: sp back, sscratch 0 again
-	addi sp, sp, -288
+# Every general register but sp into a struct trap_frame at sp (sp's own
+# slot, 8, is filled by each path: the two come from different places).
+.macro save_registers
 	sd ra, 0(sp)
-	# slot 8 holds the interrupted sp
 	sd gp, 16(sp)
 	sd tp, 24(sp)
 	sd t0, 32(sp)
@@ -53,6 +47,50 @@ kernel_vector:
 	sd t4, 224(sp)
 	sd t5, 232(sp)
 	sd t6, 240(sp)
+.endm
+
+# Every general register but sp, tp and a0 from a struct trap_frame at \base:
+# each path restores those three itself, in its own order.
+.macro load_registers base
+	ld ra, 0(\base)
+	ld gp, 16(\base)
+	ld t0, 32(\base)
+	ld t1, 40(\base)
+	ld t2, 48(\base)
+	ld s0, 56(\base)
+	ld s1, 64(\base)
+	ld a1, 80(\base)
+	ld a2, 88(\base)
+	ld a3, 96(\base)
+	ld a4, 104(\base)
+	ld a5, 112(\base)
+	ld a6, 120(\base)
+	ld a7, 128(\base)
+	ld s2, 136(\base)
+	ld s3, 144(\base)
+	ld s4, 152(\base)
+	ld s5, 160(\base)
+	ld s6, 168(\base)
+	ld s7, 176(\base)
+	ld s8, 184(\base)
+	ld s9, 192(\base)
+	ld s10, 200(\base)
+	ld s11, 208(\base)
+	ld t3, 216(\base)
+	ld t4, 224(\base)
+	ld t5, 232(\base)
+	ld t6, 240(\base)
+.endm
+
+	.section .text
+	.globl kernel_vector
+	.balign 4
+kernel_vector:
+	csrrw sp, sscratch, sp
+	bnez sp, from_user
+	csrrw sp, sscratch, sp     # from the kernel: sp back, sscratch 0 again
+	addi sp, sp, -288
+	save_registers		# slot 8 holds the interrupted sp: stored below
 	addi t0, sp, 288
 	sd t0, 8(sp)
 	csrr t0, sepc
@@ -73,71 +111,14 @@ kernel_vector:
 	csrw sepc, t0
 	ld t0, 256(sp)
 	csrw sstatus, t0
-	ld ra, 0(sp)
-	ld gp, 16(sp)
-	# tp is not restored: it always points at this hart's struct hart
-	ld t0, 32(sp)
-	ld t1, 40(sp)
-	ld t2, 48(sp)
-	ld s0, 56(sp)
-	ld s1, 64(sp)
+	load_registers sp	# tp is not restored: it always points at this hart's struct hart
 	ld a0, 72(sp)
-	ld a1, 80(sp)
-	ld a2, 88(sp)
-	ld a3, 96(sp)
-	ld a4, 104(sp)
-	ld a5, 112(sp)
-	ld a6, 120(sp)
-	ld a7, 128(sp)
-	ld s2, 136(sp)
-	ld s3, 144(sp)
-	ld s4, 152(sp)
-	ld s5, 160(sp)
-	ld s6, 168(sp)
-	ld s7, 176(sp)
-	ld s8, 184(sp)
-	ld s9, 192(sp)
-	ld s10, 200(sp)
-	ld s11, 208(sp)
-	ld t3, 216(sp)
-	ld t4, 224(sp)
-	ld t5, 232(sp)
-	ld t6, 240(sp)
 	addi sp, sp, 288
 	sret
 
 # A trap from U-mode: sp = the user frame, sscratch = the user's sp.
 from_user:
-	sd ra, 0(sp)
-	sd gp, 16(sp)
-	sd tp, 24(sp)
-	sd t0, 32(sp)
-	sd t1, 40(sp)
-	sd t2, 48(sp)
-	sd s0, 56(sp)
-	sd s1, 64(sp)
-	sd a0, 72(sp)
-	sd a1, 80(sp)
-	sd a2, 88(sp)
-	sd a3, 96(sp)
-	sd a4, 104(sp)
-	sd a5, 112(sp)
-	sd a6, 120(sp)
-	sd a7, 128(sp)
-	sd s2, 136(sp)
-	sd s3, 144(sp)
-	sd s4, 152(sp)
-	sd s5, 160(sp)
-	sd s6, 168(sp)
-	sd s7, 176(sp)
-	sd s8, 184(sp)
-	sd s9, 192(sp)
-	sd s10, 200(sp)
-	sd s11, 208(sp)
-	sd t3, 216(sp)
-	sd t4, 224(sp)
-	sd t5, 232(sp)
-	sd t6, 240(sp)
+	save_registers
 	csrrw t0, sscratch, zero   # the user's sp; sscratch 0: in the kernel now
 	sd t0, 8(sp)
 	csrr t0, sepc
@@ -163,35 +144,8 @@ user_resume:
 	csrw sepc, t0
 	ld t0, 256(a0)
 	csrw sstatus, t0
-	ld ra, 0(a0)
+	load_registers a0
 	ld sp, 8(a0)
-	ld gp, 16(a0)
 	ld tp, 24(a0)
-	ld t0, 32(a0)
-	ld t1, 40(a0)
-	ld t2, 48(a0)
-	ld s0, 56(a0)
-	ld s1, 64(a0)
-	ld a1, 80(a0)
-	ld a2, 88(a0)
-	ld a3, 96(a0)
-	ld a4, 104(a0)
-	ld a5, 112(a0)
-	ld a6, 120(a0)
-	ld a7, 128(a0)
-	ld s2, 136(a0)
-	ld s3, 144(a0)
-	ld s4, 152(a0)
-	ld s5, 160(a0)
-	ld s6, 168(a0)
-	ld s7, 176(a0)
-	ld s8, 184(a0)
-	ld s9, 192(a0)
-	ld s10, 200(a0)
-	ld s11, 208(a0)
-	ld t3, 216(a0)
-	ld t4, 224(a0)
-	ld t5, 232(a0)
-	ld t6, 240(a0)
 	ld a0, 72(a0)
 	sret

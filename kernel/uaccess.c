@@ -24,38 +24,34 @@ static char *user_bytes(uint64_t va, int access, uint64_t *room)
 	return (char *)pa;
 }
 
-int copyout(uint64_t dst_va, const void *src, uint64_t len)
+/* Moves len bytes between kernel buf and user va, in the direction access says. */
+static int copy_user(uint64_t va, char *buf, uint64_t len, int access)
 {
-	const char *from = src;
 	while (len) {
 		uint64_t room;
-		char *to = user_bytes(dst_va, UVM_WRITE, &room);
-		if (!to)
+		char *user = user_bytes(va, access, &room);
+		if (!user)
 			return -1;
 		uint64_t n = len < room ? len : room;
-		memmove(to, from, n);
-		from += n;
-		dst_va += n;
+		if (access == UVM_WRITE)
+			memmove(user, buf, n);
+		else
+			memmove(buf, user, n);
+		buf += n;
+		va += n;
 		len -= n;
 	}
 	return 0;
 }
 
+int copyout(uint64_t dst_va, const void *src, uint64_t len)
+{
+	return copy_user(dst_va, (char *)src, len, UVM_WRITE);
+}
+
 int copyin(void *dst, uint64_t src_va, uint64_t len)
 {
-	char *to = dst;
-	while (len) {
-		uint64_t room;
-		const char *from = user_bytes(src_va, UVM_READ, &room);
-		if (!from)
-			return -1;
-		uint64_t n = len < room ? len : room;
-		memmove(to, from, n);
-		to += n;
-		src_va += n;
-		len -= n;
-	}
-	return 0;
+	return copy_user(src_va, dst, len, UVM_READ);
 }
 
 int copyinstr(char *dst, uint64_t src_va, uint64_t max)

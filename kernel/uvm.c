@@ -187,6 +187,8 @@ int uvm_resolve(struct proc *p, uint64_t va, int access, uint64_t *pa_out)
 		pageref_set_one((uint64_t)page);
 		*pte = PA2PTE(page) | PTE_R | PTE_W | USER_PTE;
 		p->resident++;
+		if (page_va >= p->image_end && page_va < p->heap_end)
+			p->heap_resident++;
 		__atomic_fetch_add(&lazy_faults, 1, __ATOMIC_RELAXED);
 	} else if (!allowed(*pte, access)) {
 		return UVM_ERR_PROTECTION;
@@ -210,6 +212,7 @@ void uvm_unmap_range(struct proc *p, uint64_t from, uint64_t to)
 		pageref_dec_and_free(PTE2PA(*pte));
 		*pte = 0;
 		p->resident--;
+		p->heap_resident--;
 	}
 	/* Page tables whose whole 2 MiB lies in the range are empty now: free them too. */
 	uint64_t table_span = VM_LEVEL_SIZE(1);

@@ -176,7 +176,8 @@ int ut_bad_addrs(int kind, uint64 *out)
 		out[n++] = USER_TOP - 1; /* straddles the root and the kernel (may hold a NUL) */
 	if (kind == UT_BAD_TARGET) {
 		out[n++] = (uint64)&ut_fail; /* text is read-only */
-		out[n++] = USER_ROOT_VA;     /* the root range is read-only */
+		out[n++] = USER_INFO_VA;     /* so is the info page */
+		out[n++] = USER_ROOT_VA;     /* and the root range */
 		out[n++] = USER_ROOT_VA + 0x1000;
 	}
 	return n;

@@ -5,7 +5,7 @@
  * Each test runs in a child of the runner, so a test that crashes fails
  * alone. A test passes by returning; it fails by FAIL()/CHECK(), which print
  * "test NAME: FAILED (why)" and exit with UT_REPORTED. The runner decides
- * pass or fail from the child's exit status and its free-frame count, never
+ * pass or fail from the child's exit status and memstat's figures, never
  * from anything a test prints.
  */
 #ifndef USER_USERTESTS_H
@@ -17,11 +17,9 @@
 #define PGSIZE       4096
 #define PGROUNDUP(a) (((uint64)(a) + PGSIZE - 1) & ~(uint64)(PGSIZE - 1))
 
-/* procinfo's state values (include/sysinfo.h) */
-#define PROCINFO_RUNNABLE 1
+/* procinfo's state values that tests look for (include/sysinfo.h) */
 #define PROCINFO_RUNNING  2
 #define PROCINFO_SLEEPING 3
-#define PROCINFO_ZOMBIE   4
 
 /* The exit status of a child that FAIL() ended: it has said why already. */
 #define UT_REPORTED 97
@@ -92,9 +90,10 @@ int ut_procinfo_of(int pid, struct procinfo *out);
 void ut_memstat(struct memstat *ms);
 /*
  * Frames that neither a process nor a live kernel object holds: the free
- * ones and the kernel heap's. The kernel heap keeps the frames it grows by
- * for later kmallocs, so its growth is no leak; what it has handed out is
- * kheap_bytes_used, which the runner checks on its own.
+ * ones, and those the kernel heap and the kernel's page tables keep for
+ * reuse (memstat's frames_spare), so a cache that grows is no leak; what
+ * the kernel heap has handed out is kheap_bytes_used, which the runner
+ * checks on its own.
  */
 static inline uint64 ut_spare(const struct memstat *ms)
 {

@@ -349,6 +349,20 @@ static void test_root_read(void)
 	CHECK(*ticks != t0, "the guard's ticks in the mapped root never moved from %lu", t0);
 }
 
+/* The read-only page at USER_INFO_VA says who the process is; fork and exec rewrite it. */
+static void test_info_page(void)
+{
+	volatile const struct user_info *info = (const struct user_info *)USER_INFO_VA;
+	CHECK(info->pid == getpid(), "the info page says pid %d, getpid %d", info->pid, getpid());
+	CHECK(strncmp((const char *)info->name, "usertests", sizeof info->name) == 0,
+	      "the info page names %.16s", (const char *)info->name);
+	int pid = ut_fork();
+	if (pid == 0)
+		exit(info->pid == getpid() ? 0 : 1);
+	CHECK(ut_wait(pid) == 0, "the child's info page does not have its own pid");
+	ut_expect_killed(store_at, (void *)USER_INFO_VA, "a store to the info page");
+}
+
 static void test_root_store(void)
 {
 	uchar version = *(volatile uchar *)(USER_ROOT_VA + ROOT_VERSION_MAJOR);
@@ -426,6 +440,7 @@ const struct ut_test ut_mem_tests[] = {
 	{ "cow_chain", test_cow_chain, 1, 0 },
 	{ "root_read", test_root_read, 1, 0 },
 	{ "root_store", test_root_store, 1, 0 },
+	{ "info_page", test_info_page, 1, 0 },
 	{ "null_deref", test_null_deref, 1, 0 },
 	{ "kernel_memory", test_kernel_memory, 1, 0 },
 	{ "text_readonly", test_text_readonly, 1, 0 },

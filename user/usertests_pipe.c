@@ -82,6 +82,20 @@ static void test_pipe_eof(void)
 		CHECK(wait(&status) > 0 && status == 0, "a writer failed (%d)", status);
 	}
 	close(p[0]);
+
+	/* the last writer leaves while the reader sleeps in read: it wakes to end of file */
+	CHECK(pipe(p) == 0, "pipe failed");
+	int reader = getpid();
+	int pid = ut_fork();
+	if (pid == 0) {
+		close(p[0]);
+		ut_until_sleeping(reader);
+		exit(0); /* closes p[1] */
+	}
+	close(p[1]);
+	CHECK(read(p[0], buf, sizeof buf) == 0, "the sleeping reader did not get end of file");
+	ut_wait_ok(pid, "the writer that left");
+	close(p[0]);
 }
 
 static void test_pipe_no_reader(void)
