@@ -31,6 +31,7 @@
 #define SETTLE_FRAME_TRIES    20 /* ticks to wait for frames freed after the last exit */
 #define STACK_WARM_BYTES      (32 * 1024)
 #define SLEEP_WAIT_TICKS      2000
+#define STABLE_READ_TRIES     100 /* memstat reads until two agree */
 #define PROCINFO_ROOM         512
 
 const char *ut_current;
@@ -129,10 +130,23 @@ void ut_until_sleeping(int pid)
 	     SLEEP_WAIT_TICKS);
 }
 
+/*
+ * The frame counts are not one snapshot: a batch moving between a hart's
+ * cache and the shared pool is counted in both, or in neither, for a
+ * moment (mm/frame's refill and drain). Two reads in a row that agree are
+ * taken as the figure.
+ */
 void ut_memstat(struct memstat *ms)
 {
+	struct memstat again;
 	memset(ms, 0, sizeof *ms);
 	CHECK(memstat(ms) == 0, "memstat failed");
+	for (int i = 0; i < STABLE_READ_TRIES; i++) {
+		CHECK(memstat(&again) == 0, "memstat failed");
+		if (again.frames_spare == ms->frames_spare && again.frames_free == ms->frames_free)
+			return;
+		*ms = again;
+	}
 }
 
 uint64 ut_spare_frames(void)
