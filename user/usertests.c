@@ -103,9 +103,11 @@ int ut_reap_all(void)
 	return n;
 }
 
+static struct procinfo all_procs[PROCINFO_ROOM]; /* procinfo's answers, one at a time */
+
 int ut_procinfo_of(int pid, struct procinfo *out)
 {
-	static struct procinfo all[PROCINFO_ROOM];
+	struct procinfo *all = all_procs;
 	int n = procinfo(all, PROCINFO_ROOM);
 	CHECK(n >= 0 && n <= PROCINFO_ROOM, "procinfo returned %d", n);
 	for (int i = 0; i < n; i++) {
@@ -218,6 +220,18 @@ static void watchdog(int pid, int limit_seconds)
 	exit(1);
 }
 
+/* Waits (a while at most: it only makes figures quieter) until process pid sleeps. */
+static void until_asleep(int pid)
+{
+	for (int tick = 0; tick < SLEEP_WAIT_TICKS; tick++) {
+		int n = procinfo(all_procs, PROCINFO_ROOM);
+		for (int i = 0; i < n; i++)
+			if (all_procs[i].pid == pid && all_procs[i].state == PROCINFO_SLEEPING)
+				return;
+		sleep(1);
+	}
+}
+
 /*
  * Waits until as many processes exist as before the test (the orphans its
  * children left have exited and init has reaped them); 0, or how many are
@@ -266,20 +280,44 @@ static int run_one(const struct ut_test *t, int scale)
 {
 	struct memstat before;
 	ut_memstat(&before);
+	int go[2];
+	if (pipe(go) < 0) {
+		printf("test %s: FAILED (the runner's pipe returned -1)\n", t->name);
+		return 0;
+	}
 	int pid = fork();
 	if (pid < 0) {
 		printf("test %s: FAILED (the runner's fork returned %d)\n", t->name, pid);
+		close(go[0]);
+		close(go[1]);
 		return 0;
 	}
 	if (pid == 0) {
+		char c;
+		close(go[1]);
+		read(go[0], &c, 1);
+		close(go[0]);
 		ut_current = t->name;
 		t->fn();
 		exit(0);
 	}
+	close(go[0]);
 	int limit = (t->limit_seconds ? t->limit_seconds : DEFAULT_LIMIT_SECONDS) * scale;
 	int dog = fork();
-	if (dog == 0)
+	if (dog == 0) {
+		close(go[1]);
 		watchdog(pid, limit);
+	}
+	/*
+	 * The test starts only once the watchdog sleeps: each fork made the
+	 * runner's pages copy-on-write, and the copies the runner and the dog
+	 * make on their first writes are done by then, not counted in the
+	 * test's own figures.
+	 */
+	if (dog > 0)
+		until_asleep(dog);
+	write(go[1], "g", 1);
+	close(go[1]);
 
 	int status = 0, dog_status = 0;
 	int test_left = 1, dog_left = dog > 0;
