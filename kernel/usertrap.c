@@ -83,6 +83,12 @@ void user_return(void)
 	uint64_t sstatus = frame->sstatus;
 	sstatus &= ~SSTATUS_SPP; /* to user mode */
 	sstatus |= SSTATUS_SPIE; /* with interrupts on */
+	/*
+	 * Never on before the sret: sscratch already names the user frame, so an
+	 * interrupt taken in between would be mistaken for one from user mode
+	 * (exec saves sstatus while interrupts are on, so its SIE may be set).
+	 */
+	sstatus &= ~SSTATUS_SIE;
 	sstatus &= ~SSTATUS_SUM;
 	frame->sstatus = sstatus;
 	user_resume(frame);
