@@ -70,13 +70,19 @@ struct image {
 static const char *partial_image;
 
 static void refuse(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* "mkfs: " and the message, one line on stderr. */
+static void say(const char *fmt, va_list args)
+{
+	fputs("mkfs: ", stderr);
+	vfprintf(stderr, fmt, args);
+	fputc('\n', stderr);
+}
+
 static void refuse(const char *fmt, ...)
 {
 	va_list args;
 	va_start(args, fmt);
-	fputs("mkfs: ", stderr);
-	vfprintf(stderr, fmt, args);
-	fputc('\n', stderr);
+	say(fmt, args);
 	va_end(args);
 	exit(EXIT_REFUSED);
 }
@@ -87,9 +93,7 @@ static void fail(const char *fmt, ...)
 {
 	va_list args;
 	va_start(args, fmt);
-	fputs("mkfs: ", stderr);
-	vfprintf(stderr, fmt, args);
-	fputc('\n', stderr);
+	say(fmt, args);
 	va_end(args);
 	if (partial_image)
 		unlink(partial_image);
