@@ -18,10 +18,6 @@
 
 struct proc;
 
-/* Until kernel/console.h declares the console device (the dev helper adds it). */
-int console_read(int user_dst, uint64_t dst, int n);
-int console_write(int user_src, uint64_t src, int n);
-
 /* --- the disk --- */
 
 extern uint8_t *shim_disk; /* shim_disk_blocks * FS_BLOCK_SIZE bytes */
