@@ -123,7 +123,8 @@ all: user
 # xv6 programs include "kernel/types.h" and "user/user.h": paths from the top;
 # they compile with xv6's warnings (-Wall -Werror, not -Wextra), as xv6's printf has no
 # format checking either: a lab solution written for xv6 builds here unchanged.
-$(USER_OBJS) $(USER_USYS): CFLAGS := $(filter-out -Wextra,$(CFLAGS)) -I.
+# A user program is one thread: its heap (mm/heap, user/umalloc.c) needs one arena.
+$(USER_OBJS) $(USER_USYS): CFLAGS := $(filter-out -Wextra,$(CFLAGS)) -I. -DHEAP_MAX_ARENAS=1
 
 $(BUILD)/user/usys.S: user/usys.py kernel/syscall.h user/user.h
 	@mkdir -p $(dir $@)

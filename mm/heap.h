@@ -49,16 +49,20 @@
  * precisely; before the general path grows an arena it flushes the arena's
  * quick lists (coalescing), so cached blocks never make the heap bigger.
  * What it costs, in RISC-V instructions per kmalloc+kfree pair (make bench:
- * QEMU -icount, kmalloc's own interrupt masking included): one size freed
- * at once 190; sizes 16..256 with 64 live 235; sizes 16..4096 with 1024
- * live 284, where about one call in sixteen finds its list empty or full
- * and takes the general path (about 900 a pair, mostly validation: chunk
- * lookups, neighbours' headers, free-list links; 8 blocks a list instead
- * of 16: one in ten, 364). Before the quick lists every call took the
- * general path: 1,698. The price is memory: the rounding (the mixed
- * pattern uses 8% more), up to HEAP_QUICK_DEPTH blocks per class held
- * back from coalescing (there 205 KiB of a 4 MiB heap), and the lists
- * themselves (3.5 KiB an arena).
+ * QEMU -icount, kmalloc's own interrupt masking included, the benchmark
+ * loop's own work not): one size freed at once 196; sizes 16..256 with 64
+ * live 195; sizes 16..4096 with 1024 live 199, where about one call in 170
+ * finds its list empty or full and takes the general path (about 900 a
+ * pair, mostly validation: chunk lookups, neighbours' headers, free-list
+ * links). The depth sets that share: with 16 blocks a list one call in 16
+ * fell through, and the mixed pattern took 269; with 32, 208. Before the
+ * quick lists every call took the general path: 1,698. A free finds its
+ * block's chunk through a per-arena cache by address (HEAP_CHUNK_CACHE
+ * granules) instead of searching the chunks. The price is memory: the
+ * rounding (the mixed pattern uses 8% more), up to HEAP_QUICK_DEPTH blocks
+ * per class held back from coalescing (there 566 KiB of a 4 MiB heap, given
+ * back by the flush before any growth), and the lists themselves (14 KiB an
+ * arena; a user program's heap has one arena).
  *
  * Checking. Every call validates each header it touches (magic, size, next
  * against size and the chunk, trailer, free-list links) before it follows a
@@ -147,15 +151,19 @@ enum heap_flag {
 
 /* Larger requests are refused with HEAP_ERR_TOO_BIG before any arithmetic. */
 #define HEAP_MAX_ALLOC_BYTES (SIZE_MAX / 2)
-#define HEAP_MAX_ARENAS      8
-#define HEAP_MAX_CHUNKS      64
+/* A user program, one thread, builds with 1: its struct heap is then an eighth of the size. */
+#ifndef HEAP_MAX_ARENAS
+#define HEAP_MAX_ARENAS 8
+#endif
+#define HEAP_MAX_CHUNKS 64
 /* An arena asks the backing for at least this, and at least what it holds (doubling). */
 #define HEAP_GROW_MIN_BYTES (64 * 1024)
 #define HEAP_BINS           128
 /* The fast path (see the top comment): size classes up to this payload, quick lists. */
 #define HEAP_QUICK_MAX_BYTES 4096
 #define HEAP_QUICK_CLASSES   28
-#define HEAP_QUICK_DEPTH     16
+#define HEAP_QUICK_DEPTH     64
+#define HEAP_CHUNK_CACHE     64 /* granules a free finds its chunk in at once: 4 MiB */
 
 /*
  * Where memory comes from. grow() returns at least min_bytes of memory
@@ -207,7 +215,9 @@ struct heap_arena {
 	struct mm_spin lock;
 	unsigned index;
 	uintptr_t remote_head; /* lock-free stack of GC-scheduled blocks, pushed by others */
-	const struct heap_chunk *chunk_hint; /* of this hart's last free: looked at first */
+	/* the chunk last found for each HEAP_GROW_MIN_BYTES granule (by address, modulo the
+	   cache size): a free looks there before it searches the chunks */
+	const struct heap_chunk *chunk_cache[HEAP_CHUNK_CACHE];
 	/* the quick lists: Quick blocks by class, the last pushed at quick_count - 1 */
 	uint8_t quick_count[HEAP_QUICK_CLASSES];
 	uintptr_t quick[HEAP_QUICK_CLASSES][HEAP_QUICK_DEPTH];

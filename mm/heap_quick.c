@@ -143,19 +143,22 @@ int heap_quick_flush(const struct op *op)
 }
 
 /*
- * The chunk of the block b would be if it is a payload's block, trying the
- * chunk of a's last free first: a hart tends to free blocks of the chunk it
- * last freed into. NULL if there can be no block at b.
+ * The chunk of the block b would be if it is a payload's block, looked up
+ * first in a's chunk cache (a chunk is at least one granule, so a granule
+ * meets at most two; the cache keeps the one last found). NULL if there can
+ * be no block at b.
  */
-static inline const struct heap_chunk *hinted_chunk(const struct heap *heap, struct heap_arena *a,
+static inline const struct heap_chunk *cached_chunk(const struct heap *heap, struct heap_arena *a,
 						    uintptr_t b)
 {
-	const struct heap_chunk *c = __atomic_load_n(&a->chunk_hint, __ATOMIC_RELAXED);
+	const struct heap_chunk **slot =
+		&a->chunk_cache[(b / HEAP_GROW_MIN_BYTES) % HEAP_CHUNK_CACHE];
+	const struct heap_chunk *c = __atomic_load_n(slot, __ATOMIC_RELAXED);
 	if (c && block_fits(c, b))
 		return c;
 	c = payload_chunk(heap, (const void *)(b + HEAP_HEADER_BYTES));
 	if (c)
-		__atomic_store_n(&a->chunk_hint, c, __ATOMIC_RELAXED);
+		__atomic_store_n(slot, c, __ATOMIC_RELAXED);
 	return c;
 }
 
@@ -187,7 +190,7 @@ int heap_free(struct heap *heap, unsigned hart, void *ptr, struct heap_fault *fa
 		return 0;
 	struct heap_arena *a = arena_of(heap, hart);
 	uintptr_t b = (uintptr_t)ptr - HEAP_HEADER_BYTES;
-	const struct heap_chunk *c = hinted_chunk(heap, a, b);
+	const struct heap_chunk *c = cached_chunk(heap, a, b);
 	if (c && c->arena == a->index) {
 		mm_spin_lock(&a->lock);
 		bool pushed = push(heap, a, c, b);

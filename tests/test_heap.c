@@ -1060,11 +1060,11 @@ TEST(heap_check_validates_the_quick_lists)
 TEST(quick_lists_are_flushed_before_growing)
 {
 	struct heap *h = setup(1, 1 << 24);
-	enum { N = HEAP_QUICK_DEPTH }; /* a full list of 3 KiB blocks, in the first chunk */
-	_Static_assert(N * (3072 + 32) < HEAP_GROW_MIN_BYTES, "the blocks fit one chunk");
+	enum { N = HEAP_QUICK_DEPTH }; /* a full list of 768-byte blocks, in the first chunk */
+	_Static_assert(N * (768 + 32) < HEAP_GROW_MIN_BYTES, "the blocks fit one chunk");
 	void *p[N];
 	for (int i = 0; i < N; i++)
-		p[i] = must_alloc(h, 0, 3000);
+		p[i] = must_alloc(h, 0, 700);
 	struct heap_stats st = stats_of(h);
 	size_t chunks = st.chunks, calls = bk.calls;
 	for (int i = 0; i < N; i++)
