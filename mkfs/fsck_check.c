@@ -36,6 +36,7 @@
 #define BS             FS_BLOCK_SIZE
 #define DIRENT_BYTES   ((uint32_t)sizeof(struct fs_dirent))
 #define PATH_CAP       1024 /* longer paths are cut to "..." in lines and states */
+#define PATH_PREFIX    (PATH_CAP - FS_NAME_MAX - 8)
 #define LINE_BYTES     (4 * PATH_CAP + 512)
 #define DIRENTS_PER_BS (BS / DIRENT_BYTES)
 
@@ -73,7 +74,7 @@ struct fsck {
 	uint8_t *reached; /* per inode */
 	int root_ok;
 
-	char path[PATH_CAP + 8]; /* of the directory or entry being looked at */
+	char path[PATH_CAP + 1]; /* of the directory or entry being looked at */
 	size_t path_len;
 	char shown[4 * PATH_CAP + 40]; /* the path as a line shows it */
 	char *state;
@@ -119,6 +120,12 @@ static int bit_of(const struct fsck *c, uint64_t b)
 static int type_known(uint16_t type)
 {
 	return type == T_DIR || type == T_FILE || type == T_DEVICE;
+}
+
+/* "s" unless n is 1. */
+static const char *plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
 }
 
 static const char *type_name(uint16_t type)
@@ -169,23 +176,23 @@ static const char *shown_path(struct fsck *c)
 	return out;
 }
 
-/* Appends "/name" to c->path (no slash after the root's "/"); "/..." once past PATH_CAP. */
+/*
+ * Appends "/name" to c->path (no second slash after the root's). A path
+ * that would pass PATH_CAP keeps its first PATH_PREFIX bytes, then "/...",
+ * then the name: a line still names the entry.
+ */
 static void path_push(struct fsck *c, const char *name)
 {
 	size_t len = strlen(name);
-	int at_root = c->path_len == 1 && c->path[0] == '/';
-	size_t need = (at_root ? 0 : 1) + len;
-	if (c->path_len + need > PATH_CAP) {
-		if (c->path_len < 4 || memcmp(c->path + c->path_len - 4, "/...", 4) != 0) {
-			memcpy(c->path + c->path_len, "/...", 4);
-			c->path_len += 4;
-		}
-	} else {
-		if (!at_root)
-			c->path[c->path_len++] = '/';
-		memcpy(c->path + c->path_len, name, len);
-		c->path_len += len;
+	if (c->path_len + 1 + len > PATH_CAP) {
+		c->path_len = PATH_PREFIX;
+		memcpy(c->path + c->path_len, "/...", 4);
+		c->path_len += 4;
 	}
+	if (!(c->path_len == 1 && c->path[0] == '/'))
+		c->path[c->path_len++] = '/';
+	memcpy(c->path + c->path_len, name, len);
+	c->path_len += len;
 	c->path[c->path_len] = '\0';
 }
 
@@ -360,6 +367,7 @@ static void walk_inode(struct walk *w)
 {
 	uint64_t max_bytes = FS_MAXFILE_BLOCKS * BS;
 	w->need = w->d.size > max_bytes ? FS_MAXFILE_BLOCKS : (w->d.size + BS - 1) / BS;
+	w->holes_quiet = w->d.size > max_bytes; /* said once, as the size */
 	for (uint32_t k = 0; k < FS_NDIRECT; k++)
 		walk_addr(w, w->d.addrs[k], 0, k, (struct slot){ .top = k }, 0);
 	walk_addr(w, w->d.addrs[FS_ADDR_SINGLE], 1, FS_NDIRECT,
@@ -405,7 +413,6 @@ static void claim_all(struct fsck *c)
 {
 	memset(c->owner, 0, (size_t)c->sb.size * sizeof *c->owner);
 	memset(c->nowned, 0, (size_t)c->sb.ninodes * sizeof *c->nowned);
-	c->res->inodes_in_use = 0;
 	struct fs_dinode zero = dinode(c, 0);
 	if (zero.type != 0)
 		say(c, FSCK_PROBLEM, "inode 0: type %u, but inode 0 is never used", zero.type);
@@ -413,7 +420,7 @@ static void claim_all(struct fsck *c)
 		struct fs_dinode d = dinode(c, inum);
 		if (d.type == 0)
 			continue;
-		c->res->inodes_in_use++;
+		c->res->inodes_in_use += !c->quiet; /* the count of the image as checked */
 		check_inode_fields(c, inum, &d);
 		/* An inode of unknown type still claims its blocks: it may be a damaged real one. */
 		struct walk w = { .c = c, .inum = inum, .d = d, .claim = 1 };
@@ -740,8 +747,8 @@ static void check_bitmap(struct fsck *c)
 	}
 	uint32_t past = bits_past_end(c);
 	if (past)
-		say(c, FSCK_PROBLEM, "bitmap: %u bits for blocks past the last (%u) are set", past,
-		    c->sb.size - 1);
+		say(c, FSCK_PROBLEM, "bitmap: %u bit%s set for blocks past the last (%u)", past,
+		    plural(past), c->sb.size - 1);
 }
 
 /* --- the log --- */
@@ -762,8 +769,8 @@ static int check_log(struct fsck *c)
 		for (uint32_t i = 0; i < h.n; i++)
 			memmove(c->writable + (size_t)h.block[i] * BS,
 				c->writable + (size_t)(c->sb.logstart + 1 + i) * BS, BS);
-		say(c, FSCK_NOTE, "log: replayed commit %u (%u blocks) into the image, as a mount would",
-		    h.seq, h.n);
+		say(c, FSCK_NOTE, "log: replayed commit %u (%u block%s) into the image, as a mount would",
+		    h.seq, h.n, plural(h.n));
 		uint32_t seq = h.seq; /* an empty header keeps the last commit's seq, as the kernel's */
 		memset(&h, 0, sizeof h);
 		h.magic = FS_LOG_MAGIC;
@@ -778,9 +785,9 @@ static int check_log(struct fsck *c)
 	for (uint32_t i = 0; i < h.n; i++)
 		c->remap[h.block[i]] = c->sb.logstart + 1 + i;
 	say(c, FSCK_NOTE,
-	    "log holds an unreplayed commit %u of %u blocks: a mount replays it; checking the "
+	    "log holds an unreplayed commit %u of %u block%s: a mount replays it; checking the "
 	    "image as replayed",
-	    h.seq, h.n);
+	    h.seq, h.n, plural(h.n));
 	return 0;
 }
 
@@ -795,8 +802,8 @@ static void repair(struct fsck *c)
 			if (d.type == 0 || !repairable_orphan(c, inum, &d))
 				continue;
 			memset(c->writable + dinode_offset(c, inum), 0, sizeof d);
-			say(c, FSCK_REPAIR, "inode %u: freed the orphan (%s) and its %u blocks", inum,
-			    type_name(d.type), c->nowned[inum]);
+			say(c, FSCK_REPAIR, "inode %u: freed the orphan (%s) and its %u block%s",
+			    inum, type_name(d.type), c->nowned[inum], plural(c->nowned[inum]));
 		}
 	}
 	c->owner = calloc(c->sb.size, sizeof *c->owner);
@@ -824,7 +831,8 @@ static void repair(struct fsck *c)
 		for (uint64_t b = c->sb.size; b < bitmap_end(c); b++)
 			c->writable[(size_t)FS_BITMAP_BLOCK(b, &c->sb) * BS + FS_BITMAP_BYTE(b)] &=
 				(uint8_t)~FS_BITMAP_MASK(b);
-		say(c, FSCK_REPAIR, "bitmap: cleared %u bits past the last block", past);
+		say(c, FSCK_REPAIR, "bitmap: cleared %u bit%s past the last block", past,
+		    plural(past));
 	}
 	free(old_owner);
 }
