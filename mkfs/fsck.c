@@ -35,8 +35,9 @@
 static void print_line(void *arg, enum fsck_kind kind, const char *line)
 {
 	(void)arg;
-	static const char *const prefix[] = { [FSCK_PROBLEM] = "", [FSCK_NOTE] = "note: ",
-					       [FSCK_REPAIR] = "repaired: " };
+	static const char *const prefix[] = {
+		[FSCK_PROBLEM] = "", [FSCK_NOTE] = "note: ", [FSCK_REPAIR] = "repaired: "
+	};
 	printf("%s%s\n", prefix[kind], line);
 }
 

@@ -65,7 +65,8 @@ struct fsck {
 	int quiet; /* pass 1 run again after a repair: no lines, no counts */
 	int nomem;
 
-	uint32_t *remap;  /* per block: the log slot replaying over it, 0 for none; NULL: no commit */
+	uint32_t
+		*remap; /* per block: the log slot replaying over it, 0 for none; NULL: no commit */
 	uint32_t *owner;  /* per block: the inode that claimed it first, 0 for none */
 	uint32_t *stamp;  /* per block: the last read walk that followed it (indirect blocks) */
 	uint32_t walks;   /* read walks so far */
@@ -111,8 +112,8 @@ static struct fs_dinode dinode(const struct fsck *c, uint32_t inum)
 	return d;
 }
 
-/* The free-map bit of block b (below bitmap_end). */
-static int bit_of(const struct fsck *c, uint64_t b)
+/* The free-map bit of block b (below sb.size). */
+static int bit_of(const struct fsck *c, uint32_t b)
 {
 	return (block(c, FS_BITMAP_BLOCK(b, &c->sb))[FS_BITMAP_BYTE(b)] & FS_BITMAP_MASK(b)) != 0;
 }
@@ -279,8 +280,8 @@ static int claim(struct walk *w, uint32_t addr, const struct slot *s)
 		return 1;
 	}
 	if (owner == w->inum)
-		say(c, FSCK_PROBLEM, "inode %u: block %u (%s) is named twice by this inode", w->inum,
-		    addr, slot_text(s, where, sizeof where));
+		say(c, FSCK_PROBLEM, "inode %u: block %u (%s) is named twice by this inode",
+		    w->inum, addr, slot_text(s, where, sizeof where));
 	else
 		say(c, FSCK_PROBLEM, "inode %u: block %u (%s) is also owned by inode %u", w->inum,
 		    addr, slot_text(s, where, sizeof where), owner);
@@ -375,15 +376,18 @@ static void walk_inode(struct walk *w)
 	walk_addr(w, w->d.addrs[FS_ADDR_DOUBLE], 2, FS_NDIRECT + FS_NINDIRECT,
 		  (struct slot){ .top = FS_ADDR_DOUBLE }, 0);
 	if (w->claim && w->next_bn < w->need && !w->holes_quiet)
-		say(w->c, FSCK_PROBLEM, "inode %u: no block for data block %llu, inside the size %llu",
-		    w->inum, (unsigned long long)w->next_bn, (unsigned long long)w->d.size);
+		say(w->c, FSCK_PROBLEM,
+		    "inode %u: no block for data block %llu, inside the size %llu", w->inum,
+		    (unsigned long long)w->next_bn, (unsigned long long)w->d.size);
 }
 
 /* A read walk of inode inum: data gets each data block it owns inside its size, in order. */
 static void read_inode(struct fsck *c, uint32_t inum, const struct fs_dinode *d, data_fn data,
 		       void *arg)
 {
-	struct walk w = { .c = c, .inum = inum, .d = *d, .id = ++c->walks, .data = data, .arg = arg };
+	struct walk w = {
+		.c = c, .inum = inum, .d = *d, .id = ++c->walks, .data = data, .arg = arg
+	};
 	walk_inode(&w);
 }
 
@@ -472,7 +476,8 @@ static void collect_entries(struct walk *w, uint64_t bn, uint32_t addr)
 
 static int by_name(const void *a, const void *b)
 {
-	const struct entry *x = *(const struct entry *const *)a, *y = *(const struct entry *const *)b;
+	const struct entry *x = *(const struct entry *const *)a,
+			   *y = *(const struct entry *const *)b;
 	int order = strcmp(x->name, y->name);
 	return order ? order : (x->offset > y->offset) - (x->offset < y->offset);
 }
@@ -484,8 +489,8 @@ static void check_names(struct fsck *c, struct entry *e, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (e[i].name[0] == '\0') {
 			say(c, FSCK_PROBLEM,
-			    "%s: the entry at byte %llu (inode %u) has an empty name", shown_path(c),
-			    (unsigned long long)e[i].offset, e[i].inum);
+			    "%s: the entry at byte %llu (inode %u) has an empty name",
+			    shown_path(c), (unsigned long long)e[i].offset, e[i].inum);
 			continue;
 		}
 		path_push(c, e[i].name);
@@ -507,8 +512,9 @@ static void check_names(struct fsck *c, struct entry *e, size_t n)
 	for (size_t i = 1; i < n; i++) {
 		if (sorted[i]->name[0] && strcmp(sorted[i]->name, sorted[i - 1]->name) == 0) {
 			path_push(c, sorted[i]->name);
-			say(c, FSCK_PROBLEM, "%s: a second entry of this name (bytes %llu and %llu)",
-			    shown_path(c), (unsigned long long)sorted[i - 1]->offset,
+			say(c, FSCK_PROBLEM,
+			    "%s: a second entry of this name (bytes %llu and %llu)", shown_path(c),
+			    (unsigned long long)sorted[i - 1]->offset,
 			    (unsigned long long)sorted[i]->offset);
 			path_cut(c, dir_len);
 		}
@@ -525,8 +531,9 @@ static void check_dots(struct fsck *c, uint32_t inum, uint32_t parent, const str
 		if (strcmp(e[i].name, ".") == 0) {
 			dot = 1;
 			if (e[i].inum != inum)
-				say(c, FSCK_PROBLEM, "%s: '.' names inode %u, not the directory (%u)",
-				    shown_path(c), e[i].inum, inum);
+				say(c, FSCK_PROBLEM,
+				    "%s: '.' names inode %u, not the directory (%u)", shown_path(c),
+				    e[i].inum, inum);
 		} else if (strcmp(e[i].name, "..") == 0) {
 			dotdot = 1;
 			if (e[i].inum != parent)
@@ -693,12 +700,13 @@ static void check_links(struct fsck *c)
 			continue;
 		if (!c->reached[inum])
 			say(c, FSCK_PROBLEM,
-			    "inode %u: %s (%s, nlink %u) but no directory entry reaches it",
-			    inum, repairable_orphan(c, inum, &d) ? "orphan" : "allocated",
+			    "inode %u: %s (%s, nlink %u) but no directory entry reaches it", inum,
+			    repairable_orphan(c, inum, &d) ? "orphan" : "allocated",
 			    type_name(d.type), d.nlink);
 		else if (d.nlink != c->links[inum])
 			say(c, FSCK_PROBLEM, "inode %u: nlink %u but %u directory %s it", inum,
-			    d.nlink, c->links[inum], c->links[inum] == 1 ? "entry names" : "entries name");
+			    d.nlink, c->links[inum],
+			    c->links[inum] == 1 ? "entry names" : "entries name");
 	}
 }
 
@@ -715,18 +723,22 @@ static const char *metadata_name(const struct fs_super *sb, uint32_t b)
 	return "a bitmap block";
 }
 
-/* Blocks the free map has bits for: sb.size rounded up to whole bitmap blocks. */
-static uint64_t bitmap_end(const struct fsck *c)
+/* The bits of byte i of the last bitmap block that stand for blocks at or past sb.size. */
+static uint8_t past_end_mask(const struct fsck *c, uint32_t i)
 {
-	return (uint64_t)(c->sb.datastart - c->sb.bmapstart) * FS_BITS_PER_BLOCK;
+	uint32_t first = c->sb.size % FS_BITS_PER_BLOCK; /* 0: the last map block is all used */
+	if (first == 0 || i < first / 8)
+		return 0;
+	return i == first / 8 ? (uint8_t)(0xffu << (first % 8)) : 0xffu;
 }
 
-/* Bits set for blocks at or past sb.size, in the last bitmap block. */
+/* Bits set for blocks at or past sb.size (in the last bitmap block). */
 static uint32_t bits_past_end(const struct fsck *c)
 {
+	const uint8_t *map = block(c, c->sb.datastart - 1);
 	uint32_t set = 0;
-	for (uint64_t b = c->sb.size; b < bitmap_end(c); b++)
-		set += bit_of(c, b);
+	for (uint32_t i = 0; i < BS; i++)
+		set += (uint32_t)__builtin_popcount(map[i] & past_end_mask(c, i));
 	return set;
 }
 
@@ -739,10 +751,11 @@ static void check_bitmap(struct fsck *c)
 				say(c, FSCK_PROBLEM, "block %u: %s, but free in the bitmap", b,
 				    metadata_name(&c->sb, b));
 		} else if (c->owner[b] && !set) {
-			say(c, FSCK_PROBLEM, "block %u: owned by inode %u but free in the bitmap", b,
-			    c->owner[b]);
+			say(c, FSCK_PROBLEM, "block %u: owned by inode %u but free in the bitmap",
+			    b, c->owner[b]);
 		} else if (!c->owner[b] && set) {
-			say(c, FSCK_PROBLEM, "block %u: in use in the bitmap but owned by nothing", b);
+			say(c, FSCK_PROBLEM, "block %u: in use in the bitmap but owned by nothing",
+			    b);
 		}
 	}
 	uint32_t past = bits_past_end(c);
@@ -769,9 +782,11 @@ static int check_log(struct fsck *c)
 		for (uint32_t i = 0; i < h.n; i++)
 			memmove(c->writable + (size_t)h.block[i] * BS,
 				c->writable + (size_t)(c->sb.logstart + 1 + i) * BS, BS);
-		say(c, FSCK_NOTE, "log: replayed commit %u (%u block%s) into the image, as a mount would",
-		    h.seq, h.n, plural(h.n));
-		uint32_t seq = h.seq; /* an empty header keeps the last commit's seq, as the kernel's */
+		say(c, FSCK_NOTE,
+		    "log: replayed commit %u (%u block%s) into the image, as a mount would", h.seq,
+		    h.n, plural(h.n));
+		uint32_t seq =
+			h.seq; /* an empty header keeps the last commit's seq, as the kernel's */
 		memset(&h, 0, sizeof h);
 		h.magic = FS_LOG_MAGIC;
 		h.seq = seq;
@@ -824,13 +839,14 @@ static void repair(struct fsck *c)
 		uint32_t was = b < c->sb.datastart ? 0 : old_owner[b];
 		if (was && !want && dinode(c, was).type == 0)
 			continue; /* a freed orphan's block: said with the orphan */
-		say(c, FSCK_REPAIR, "block %u: marked %s in the bitmap", b, want ? "in use" : "free");
+		say(c, FSCK_REPAIR, "block %u: marked %s in the bitmap", b,
+		    want ? "in use" : "free");
 	}
 	uint32_t past = bits_past_end(c);
 	if (past) {
-		for (uint64_t b = c->sb.size; b < bitmap_end(c); b++)
-			c->writable[(size_t)FS_BITMAP_BLOCK(b, &c->sb) * BS + FS_BITMAP_BYTE(b)] &=
-				(uint8_t)~FS_BITMAP_MASK(b);
+		uint8_t *map = c->writable + (size_t)(c->sb.datastart - 1) * BS;
+		for (uint32_t i = 0; i < BS; i++)
+			map[i] &= (uint8_t)~past_end_mask(c, i);
 		say(c, FSCK_REPAIR, "bitmap: cleared %u bit%s past the last block", past,
 		    plural(past));
 	}
@@ -856,8 +872,10 @@ static int run(const uint8_t *image, uint8_t *writable, size_t image_bytes,
 	static const struct fsck_options none = { 0 };
 	memset(res, 0, sizeof *res);
 	if (image_bytes < 2 * (size_t)BS)
-		return refuse(res, FSCK_ERR_SHORT, "%zu bytes, under the two blocks (%u bytes) that "
-				  "hold a superblock", image_bytes, 2 * BS);
+		return refuse(res, FSCK_ERR_SHORT,
+			      "%zu bytes, under the two blocks (%u bytes) that "
+			      "hold a superblock",
+			      image_bytes, 2 * BS);
 	struct fsck *c = calloc(1, sizeof *c);
 	if (!c)
 		return refuse(res, FSCK_ERR_NOMEM, "no memory");

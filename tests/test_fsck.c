@@ -367,7 +367,8 @@ TEST(mkfs_images_are_clean)
 		data[i] = (uint8_t)(i * 13);
 	write_image(f1, data, 10);
 	write_image(f2, data, sizeof data); /* past the direct blocks */
-	struct output o = run_prog(mkfs_path, out, "--size-blocks", "400", "--inodes", "32", f1, f2);
+	struct output o =
+		run_prog(mkfs_path, out, "--size-blocks", "400", "--inodes", "32", f1, f2);
 	CHECK_EQ(o.status, 0);
 	CHECK(load_image(out));
 	check_clean();
@@ -442,8 +443,8 @@ TEST(link_counts)
 {
 	standard_tree();
 	ino(X)->nlink = 2;
-	ino(A)->nlink = 1;  /* two entries name it */
-	ino(D)->nlink = 1;  /* its entry and e's ".." */
+	ino(A)->nlink = 1; /* two entries name it */
+	ino(D)->nlink = 1; /* its entry and e's ".." */
 	run_check(false, false);
 	CHECK_SAID('P', "inode %u: nlink 2 but 1 directory entry names it", X);
 	CHECK_SAID('P', "inode %u: nlink 1 but 2 directory entries name it", A);
@@ -489,11 +490,13 @@ TEST(dot_and_dotdot)
 	CHECK_SAID('P', "/: '..' names inode %u, not the parent (%u)", D, FS_ROOT_INUM);
 	CHECK_SAID('P', "/d/e: no '.' entry");
 	CHECK_SAID('P', "/d/e: no '..' entry");
-	CHECK_SAID('P', "/d/e/dot: entry names directory %u, which another entry already names (a "
-			"directory has one parent; not followed)",
+	CHECK_SAID('P',
+		   "/d/e/dot: entry names directory %u, which another entry already names (a "
+		   "directory has one parent; not followed)",
 		   E);
-	CHECK_SAID('P', "/d/e/up: entry names directory %u, which another entry already names (a "
-			"directory has one parent; not followed)",
+	CHECK_SAID('P',
+		   "/d/e/up: entry names directory %u, which another entry already names (a "
+		   "directory has one parent; not followed)",
 		   D);
 	CHECK_SAID('P', "inode %u: nlink 1 but 2 directory entries name it", E);
 	CHECK_EQ(res.problems, 6);
@@ -568,15 +571,17 @@ TEST(inode_types_and_devices)
 	ino(CONS)->major = NDEV;
 	ino(0)->type = T_FILE;
 	run_check(false, false);
-	CHECK_SAID('P', "inode %u: type 7 is not free (0), a directory (1), a file (2) or a "
-			"device (3)",
+	CHECK_SAID('P',
+		   "inode %u: type 7 is not free (0), a directory (1), a file (2) or a "
+		   "device (3)",
 		   X);
 	CHECK_SAID('P', "inode %u: device major %u, past the last driver (%u)", CONS, NDEV,
 		   NDEV - 1);
 	CHECK_SAID('P', "inode 0: type 2, but inode 0 is never used");
 	CHECK_SAID('P', "/d/x: entry names inode %u, of unknown type 7", X);
-	CHECK_SAID('P', "inode %u: allocated (unknown type, nlink 1) but no directory entry reaches "
-			"it",
+	CHECK_SAID('P',
+		   "inode %u: allocated (unknown type, nlink 1) but no directory entry reaches "
+		   "it",
 		   X);
 	CHECK_EQ(res.problems, 5);
 	/* A root that is no directory: nothing below it can be checked. */
@@ -708,7 +713,8 @@ TEST(garbage_is_checked_to_the_end)
 			for (uint32_t inum = 1; inum < SMALL_INO; inum++) {
 				struct fs_dinode *d = ino(inum);
 				d->type = 1 + next_random() % 3;
-				d->size = next_random() % 3 ? next_random() % (40 * BS) : UINT64_MAX;
+				d->size =
+					next_random() % 3 ? next_random() % (40 * BS) : UINT64_MAX;
 				for (uint32_t k = 0; k < FS_NADDRS; k++)
 					d->addrs[k] = img.sb.datastart + next_random() % 240;
 			}
@@ -730,7 +736,8 @@ TEST(garbage_is_checked_to_the_end)
 	add_entry(dir, "top", FS_ROOT_INUM);
 	run_check(false, false);
 	CHECK_EQ(res.problems, 2); /* the second parent, the root's count */
-	CHECK(strstr(lines, "/.../deep-directory-name/top: entry names directory 1, which") != NULL);
+	CHECK(strstr(lines, "/.../deep-directory-name/top: entry names directory 1, which") !=
+	      NULL);
 }
 
 /* --- repair --- */
