@@ -296,8 +296,10 @@ $(BUILD)/host/test_strerror: EXTRA_HOST_SRCS := kernel/sbi_error.c kernel/disk_e
 $(BUILD)/host/test_strerror: kernel/sbi_error.c kernel/sbi.h kernel/disk_error.c kernel/disk.h
 # test_fs_kernel runs the kernel's file system over the host shims of tests/shim/.
 FS_KERNEL_SRCS := kernel/bio.c kernel/log.c kernel/fs.c kernel/file.c kernel/pipe.c kernel/sysfile.c
-$(BUILD)/host/test_fs_kernel: EXTRA_HOST_SRCS := $(FS_KERNEL_SRCS) tests/shim/shim.c tests/shim/fsck.c
-$(BUILD)/host/test_fs_kernel: $(FS_KERNEL_SRCS) $(wildcard tests/shim/*) $(wildcard kernel/*.h)
+$(BUILD)/host/test_fs_kernel: EXTRA_HOST_SRCS := $(FS_KERNEL_SRCS) tests/shim/shim.c tests/shim/fsck.c \
+	mkfs/fsck_check.c
+$(BUILD)/host/test_fs_kernel: $(FS_KERNEL_SRCS) $(wildcard tests/shim/*) $(wildcard kernel/*.h) \
+	mkfs/fsck_check.c mkfs/fsck_check.h
 
 $(BUILD)/host/test_%: tests/test_%.c $(wildcard tests/*.h) $(MM_SRCS) $(wildcard mm/*.h) \
 		$(LIB_HOST_SRCS) $(wildcard lib/*.h) $(wildcard sbi/*.h)
@@ -384,6 +386,31 @@ $(BUILD)/fs.img: $(MKFS) $(BUILD)/fs/README $(USER_PROGS)
 .PHONY: fs-image
 fs-image: $(BUILD)/fs.img
 
+# fsck (mkfs/fsck.c over the library mkfs/fsck_check.c) checks an image: `make fsck IMG=path`.
+# build/host/fsck is the same program with the host tests' sanitizers, for tests/test_fsck.c,
+# which also links the library itself.
+FSCK := $(BUILD)/fsck/fsck
+FSCK_LIB_SRCS := mkfs/fsck_check.c
+FSCK_SRCS := mkfs/fsck.c $(FSCK_LIB_SRCS) lib/fs_layout.c lib/crc32c.c lib/fmt.c
+FSCK_DEPS := $(FSCK_SRCS) mkfs/fsck_check.h include/fs_format.h lib/fs_layout.h lib/crc32c.h \
+	lib/fmt.h kernel/param.h kernel/stat.h
+IMG ?= $(BUILD)/fs.img
+
+$(FSCK): $(FSCK_DEPS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) -Wall -Wextra -Werror -std=gnu11 -O2 -g $(FSCK_SRCS) -o $@
+
+$(BUILD)/host/fsck: $(FSCK_DEPS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) $(FSCK_SRCS) -o $@
+
+$(BUILD)/host/test_fsck: EXTRA_HOST_SRCS := $(FSCK_LIB_SRCS)
+$(BUILD)/host/test_fsck: $(FSCK_DEPS) $(BUILD)/host/fsck $(BUILD)/host/mkfs
+
+.PHONY: fsck
+fsck: $(FSCK) $(if $(filter $(BUILD)/fs.img,$(IMG)),$(BUILD)/fs.img)
+	$(FSCK) $(IMG)
+
 # --- benchmarks: figures, not pass/fail ---
 
 # In the kernel, under -icount shift=0 so instret counts guest instructions exactly.
@@ -414,9 +441,14 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
+# A target's own sources beyond mm/ and lib/: FUZZ_SRCS, set per target.
+$(BUILD)/fuzz/fuzz_fsck: FUZZ_SRCS := $(FSCK_LIB_SRCS)
+$(BUILD)/fuzz/fuzz_fsck: $(FSCK_LIB_SRCS) mkfs/fsck_check.h
+
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(MM_SRCS) $(LIB_HOST_SRCS) $(wildcard mm/*.h lib/*.h)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined $< $(MM_SRCS) $(LIB_HOST_SRCS) -o $@
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined $< $(FUZZ_SRCS) $(MM_SRCS) \
+		$(LIB_HOST_SRCS) -o $@
 
 fuzz: deps
 	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz needs clang (apt-get install clang)"; exit 1; }

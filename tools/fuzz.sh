@@ -3,8 +3,8 @@
 #
 # Called by `make fuzz`. Each target keeps its corpus in build/fuzz/corpus-NAME;
 # the device-tree targets are seeded with every tree the tests compile
-# (tests/dts/*.dts and the generated magma trees). A finding is written to
-# build/fuzz/ and fails the run with its path.
+# (tests/dts/*.dts and the generated magma trees), fuzz_fsck with small mkfs
+# images. A finding is written to build/fuzz/ and fails the run with its path.
 set -euo pipefail
 seconds=$1
 shift
@@ -15,6 +15,12 @@ for target in "$@"; do
     mkdir -p "$corpus"
     case $name in
         *fdt*) cp build/host/dts/*.dtb build/dt/*.dtb "$corpus"/ 2>/dev/null || true ;;
+        # Small images from mkfs (host-test-build makes build/host/mkfs): a file
+        # past the direct blocks, and an empty file system.
+        *fsck*)
+            build/host/mkfs "$corpus"/seed-files.img --size-blocks 120 --inodes 48 \
+                README.md tools/fuzz.sh >/dev/null
+            build/host/mkfs "$corpus"/seed-empty.img --size-blocks 72 --inodes 16 >/dev/null ;;
     esac
     echo "== $name: ${seconds}s"
     if "$target" -max_total_time="$seconds" -print_final_stats=1 \
