@@ -4,7 +4,8 @@ Its workers issue random calls with hostile arguments from several
 processes. The verdict: sysfuzz's own "sysfuzz: OK" (no anomaly it could
 see, every worker reported, its scratch directory removed), no panic on the
 console, memstat seeing as many spare frames and kernel-heap bytes in use
-after it as before (the rule of usertests' leak check), and fsck finding
+after it as before (the rule of usertests' leak check), `ls /` as before
+(it works in a scratch directory it removes), and fsck finding
 the disk the boot used clean once QEMU is gone.
 
 The seed is fixed (SYSFUZZ_SEED overrides it, SYSFUZZ_SECONDS the time) and
@@ -54,6 +55,7 @@ def sysfuzz_60s():
         q.expect(r"\$ ", BOOT_TIMEOUT)
         memory_figures(q)  # the shell's and memstat's first runs may grow their heaps once
         before = memory_figures(q)
+        root_before = run_at_prompt(q, "ls /", COMMAND_TIMEOUT)
         out = run_at_prompt(q, f"sysfuzz -s {SEED} -t {SECONDS} -p {PROCS}",
                             SECONDS + FINISH_TIMEOUT)
         check(f"sysfuzz: seed {SEED}, {PROCS} processes, {SECONDS} s\n" in out,
@@ -63,6 +65,9 @@ def sysfuzz_60s():
         check(re.search(r"^sysfuzz: OK$", out, re.M), f"sysfuzz did not pass:\n{out[-3000:]}")
         calls = re.search(r"sysfuzz: (\d+) calls", out)
         check(calls and int(calls.group(1)) > 0, f"sysfuzz made no calls:\n{out[-2000:]}")
+        root_after = run_at_prompt(q, "ls /", COMMAND_TIMEOUT)
+        check(root_after == root_before, "sysfuzz changed / outside its scratch directory:\n"
+              f"before:\n{root_before}\nafter:\n{root_after}")
         after = settled_figures(q, before)
         check(after == before, f"memstat: {before[0]} spare frames and {before[1]} kernel heap "
               f"bytes in use before sysfuzz, {after[0]} and {after[1]} after")

@@ -459,7 +459,7 @@ static char *put_components(char *at, int len, int depth)
 }
 
 static const char *const special_paths[] = {
-	"", ".", "..", "/", "./", "a/..", "//a", "a//b", "a/", "./a/./b", "../", "../.", "...",
+	"", ".", "..", "/", "./", "a/..", "a//b", "a/", "./a/./b", "../", "../.", "...",
 };
 
 /* Writes a path for the worker at dst (PATH_ROOM bytes); its address. */
@@ -517,7 +517,13 @@ static uint64 build_path(char *dst)
 /* The longest path build_path writes: put_components may end past its length by a name. */
 _Static_assert(MAXPATH + 40 + FS_NAME_MAX + 8 + 2 <= PATH_ROOM, "a path fits its buffer");
 
-/* A path pointer: a built path, or one whose bytes run out before a NUL, or a bad pointer. */
+/*
+ * A path pointer: a path built at area (or across a page boundary), bytes
+ * that run out before a NUL, or a pointer at nothing. Never a pointer into
+ * bytes it did not lay there for this call (old file data, text): a tail
+ * of some string there could name a file outside the scratch directory.
+ * wipe_paths() clears the built ones after the call for the same reason.
+ */
 static uint64 pick_path(uint64 area, int *must_fail)
 {
 	*must_fail = 0;
@@ -538,15 +544,26 @@ static uint64 pick_path(uint64 area, int *must_fail)
 		build_path(tmp);
 		uint64 at = buf_base + STRADDLE_AT - below(strlen(tmp) + 1);
 		strcpy((char *)at, tmp);
+		memset(tmp, 0, sizeof tmp);
 		return at;
 	}
 	case 3: {
-		uint64 p = pick_ptr();
-		*must_fail = access_of(p) == NONE;
+		uint64 p;
+		do
+			p = pick_ptr();
+		while (access_of(p) != NONE);
+		*must_fail = 1;
 		return p;
 	}
 	default: return build_path((char *)(buf_base + area));
 	}
+}
+
+/* Clears every path pick_path built (see there). */
+static void wipe_paths(void)
+{
+	memset((char *)(buf_base + PATH1_AT), 0, 2 * PATH_ROOM);
+	memset((char *)(buf_base + STRADDLE_AT - PATH_ROOM), 0, 2 * PATH_ROOM);
 }
 
 /* A path that must fail if the kernel reads it right: too long, or no NUL in reach. */
@@ -1244,6 +1261,7 @@ static void fuzz_one(void)
 	}
 	if (r != -2)
 		count(num, r);
+	wipe_paths();
 }
 
 /* Fresh garbage and mutants now and then, so exec meets many. */
