@@ -439,7 +439,7 @@ static char *put_str(char *at, const char *s)
  */
 static char *put_components(char *at, int len, int depth)
 {
-	char *end = at + len;
+	char *start = at, *end = at + len;
 	while (at < end) {
 		int r = (int)below(8);
 		if (r == 0 && depth > -1) {
@@ -447,15 +447,15 @@ static char *put_components(char *at, int len, int depth)
 			depth--;
 		} else if (r == 1) {
 			*at++ = '.';
-		} else if (r == 2) {
-			/* an empty component: "//" */
+		} else if (r == 2 && at > start) {
+			/* an empty component: "//" (first, it would make the path absolute) */
 		} else {
 			at = put_name(at, r == 3 ? FS_NAME_MAX + 8 : 3);
 			depth++;
 		}
 		*at++ = '/';
 	}
-	return at - 1;
+	return at > start ? at - 1 : at; /* without the last '/' */
 }
 
 static const char *const special_paths[] = {
