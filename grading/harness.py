@@ -188,6 +188,37 @@ def _with_fresh_disk(cmd: list[str]) -> list[str]:
     return cmd
 
 
+def disk_image(cmd: list[str]) -> str:
+    """The disk image a QEMU command line boots on (its -drive file=), as an absolute path."""
+    for i, arg in enumerate(cmd):
+        match = re.match(r"file=([^,]+),", arg)
+        if i > 0 and cmd[i - 1] == "-drive" and match:
+            return os.path.join(REPO_ROOT, match.group(1))
+    raise TestFailure(f"no -drive file= in the QEMU command {shlex.join(cmd)}")
+
+
+def host_tool(target: str) -> str:
+    """Build the host program `target` (a make target, e.g. build/mkfs/mkfs); its path.
+
+    $MAGMA_FSCK, if set, names a prebuilt fsck to use instead of build/fsck/fsck.
+    """
+    if target == "build/fsck/fsck" and os.environ.get("MAGMA_FSCK"):
+        return os.environ["MAGMA_FSCK"]
+    _last_line_printed_by(["sh", "-c", f"make -s --no-print-directory {shlex.quote(target)} "
+                           "&& echo built"])
+    return os.path.join(REPO_ROOT, target)
+
+
+def fsck(image: str, repair: bool = False) -> tuple[int, str]:
+    """Run the fsck program on a disk image: (its exit status, what it printed).
+
+    0 is clean, 1 problems found, 2 the image could not be read (see mkfs/fsck.c).
+    """
+    argv = [host_tool("build/fsck/fsck")] + (["-y"] if repair else []) + [image]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=scaled(120))
+    return done.returncode, done.stdout + done.stderr
+
+
 def _last_line_printed_by(argv: list[str]) -> str:
     """Run argv in the repository root; return its last non-empty output line."""
     command = shlex.join(argv)
@@ -414,6 +445,11 @@ class ConsoleProcess:
             self._close()
         _live.discard(self)
 
+    def kill_now(self) -> None:
+        """SIGKILL the process group at once, as a power cut would stop the machine."""
+        _signal_group(self.pid, signal.SIGKILL)
+        self.kill()
+
     def _write(self, data: bytes) -> None:
         raise NotImplementedError
 
@@ -476,6 +512,22 @@ class PtyProcess(ConsoleProcess):
 
     def _close(self) -> None:
         os.close(self._terminal)
+
+
+SHELL_PROMPT = r"\$ "
+
+
+def run_at_prompt(q: ConsoleProcess, command: str, timeout: float) -> str:
+    """Type command at the shell's prompt; what it printed before the next prompt.
+
+    The shell must be at its prompt already (the boot's "$ " matched by expect).
+    """
+    start = len(q.output)
+    q.send(command + "\n")
+    prompt = q.expect(SHELL_PROMPT, timeout)
+    text = q.output[start:prompt.start()]
+    echoed = command + "\n"
+    return text[len(echoed):] if text.startswith(echoed) else text
 
 
 def run_in_pty(argv: list[str], cwd: str | Path | None = None) -> PtyProcess:

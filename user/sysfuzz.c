@@ -1,0 +1,1474 @@
+/*
+ * user/sysfuzz.c - a system-call fuzzer: random calls with hostile arguments.
+ *
+ *   sysfuzz [-s SEED] [-t SECONDS] [-p PROCS]
+ *
+ * PROCS workers (default 4) each issue random system calls for SECONDS
+ * (default 10, counted in uptime ticks: a slow host makes fewer calls, never
+ * a different verdict). Every call goes through one raw ecall (sc()), by
+ * number, so each of the kernel's calls (and numbers it has no call for) is
+ * reached with arbitrary register values: pointers at page 0, unmapped
+ * pages, the kernel's half, the read-only root (USER_ROOT_VA) and info page,
+ * the stack's guard page, page-straddling and misaligned buffers, the heap's
+ * end; lengths 0, 1, 4095, 4096, huge and negative; fds -1, 0..NOFILE+2,
+ * closed ones and 64-bit values whose low half is an fd; paths of every
+ * length up to and past MAXPATH, with and without a NUL in reach, "..",
+ * deep directories; exec of garbage and of mutated ELF files it writes;
+ * fork trees to a bounded depth; kill of its own children; sbrk up and down.
+ * SEED (printed, default from the clock) makes each worker's sequence of
+ * calls repeatable: worker i draws from SEED + i.
+ *
+ * The kernel is watched, not just survived: a call that must fail (a read
+ * into the read-only root, an fd the worker knows is closed, a path with no
+ * NUL) but succeeds, an fd handed out twice, a wrong getpid, each counts as
+ * an anomaly; the summary names the first. The last line is "sysfuzz: OK"
+ * or "sysfuzz: FAILED ...".
+ *
+ * What keeps the fuzzer from harming anything but the kernel's error paths:
+ * - Paths stay in the scratch directory /sysfuzz.PID, which it removes at
+ *   the end: a ".." never climbs above it, names come from "abcd" (the
+ *   garbage files it execs, gN, and the ELF mutants, xN, cannot be named),
+ *   and after every chdir the worker goes back to its own directory.
+ * - Workers close the console first; device files they make are never read
+ *   or written (the console's would block or print), nor are pipe ends whose
+ *   read would block or whose write would not fit (the worker tracks every
+ *   fd it holds and how full each pipe is).
+ * - Memory the kernel may write (read's buffer, fstat's, ...) is kept off
+ *   the worker's own data and the live top of its stack; the heap below its
+ *   fixed buffers is never shrunk; it uses no malloc.
+ * - kill only names pids of its own unreaped children (a pid cannot be
+ *   reused while its zombie exists, so each is the child) and values no
+ *   process can have (negative, 0, 2^30 and up); sleep, pause and wait are
+ *   given only what ends soon, and every child ends by itself within about
+ *   a second. exec runs only in a child, which has closed every fd.
+ * - At the end each worker kills and reaps its children, and the parent
+ *   waits until the process count is what it was before, so memstat after
+ *   it can be compared with memstat before.
+ */
+#include "kernel/types.h"
+#include "kernel/fcntl.h"
+#include "kernel/param.h"
+#include "kernel/stat.h"
+#include "kernel/syscall.h"
+#include "user/user.h"
+
+#include "include/fs_format.h"
+#include "include/sysinfo.h"
+#include "include/user_layout.h"
+#include "user/args.h"
+
+#define PAGE           4096ul
+#define TICKS_PER_S    100
+#define DEFAULT_PROCS  4
+#define MAX_PROCS      16
+#define DEFAULT_SECS   10
+#define BUF_BYTES      (64 * 1024)   /* the fixed buffers at the bottom of the heap */
+#define HEAP_CAP       (1024 * 1024) /* how far sbrk may take the heap above them */
+#define STACK_LO       (USER_STACK_TOP - USER_STACK_SIZE)
+#define STACK_SAFE_TOP (USER_STACK_TOP - 64 * 1024) /* the kernel never writes above */
+#define KERNEL_VA      0xffffffc000000000ul
+#define MAX_CHILDREN   8
+#define GARBAGE_FILES  4
+#define MUTANTS        4
+#define EXEC_FAILED    95 /* an exec child's status when exec returned -1 */
+#define MUTANT_STATUS  7  /* what the unmutated ELF's code exits with */
+#define MAINTAIN_EVERY 256
+#define SLOT_NONE      SYS_COUNT /* the counting slot of numbers with no call */
+#define REPORT_MAGIC   0x5f5a5a46u
+#define NAMES          "abcd"
+#define NAME_CHARS     4
+#define TREE_DEPTH     8
+
+/* Offsets in the buffer area of what the worker builds there. */
+#define PATH_ROOM   1024
+#define PATH1_AT    (2 * PAGE)
+#define PATH2_AT    (2 * PAGE + PATH_ROOM)
+#define STRADDLE_AT (4 * PAGE) /* a path laid across this page boundary */
+#define ARGV_AT     (5 * PAGE)
+#define ARGS_AT     (6 * PAGE)
+#define NONUL_AT    (8 * PAGE) /* MAXPATH + 16 bytes without a NUL, laid there when used */
+
+/* ---------------------------------------------------------------- state */
+
+enum fd_kind { FD_FREE, FD_FILE, FD_DIR, FD_DEV, FD_PIPE_R, FD_PIPE_W };
+
+struct fd_slot {
+	int kind;
+	int pipe; /* index into pipes[] for a pipe end */
+};
+
+struct pipe_state {
+	int ends_r, ends_w; /* fds of this worker on each end */
+	int avail;          /* bytes it holds */
+	int unknown;        /* a write failed partway: avail is not known */
+};
+
+enum child_mode { CHILD_PAUSE, CHILD_PIPE, CHILD_TREE, CHILD_EXEC, CHILD_MEM, CHILD_MODES };
+
+struct child {
+	int pid;
+	int mode;
+};
+
+/* What a worker sends its parent at the end. */
+struct report {
+	uint32 magic;
+	uint32 anomalies;
+	uint64 calls;
+	uint64 ok[SYS_COUNT + 1];
+	uint64 failed[SYS_COUNT + 1];
+	char first_anomaly[120];
+};
+
+static uint64 rng;
+static uint64 image_end, buf_base, heap_end;
+static struct fd_slot fds[NOFILE];
+static struct pipe_state pipes[NOFILE];
+static struct child children[MAX_CHILDREN];
+static int nchildren;
+static int report_fd = -1, my_pid, parent_pid, nprocs;
+static char scratch[32], workdir[48];
+static struct report rep;
+
+static const char *const call_names[SYS_COUNT + 1] = {
+	[SYS_fork] = "fork",
+	[SYS_exit] = "exit",
+	[SYS_wait] = "wait",
+	[SYS_pipe] = "pipe",
+	[SYS_read] = "read",
+	[SYS_kill] = "kill",
+	[SYS_exec] = "exec",
+	[SYS_fstat] = "fstat",
+	[SYS_chdir] = "chdir",
+	[SYS_dup] = "dup",
+	[SYS_getpid] = "getpid",
+	[SYS_sbrk] = "sbrk",
+	[SYS_sleep] = "sleep",
+	[SYS_uptime] = "uptime",
+	[SYS_open] = "open",
+	[SYS_write] = "write",
+	[SYS_mknod] = "mknod",
+	[SYS_unlink] = "unlink",
+	[SYS_link] = "link",
+	[SYS_mkdir] = "mkdir",
+	[SYS_close] = "close",
+	[SYS_pause] = "pause",
+	[SYS_setpgid] = "setpgid",
+	[SYS_fgset] = "fgset",
+	[SYS_memstat] = "memstat",
+	[SYS_procinfo] = "procinfo",
+	[SYS_lsdev] = "lsdev",
+	[SYS_getppid] = "getppid",
+	[SLOT_NONE] = "(no such call)",
+};
+
+/* ---------------------------------------------------------- primitives */
+
+/* One system call by number, every argument register as given. */
+static long sc(uint64 num, uint64 a0, uint64 a1, uint64 a2, uint64 a3, uint64 a4, uint64 a5)
+{
+	register uint64 r0 asm("a0") = a0;
+	register uint64 r1 asm("a1") = a1;
+	register uint64 r2 asm("a2") = a2;
+	register uint64 r3 asm("a3") = a3;
+	register uint64 r4 asm("a4") = a4;
+	register uint64 r5 asm("a5") = a5;
+	register uint64 r7 asm("a7") = num;
+	asm volatile("ecall"
+		     : "+r"(r0)
+		     : "r"(r1), "r"(r2), "r"(r3), "r"(r4), "r"(r5), "r"(r7)
+		     : "memory");
+	return (long)r0;
+}
+
+/* xorshift64*: small, fast and repeatable from its seed. */
+static uint64 rnd(void)
+{
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return rng * 0x2545f4914f6cdd1dul;
+}
+
+/* 0..n-1 (0 when n is 0). */
+static uint64 below(uint64 n)
+{
+	return n ? rnd() % n : 0;
+}
+
+static uint64 page_up(uint64 a)
+{
+	return (a + PAGE - 1) & ~(PAGE - 1);
+}
+
+static void anomaly(const char *what, long value)
+{
+	if (rep.anomalies++ == 0)
+		snprintf(rep.first_anomaly, sizeof rep.first_anomaly, "%s (%ld, pid %d)", what,
+			 value, my_pid);
+}
+
+static void count(uint64 num, long result)
+{
+	int slot = num < SYS_COUNT ? (int)num : SLOT_NONE;
+	rep.calls++;
+	if (result == -1)
+		rep.failed[slot]++;
+	else
+		rep.ok[slot]++;
+}
+
+/* ------------------------------------------------------------- memory */
+
+enum access { NONE, READ_ONLY, READ_WRITE, UNKNOWN };
+
+/* What a user access to va may do in this worker, from the layout it knows. */
+static int access_of(uint64 va)
+{
+	if (va < USER_TEXT_BASE)
+		return NONE;
+	if (va < USER_TEXT_BASE + PAGE)
+		return READ_ONLY; /* the first page of text */
+	if (va < image_end)
+		return UNKNOWN; /* text, rodata, data: not told apart here */
+	if (va < page_up(heap_end))
+		return READ_WRITE;
+	if (va < STACK_LO)
+		return NONE; /* the heap's gap and the stack's guard page */
+	if (va < USER_STACK_TOP)
+		return READ_WRITE;
+	if (va >= USER_INFO_VA && va < USER_INFO_VA + PAGE)
+		return READ_ONLY;
+	if (va >= USER_ROOT_VA && va < USER_TOP)
+		return READ_ONLY;
+	return NONE;
+}
+
+/* 1 if every byte of [va, va + len) allows at least `want` (READ_ONLY: reading). */
+static int range_allows(uint64 va, uint64 len, int want)
+{
+	if (len == 0)
+		return 1;
+	if (va + len < va)
+		return 0;
+	for (uint64 page = va & ~(PAGE - 1); page < va + len; page += PAGE) {
+		int a = access_of(page < va ? va : page);
+		if (a == UNKNOWN)
+			return 1; /* no verdict */
+		if (a == NONE || (want == READ_WRITE && a != READ_WRITE))
+			return 0;
+	}
+	return 1;
+}
+
+/* 1 if no byte of [va, va + len) is writable: a call that wrote there succeeded wrongly. */
+static int surely_unwritable(uint64 va, uint64 len)
+{
+	int a = access_of(va);
+	return len > 0 && (a == NONE || a == READ_ONLY) && !range_allows(va, 1, READ_WRITE);
+}
+
+/*
+ * The kernel may write [*va, *va + *len): keep the worker's own data and the
+ * live top of its stack out of it. The kernel writes upwards from *va and
+ * stops at the first page it may not write, so only these two places matter.
+ */
+static void keep_off_own_memory(uint64 *va, uint64 *len)
+{
+	if (*va >= USER_TEXT_BASE + PAGE && *va < image_end)
+		*va = buf_base + below(BUF_BYTES / 2);
+	if (*va >= STACK_LO && *va < USER_STACK_TOP) {
+		if (*va >= STACK_SAFE_TOP)
+			*va = STACK_LO + below(PAGE);
+		if (*len > STACK_SAFE_TOP - *va)
+			*len = STACK_SAFE_TOP - *va;
+	}
+}
+
+/* A pointer: an edge case, or somewhere in the buffers. */
+static uint64 pick_ptr(void)
+{
+	switch (below(24)) {
+	case 0: return 0;
+	case 1: return 1 + below(PAGE - 1); /* page 0 */
+	case 2: return USER_TEXT_BASE + below(PAGE);
+	case 3: return buf_base + below(BUF_BYTES); /* misaligned */
+	case 4: return buf_base + PAGE * (1 + below(BUF_BYTES / PAGE - 1)) - below(16);
+	case 5: return page_up(heap_end) - below(64); /* runs into unmapped memory */
+	case 6: return heap_end;
+	case 7: return page_up(heap_end) + PAGE * below(16); /* the heap's gap */
+	case 8: return USER_STACK_GUARD + below(PAGE);
+	case 9: return USER_STACK_GUARD - 8;
+	case 10: return STACK_LO + below(2 * PAGE);
+	case 11: return USER_INFO_VA + below(PAGE);
+	case 12: return USER_ROOT_VA + below(USER_TOP - USER_ROOT_VA);
+	case 13: return USER_TOP - below(16);
+	case 14: return KERNEL_VA + 8 * below(1 << 20);
+	case 15: return 0x80000000ul + 8 * below(1 << 24); /* RAM, kernel-only */
+	case 16: return USER_STACK_TOP + below(PAGE);
+	case 17: return rnd();
+	case 18: return rnd() % USER_TOP;
+	default: return buf_base + 8 * below(BUF_BYTES / 8); /* valid */
+	}
+}
+
+static uint64 pick_len(void)
+{
+	switch (below(16)) {
+	case 0: return 0;
+	case 1: return 1;
+	case 2: return 2 + below(62);
+	case 3: return PAGE - 1;
+	case 4: return PAGE;
+	case 5: return PAGE + 1;
+	case 6: return 2 * PAGE + below(64);
+	case 7: return 65536;
+	case 8: return 0x7fffffff;
+	case 9: return (uint64)-1;
+	case 10: return 0x80000000ul; /* INT_MIN as an int */
+	case 11: return rnd();
+	case 12: return below(16384);
+	default: return below(512);
+	}
+}
+
+/* ---------------------------------------------------------------- fds */
+
+static int open_fd_at_random(void)
+{
+	int start = (int)below(NOFILE);
+	for (int i = 0; i < NOFILE; i++) {
+		int fd = (start + i) % NOFILE;
+		if (fds[fd].kind != FD_FREE)
+			return fd;
+	}
+	return -1;
+}
+
+static uint64 pick_fd(void)
+{
+	uint64 fd;
+	switch (below(12)) {
+	case 0: fd = (uint64)-1; break;
+	case 1: fd = 0xffffffff80000000ul; break;
+	case 2: fd = NOFILE + below(3); break;
+	case 3: fd = 0x7fffffff; break;
+	case 4: fd = (rnd() & ~0xfffffffful) | below(NOFILE); break; /* the kernel takes the int */
+	case 5:
+	case 6: fd = below(NOFILE); break;
+	default: fd = (uint64)(long)open_fd_at_random(); break;
+	}
+	if ((int)fd == report_fd)
+		fd = (uint64)-1;
+	return fd;
+}
+
+/* The slot (int)fd names, or NULL when it names none of the worker's fds. */
+static struct fd_slot *slot_of(uint64 fd)
+{
+	int n = (int)fd;
+	return n >= 0 && n < NOFILE ? &fds[n] : 0;
+}
+
+static int is_open(uint64 fd)
+{
+	struct fd_slot *s = slot_of(fd);
+	return s && s->kind != FD_FREE;
+}
+
+/* Records a new fd the kernel returned: it must be in range and not in use. */
+static int take_fd(long fd, int kind, int pipe)
+{
+	if (fd < 0 || fd >= NOFILE || fds[fd].kind != FD_FREE || fd == report_fd) {
+		anomaly("the kernel returned an fd that is in use or out of range", fd);
+		return -1;
+	}
+	fds[fd].kind = kind;
+	fds[fd].pipe = pipe;
+	if (kind == FD_PIPE_R)
+		pipes[pipe].ends_r++;
+	if (kind == FD_PIPE_W)
+		pipes[pipe].ends_w++;
+	return 0;
+}
+
+static void drop_fd(int fd)
+{
+	struct fd_slot *s = &fds[fd];
+	if (s->kind == FD_PIPE_R)
+		pipes[s->pipe].ends_r--;
+	if (s->kind == FD_PIPE_W)
+		pipes[s->pipe].ends_w--;
+	s->kind = FD_FREE;
+}
+
+static int new_pipe_state(void)
+{
+	for (int i = 0; i < NOFILE; i++) {
+		if (pipes[i].ends_r == 0 && pipes[i].ends_w == 0) {
+			pipes[i].avail = 0;
+			pipes[i].unknown = 0;
+			return i;
+		}
+	}
+	return -1;
+}
+
+/* ------------------------------------------------------------- paths */
+
+/* Appends a random name of 1..len_max characters from NAMES; the new end. */
+static char *put_name(char *at, int len_max)
+{
+	int len = 1 + (int)below((uint64)len_max);
+	for (int i = 0; i < len; i++)
+		*at++ = NAMES[below(NAME_CHARS)];
+	return at;
+}
+
+static char *put_str(char *at, const char *s)
+{
+	while (*s)
+		*at++ = *s++;
+	return at;
+}
+
+/*
+ * Components up to about len bytes: names (some longer than FS_NAME_MAX),
+ * ".", "", and ".." only while it stays inside the scratch directory
+ * (depth counts levels below the worker's own directory).
+ */
+static char *put_components(char *at, int len, int depth)
+{
+	char *start = at, *end = at + len;
+	while (at < end) {
+		int r = (int)below(8);
+		if (r == 0 && depth > -1) {
+			at = put_str(at, "..");
+			depth--;
+		} else if (r == 1) {
+			*at++ = '.';
+		} else if (r == 2 && at > start) {
+			/* an empty component: "//" (first, it would make the path absolute) */
+		} else {
+			at = put_name(at, r == 3 ? FS_NAME_MAX + 8 : 3);
+			depth++;
+		}
+		*at++ = '/';
+	}
+	return at > start ? at - 1 : at; /* without the last '/' */
+}
+
+static const char *const special_paths[] = {
+	"", ".", "..", "/", "./", "a/..", "a//b", "a/", "./a/./b", "../", "../.", "...",
+};
+
+/* Writes a path for the worker at dst (PATH_ROOM bytes); its address. */
+static uint64 build_path(char *dst)
+{
+	char *at = dst;
+	switch (below(20)) {
+	case 0:
+		at = put_name(at, 2);
+		*at++ = '/';
+		at = put_name(at, 3);
+		break;
+	case 1:
+		at = put_str(at, "../w");
+		*at++ = (char)('0' + below((uint64)nprocs));
+		*at++ = '/';
+		at = put_name(at, 3);
+		break;
+	case 2:
+		at = put_str(at, workdir);
+		*at++ = '/';
+		at = put_name(at, 3);
+		break;
+	case 3: { /* deep: d/d/d/... */
+		int levels = 1 + (int)below(MAXPATH / 2 + 4);
+		for (int i = 0; i < levels; i++)
+			at = put_str(at, i ? "/d" : "d");
+		break;
+	}
+	case 4: { /* around MAXPATH long */
+		static const int lens[] = { MAXPATH - 2, MAXPATH - 1, MAXPATH, MAXPATH + 1 };
+		int len = below(2) ? lens[below(4)] : (int)below(MAXPATH + 40);
+		at = put_components(at, len, 0);
+		break;
+	}
+	case 5:
+		at = put_str(at,
+			     special_paths[below(sizeof special_paths / sizeof *special_paths)]);
+		break;
+	case 6: /* one element longer than a directory entry holds */
+		for (int n = FS_NAME_MAX - 1 + (int)below(4); n > 0; n--)
+			*at++ = 'a';
+		break;
+	case 7: at = put_components(at, 1 + (int)below(48), 0); break;
+	case 8:
+		*at++ = 'g';
+		*at++ = (char)('0' + below(GARBAGE_FILES));
+		break;
+	default: at = put_name(at, 3); break;
+	}
+	*at = 0;
+	return (uint64)dst;
+}
+
+/* The longest path build_path writes: put_components may end past its length by a name. */
+_Static_assert(MAXPATH + 40 + FS_NAME_MAX + 8 + 2 <= PATH_ROOM, "a path fits its buffer");
+
+/*
+ * A path pointer: a path built at area (or across a page boundary), bytes
+ * that run out before a NUL, or a pointer at nothing. Never a pointer into
+ * bytes it did not lay there for this call (old file data, text): a tail
+ * of some string there could name a file outside the scratch directory.
+ * wipe_paths() clears the built ones after the call for the same reason.
+ */
+static uint64 pick_path(uint64 area, int *must_fail)
+{
+	*must_fail = 0;
+	switch (below(16)) {
+	case 0: { /* no NUL before the heap's end */
+		uint64 end = page_up(heap_end);
+		int len = 1 + (int)below(MAXPATH + 8);
+		memset((char *)(end - len), 'a', (uint)len);
+		*must_fail = 1;
+		return end - len;
+	}
+	case 1: /* MAXPATH bytes and more with no NUL */
+		memset((char *)(buf_base + NONUL_AT), 'a', MAXPATH + 16);
+		*must_fail = 1;
+		return buf_base + NONUL_AT + below(16);
+	case 2: { /* a valid path across a page boundary */
+		char tmp[PATH_ROOM];
+		build_path(tmp);
+		uint64 at = buf_base + STRADDLE_AT - below(strlen(tmp) + 1);
+		strcpy((char *)at, tmp);
+		memset(tmp, 0, sizeof tmp);
+		return at;
+	}
+	case 3: {
+		uint64 p;
+		do
+			p = pick_ptr();
+		while (access_of(p) != NONE);
+		*must_fail = 1;
+		return p;
+	}
+	default: return build_path((char *)(buf_base + area));
+	}
+}
+
+/* Clears every path pick_path built (see there). */
+static void wipe_paths(void)
+{
+	memset((char *)(buf_base + PATH1_AT), 0, 2 * PATH_ROOM);
+	memset((char *)(buf_base + STRADDLE_AT - PATH_ROOM), 0, 2 * PATH_ROOM);
+}
+
+/* A path that must fail if the kernel reads it right: too long, or no NUL in reach. */
+static int path_must_fail(uint64 p, int must_fail)
+{
+	if (must_fail)
+		return 1;
+	if (p < buf_base || access_of(p) != READ_WRITE)
+		return 0; /* no verdict */
+	for (uint64 i = 0; i < MAXPATH; i++) {
+		if (access_of(p + i) != READ_WRITE)
+			return 1; /* runs into memory it cannot read */
+		if (!((char *)p)[i])
+			return 0;
+	}
+	return 1;
+}
+
+/* ----------------------------------------------------------- children */
+
+static void close_all_fds(void)
+{
+	for (int fd = 0; fd < NOFILE; fd++)
+		sc(SYS_close, (uint64)fd, 0, 0, 0, 0, 0);
+}
+
+static void add_child(int pid, int mode)
+{
+	children[nchildren].pid = pid;
+	children[nchildren].mode = mode;
+	nchildren++;
+}
+
+/* A child the worker reaped: off the kill list; an exec child's status counts for exec. */
+static void reaped(long pid, int status, int status_known)
+{
+	for (int i = 0; i < nchildren; i++) {
+		if (children[i].pid != pid)
+			continue;
+		if (status_known && children[i].mode == CHILD_EXEC) {
+			if (status == EXEC_FAILED)
+				count(SYS_exec, -1);
+			else if (status == MUTANT_STATUS)
+				count(SYS_exec, 0);
+		}
+		children[i] = children[--nchildren];
+		return;
+	}
+	anomaly("wait returned a pid that is not a child of this worker", pid);
+}
+
+/* The unmutated ELF: one R X segment at USER_TEXT_BASE whose code is exit(MUTANT_STATUS). */
+#define ELF_CODE_AT 120
+static int build_elf(uchar *e)
+{
+	static const uchar code[] = {
+		0x13, 0x05, 0x70, 0x00, /* addi a0, zero, 7 */
+		0x93, 0x08, 0x20, 0x00, /* addi a7, zero, SYS_exit */
+		0x73, 0x00, 0x00, 0x00, /* ecall */
+	};
+	_Static_assert(MUTANT_STATUS == 7 && SYS_exit == 2, "the code's immediates");
+	int size = ELF_CODE_AT + (int)sizeof code;
+	memset(e, 0, (uint)size);
+	static const uchar ident[] = { 0x7f, 'E', 'L', 'F', 2, 1, 1 };
+	memcpy(e, ident, sizeof ident);
+	uint64 entry = USER_TEXT_BASE + ELF_CODE_AT;
+	e[16] = 2;   /* e_type: ET_EXEC */
+	e[18] = 243; /* e_machine: RISC-V */
+	e[20] = 1;   /* e_version */
+	memcpy(e + 24, &entry, 8);
+	e[32] = 64; /* e_phoff */
+	e[52] = 64; /* e_ehsize */
+	e[54] = 56; /* e_phentsize */
+	e[56] = 1;  /* e_phnum */
+	uchar *ph = e + 64;
+	ph[0] = 1; /* PT_LOAD */
+	ph[4] = 5; /* R X */
+	uint64 vaddr = USER_TEXT_BASE, filesz = (uint64)size;
+	memcpy(ph + 16, &vaddr, 8);
+	memcpy(ph + 24, &vaddr, 8);
+	memcpy(ph + 32, &filesz, 8);
+	memcpy(ph + 40, &filesz, 8);
+	memcpy(e + ELF_CODE_AT, code, sizeof code);
+	return size;
+}
+
+/* Fields of the ELF worth setting to edge values: (offset, width). */
+static const uchar elf_fields[][2] = {
+	{ 24, 8 }, { 32, 8 }, { 54, 2 }, { 56, 2 }, { 64, 4 },
+	{ 68, 4 }, { 72, 8 }, { 80, 8 }, { 96, 8 }, { 104, 8 },
+};
+
+static const uint64 elf_edges[] = {
+	0,
+	1,
+	0x1000,
+	0x1078,
+	0x2000,
+	56,
+	64,
+	0xffff,
+	0x7fffffff,
+	0x80000000ul,
+	USER_STACK_GUARD - 0x1000,
+	USER_STACK_GUARD,
+	USER_TOP - 0x1000,
+	0xfffffffffffff000ul,
+	(uint64)-1,
+	0x7fffffffffffffff,
+	16,
+	17,
+};
+
+/* The unmutated ELF, or one with a few bytes, fields or its length changed; its size. */
+static int build_mutant(uchar *e, int room)
+{
+	int size = build_elf(e);
+	if (below(8) == 0)
+		return size;
+	int changes = 1 + (int)below(3);
+	for (int i = 0; i < changes; i++) {
+		switch (below(4)) {
+		case 0: e[below((uint64)size)] = (uchar)rnd(); break;
+		case 1: {
+			const uchar *f = elf_fields[below(sizeof elf_fields / sizeof *elf_fields)];
+			uint64 v = elf_edges[below(sizeof elf_edges / sizeof *elf_edges)];
+			memcpy(e + f[0], &v, f[1]);
+			break;
+		}
+		case 2: size = (int)below((uint64)size + 1); break;
+		default: { /* a second program header, overlapping or not */
+			int extra = (int)below((uint64)(room - size));
+			memcpy(e + 120, e + 64, 56);
+			e[56] = 2;
+			uint64 v = USER_TEXT_BASE + PAGE * below(3);
+			memcpy(e + 120 + 16, &v, 8);
+			for (int j = 0; j < extra; j++)
+				e[size + j] = (uchar)rnd();
+			size += extra;
+			break;
+		}
+		}
+	}
+	return size;
+}
+
+/* Writes len bytes to the named file in the worker's directory (housekeeping, not counted). */
+static void write_file(const char *name, const void *data, int len)
+{
+	int fd = open(name, O_CREATE | O_TRUNC | O_WRONLY);
+	if (fd < 0)
+		return;
+	write(fd, data, len);
+	close(fd);
+}
+
+static void write_garbage(int k)
+{
+	static uchar junk[8192];
+	int len = (int)below(sizeof junk + 1);
+	for (int i = 0; i < len; i++)
+		junk[i] = (uchar)rnd();
+	if (len >= 4 && below(2))
+		memcpy(junk, "\177ELF", 4);
+	char name[] = { 'g', (char)('0' + k), 0 };
+	write_file(name, junk, len);
+}
+
+static void write_mutant(int k)
+{
+	static uchar elf[1024];
+	int len = build_mutant(elf, sizeof elf);
+	char name[] = { 'x', (char)('0' + k), 0 };
+	write_file(name, elf, len);
+}
+
+/* A child's exec: a garbage file, an ELF mutant or any path, with odd argv. */
+static void exec_child(void)
+{
+	uint64 path;
+	char *p = (char *)(buf_base + PATH1_AT);
+	int must_fail;
+	switch (below(4)) {
+	case 0:
+		p[0] = 'g';
+		p[1] = (char)('0' + below(GARBAGE_FILES));
+		p[2] = 0;
+		path = (uint64)p;
+		break;
+	case 1:
+		p[0] = 'x';
+		p[1] = (char)('0' + below(MUTANTS));
+		p[2] = 0;
+		path = (uint64)p;
+		break;
+	default: path = pick_path(PATH1_AT, &must_fail); break;
+	}
+	uint64 *argv = (uint64 *)(buf_base + ARGV_AT);
+	int argc = (int)below(MAXARG + 3);
+	char *strings = (char *)(buf_base + ARGS_AT);
+	for (int i = 0; i < argc; i++) {
+		switch (below(6)) {
+		case 0: argv[i] = pick_ptr(); break;
+		case 1: /* a page of bytes and no NUL */
+			memset(strings, 'a', PAGE);
+			argv[i] = (uint64)strings;
+			break;
+		default: argv[i] = (uint64) "arg"; break;
+		}
+	}
+	argv[argc] = below(8) ? 0 : rnd();
+	uint64 uargv = below(6) ? (uint64)argv : pick_ptr();
+	sc(SYS_exec, path, uargv, rnd(), rnd(), rnd(), rnd());
+	exit(EXEC_FAILED);
+}
+
+/* A fork tree of the given depth: each process forks one or two children and reaps them. */
+static void fork_tree(int depth)
+{
+	for (; depth > 0; depth--) { /* a child goes round again, one level down */
+		int kids = below(4) ? 1 : 2, am_child = 0;
+		for (int i = 0; i < kids && !am_child; i++)
+			am_child = sc(SYS_fork, 0, 0, 0, 0, 0, 0) == 0;
+		if (!am_child)
+			break;
+	}
+	while (wait(0) >= 0) {
+	}
+	exit((int)below(256));
+}
+
+/* A child whose parent may kill it while it sleeps, reads a pipe, forks, execs or grows. */
+static void child_main(int mode)
+{
+	close_all_fds();
+	switch (mode) {
+	case CHILD_PAUSE: sc(SYS_pause, below(100), 0, 0, 0, 0, 0); break;
+	case CHILD_PIPE: {
+		int p[2];
+		if (pipe(p) < 0)
+			break;
+		if (fork() == 0) { /* writes after a while, so the read ends by itself */
+			close(p[0]);
+			sleep((int)below(100));
+			write(p[1], "x", 1);
+			exit(0);
+		}
+		close(p[1]);
+		char c;
+		read(p[0], &c, 1);
+		wait(0);
+		break;
+	}
+	case CHILD_TREE: fork_tree(1 + (int)below(TREE_DEPTH)); break;
+	case CHILD_EXEC: exec_child(); break;
+	case CHILD_MEM: {
+		int grow = (int)below(4 << 20);
+		char *base = sbrk(grow);
+		if (base != SBRK_ERROR) {
+			for (int off = 0; off < grow; off += (int)PAGE * (1 + (int)below(8)))
+				base[off] = 1;
+			sbrk(-(int)below((uint64)grow + 1));
+			if (fork() == 0)
+				exit(0);
+			wait(0);
+		}
+		break;
+	}
+	}
+	exit((int)below(256));
+}
+
+/* --------------------------------------------------------------- calls */
+
+/* A value kill, setpgid or fgset may be given: a child of ours, or no pid at all. */
+static uint64 pick_pid(void)
+{
+	if (nchildren && below(2))
+		return (uint64)children[below((uint64)nchildren)].pid;
+	switch (below(6)) {
+	case 0: return (uint64)-1;
+	case 1: return 0;
+	case 2: return 0xffffffff80000000ul;
+	case 3: return 0x40000000ul + below(0x3fffffff);
+	case 4: return (rnd() & ~0xfffffffful) | 0xc0000000ul; /* a negative int */
+	default: return (uint64) - (long)(1 + below(1000));
+	}
+}
+
+static void kill_some_child(void)
+{
+	if (nchildren)
+		kill(children[below((uint64)nchildren)].pid);
+}
+
+static void reap_one(void)
+{
+	int status;
+	int pid = wait(&status);
+	if (pid > 0)
+		reaped(pid, status, 1);
+}
+
+static long do_fork(void)
+{
+	if (nchildren == MAX_CHILDREN) {
+		kill_some_child();
+		reap_one();
+	}
+	int mode = (int)below(CHILD_MODES);
+	long pid = sc(SYS_fork, rnd(), rnd(), rnd(), rnd(), rnd(), rnd());
+	if (pid == 0)
+		child_main(mode);
+	if (pid > 0)
+		add_child((int)pid, mode);
+	return pid;
+}
+
+static long do_exec(void)
+{
+	/* exec from a child only: a success would end the worker. */
+	if (nchildren == MAX_CHILDREN) {
+		kill_some_child();
+		reap_one();
+	}
+	long pid = sc(SYS_fork, 0, 0, 0, 0, 0, 0);
+	if (pid == 0)
+		child_main(CHILD_EXEC);
+	if (pid > 0)
+		add_child((int)pid, CHILD_EXEC);
+	return pid; /* counted as a fork; the exec counts when the child is reaped */
+}
+
+static long do_wait(void)
+{
+	if (nchildren && below(4))
+		kill_some_child(); /* so the wait is short */
+	uint64 p = pick_ptr(), len = 4;
+	keep_off_own_memory(&p, &len);
+	if (len < 4 || below(4) == 0)
+		p = 0;
+	long pid = sc(SYS_wait, p, rnd(), rnd(), rnd(), rnd(), rnd());
+	if (pid > 0) {
+		int known = range_allows(p, 4, READ_WRITE) && p;
+		int status = 0;
+		if (known)
+			memcpy(&status, (void *)p, 4);
+		reaped(pid, status, known);
+		if (p && surely_unwritable(p, 4))
+			anomaly("wait wrote a status to an unwritable address", (long)p);
+	} else if (pid != -1) {
+		anomaly("wait returned neither a pid nor -1", pid);
+	}
+	return pid;
+}
+
+static long do_read(void)
+{
+	uint64 fd = pick_fd(), p = pick_ptr(), n = pick_len();
+	struct fd_slot *s = slot_of(fd);
+	int kind = s ? s->kind : FD_FREE;
+	if (kind == FD_DEV)
+		return -2;
+	struct pipe_state *pi = kind == FD_PIPE_R ? &pipes[s->pipe] : 0;
+	if (pi && (pi->unknown || (pi->avail == 0 && pi->ends_w > 0)))
+		return -2; /* it would block */
+	uint64 len = (int)n > 0 ? (uint64)(int)n : 0;
+	uint64 want = len;
+	keep_off_own_memory(&p, &len);
+	if (len != want)
+		n = len;
+	long r = sc(SYS_read, fd, p, n, rnd(), rnd(), rnd());
+	if (kind == FD_FREE && r != -1)
+		anomaly("read of a closed fd did not return -1", r);
+	if (r > 0 && (r > (long)(int)n || !range_allows(p, (uint64)r, READ_WRITE)))
+		anomaly("read returned more than asked or wrote an unwritable address", r);
+	if (pi && r > 0) {
+		if (r > pi->avail)
+			anomaly("a pipe gave more bytes than were written to it", r);
+		pi->avail -= (int)r;
+	}
+	return r;
+}
+
+static long do_write(void)
+{
+	uint64 fd = pick_fd(), p = pick_ptr(), n = pick_len();
+	struct fd_slot *s = slot_of(fd);
+	int kind = s ? s->kind : FD_FREE;
+	if (kind == FD_DEV)
+		return -2;
+	struct pipe_state *pi = kind == FD_PIPE_W ? &pipes[s->pipe] : 0;
+	if (pi && pi->ends_r > 0) {
+		int space = PAGE - pi->avail;
+		if (pi->unknown)
+			return -2;
+		if ((int)n > space)
+			n = (uint64)(space > 0 ? below((uint64)space + 1) : 0); /* it would block */
+	}
+	long r = sc(SYS_write, fd, p, n, rnd(), rnd(), rnd());
+	if (kind == FD_FREE && r != -1)
+		anomaly("write to a closed fd did not return -1", r);
+	if (r > 0 && (r > (long)(int)n || !range_allows(p, (uint64)r, READ_ONLY)))
+		anomaly("write returned more than asked or read an unreadable address", r);
+	if (pi && r > 0)
+		pi->avail += (int)r;
+	if (pi && r == -1 && (int)n > 0)
+		pi->unknown = 1;
+	return r;
+}
+
+static long do_open(void)
+{
+	static const int modes[] = {
+		O_RDONLY,
+		O_WRONLY,
+		O_RDWR,
+		O_CREATE | O_RDWR,
+		O_CREATE | O_WRONLY | O_TRUNC,
+		O_APPEND | O_RDWR,
+		O_TRUNC,
+		O_WRONLY | O_RDWR,
+		O_CREATE | O_APPEND | O_WRONLY,
+	};
+	int must_fail;
+	uint64 path = pick_path(PATH1_AT, &must_fail);
+	uint64 mode = below(8) ? (uint64)modes[below(sizeof modes / sizeof *modes)] : rnd();
+	must_fail = path_must_fail(path, must_fail);
+	long fd = sc(SYS_open, path, mode, rnd(), rnd(), rnd(), rnd());
+	if (fd == -1)
+		return fd;
+	if (must_fail)
+		anomaly("open of a path with no NUL in reach, or too long, succeeded", fd);
+	struct stat st;
+	if (fd < 0 || fd >= NOFILE || fstat((int)fd, &st) < 0) {
+		anomaly("open returned an fd fstat refuses", fd);
+		return fd;
+	}
+	take_fd(fd, st.type == T_DIR ? FD_DIR : st.type == T_DEVICE ? FD_DEV : FD_FILE, 0);
+	return fd;
+}
+
+static long do_close(void)
+{
+	uint64 fd = pick_fd();
+	int was_open = is_open(fd);
+	long r = sc(SYS_close, fd, rnd(), rnd(), rnd(), rnd(), rnd());
+	if (r != (was_open ? 0 : -1))
+		anomaly(was_open ? "close of an open fd failed" : "close of a closed fd succeeded",
+			r);
+	if (was_open && r == 0)
+		drop_fd((int)fd);
+	return r;
+}
+
+static long do_dup(void)
+{
+	uint64 fd = pick_fd();
+	struct fd_slot *s = slot_of(fd);
+	int was_open = is_open(fd);
+	long r = sc(SYS_dup, fd, rnd(), rnd(), rnd(), rnd(), rnd());
+	if (r != -1) {
+		if (!was_open)
+			anomaly("dup of a closed fd succeeded", r);
+		else
+			take_fd(r, s->kind, s->pipe);
+	}
+	return r;
+}
+
+static long do_pipe(void)
+{
+	uint64 p = pick_ptr(), len = 8;
+	keep_off_own_memory(&p, &len);
+	if (len < 8)
+		p = buf_base;
+	long r = sc(SYS_pipe, p, rnd(), rnd(), rnd(), rnd(), rnd());
+	if (r != 0)
+		return r;
+	if (!range_allows(p, 8, READ_WRITE)) {
+		anomaly("pipe wrote its fds to an unwritable address", (long)p);
+		return r;
+	}
+	int two[2];
+	memcpy(two, (void *)p, sizeof two);
+	int pi = new_pipe_state();
+	if (two[0] == two[1] || pi < 0) {
+		anomaly("pipe returned one fd twice", two[0]);
+		return r;
+	}
+	take_fd(two[0], FD_PIPE_R, pi);
+	take_fd(two[1], FD_PIPE_W, pi);
+	return r;
+}
+
+/* Calls that write a fixed-size record to a user pointer: fstat, memstat, procinfo. */
+static long do_record(uint64 num)
+{
+	uint64 a0, p = pick_ptr(), len, a1 = rnd();
+	switch (num) {
+	case SYS_fstat:
+		a0 = pick_fd();
+		len = sizeof(struct stat);
+		break;
+	case SYS_memstat: len = sizeof(struct memstat); break;
+	default: /* procinfo(buf, max) */
+		a1 = below(4) ? below(40) : pick_len();
+		len = (int)a1 < 0
+			      ? 0
+			      : ((int)a1 > 256 ? 256 : (uint64)(int)a1) * sizeof(struct procinfo);
+		break;
+	}
+	uint64 want = len;
+	keep_off_own_memory(&p, &len);
+	if (len < want)
+		p = buf_base;
+	if (num == SYS_fstat) {
+		a1 = p;
+	} else {
+		a0 = p;
+	}
+	long r = sc(num, a0, a1, rnd(), rnd(), rnd(), rnd());
+	if (num == SYS_fstat && !is_open(a0) && r != -1)
+		anomaly("fstat of a closed fd succeeded", r);
+	uint64 wrote =
+		num == SYS_procinfo ? (r > 0 ? (uint64)r * sizeof(struct procinfo) : 0) : len;
+	if (r >= 0 && !range_allows(p, wrote, READ_WRITE))
+		anomaly("a call wrote its record to an unwritable address", (long)p);
+	return r;
+}
+
+/* The calls that take one path: chdir, mkdir, unlink, mknod. */
+static long do_path_call(uint64 num)
+{
+	int must_fail;
+	uint64 path = pick_path(PATH1_AT, &must_fail);
+	must_fail = path_must_fail(path, must_fail);
+	uint64 a1 = rnd(), a2 = rnd();
+	if (num == SYS_mknod) {
+		a1 = below(8) ? below(NDEV) : pick_len();
+		a2 = below(8) ? below(4) : pick_len();
+	}
+	long r = sc(num, path, a1, a2, rnd(), rnd(), rnd());
+	if (r != -1 && must_fail)
+		anomaly("a call with a path with no NUL in reach, or too long, succeeded",
+			(long)num);
+	if (num == SYS_chdir && chdir(workdir) < 0) {
+		mkdir(workdir); /* another worker removed it: a cwd that was unlinked is tested too */
+		chdir(workdir);
+	}
+	return r;
+}
+
+static long do_link(void)
+{
+	int fail1, fail2;
+	uint64 old = pick_path(PATH1_AT, &fail1);
+	fail1 = path_must_fail(old, fail1);
+	uint64 new = pick_path(PATH2_AT, &fail2);
+	fail2 = path_must_fail(new, fail2);
+	long r = sc(SYS_link, old, new, rnd(), rnd(), rnd(), rnd());
+	if (r != -1 && (fail1 || fail2))
+		anomaly("link with a path with no NUL in reach, or too long, succeeded", r);
+	return r;
+}
+
+static long do_sbrk(void)
+{
+	uint64 floor = buf_base + BUF_BYTES, ceiling = floor + HEAP_CAP;
+	long n;
+	switch (below(8)) {
+	case 0: n = 0; break;
+	case 1: n = 1 + (long)below(PAGE); break;
+	case 2: n = (long)PAGE * (long)below(64); break;
+	case 3: n = 0x7fffffff; break; /* past the stack: refused */
+	case 4: n = -(long)below(heap_end - floor + 1); break;
+	case 5: n = -(long)(heap_end - image_end + 1 + below(PAGE)); break; /* below the image */
+	case 6: n = -0x80000000l; break;
+	default: n = -(long)below(PAGE); break;
+	}
+	if (n > 0 && n < 0x7fffffff && heap_end + (uint64)n > ceiling)
+		n = -n; /* keep the heap small: the kernel would have granted it */
+	if (n < 0 && (uint64)-n <= heap_end - image_end && (uint64)-n > heap_end - floor)
+		n = -(long)(heap_end - floor); /* never into the worker's own buffers */
+	uint64 reg = (uint64)n;
+	if (below(8) == 0)
+		reg |= rnd() & ~0xfffffffful; /* the kernel takes the int */
+	long r = sc(SYS_sbrk, reg, rnd(), rnd(), rnd(), rnd(), rnd());
+	uint64 now = (uint64)sc(SYS_sbrk, 0, 0, 0, 0, 0, 0);
+	if (r != -1 && (uint64)r != heap_end)
+		anomaly("sbrk did not return the old break", r);
+	if (r == -1 && now != heap_end)
+		anomaly("sbrk failed but moved the break", (long)now);
+	heap_end = now;
+	return r;
+}
+
+static long do_simple(uint64 num)
+{
+	uint64 a0 = rnd();
+	switch (num) {
+	case SYS_kill:
+	case SYS_setpgid:
+	case SYS_fgset: a0 = pick_pid(); break;
+	case SYS_sleep:
+	case SYS_pause: a0 = below(4) ? below(3) : (rnd() & ~0xfffffffful) | 0x80000000ul; break;
+	}
+	if (num == SYS_setpgid && (int)a0 == 0)
+		a0 = (uint64)-1; /* 0 is the caller itself: it would leave the Ctrl-C group */
+	if (num == SYS_fgset && below(2))
+		a0 = (uint64)parent_pid; /* the group the shell made the foreground */
+	long r = sc(num, a0, rnd(), rnd(), rnd(), rnd(), rnd());
+	if (num == SYS_getpid && r != my_pid)
+		anomaly("getpid returned another pid", r);
+	return r;
+}
+
+/* ------------------------------------------------------------- worker */
+
+struct weighted {
+	uchar num;
+	uchar weight;
+};
+
+/* How often each call is drawn: the file-system and memory calls most. */
+static const struct weighted calls[] = {
+	{ SYS_read, 12 },   { SYS_write, 12 },   { SYS_open, 12 },   { SYS_close, 8 },
+	{ SYS_dup, 4 },     { SYS_pipe, 4 },     { SYS_fstat, 4 },   { SYS_chdir, 3 },
+	{ SYS_mkdir, 5 },   { SYS_unlink, 6 },   { SYS_link, 4 },    { SYS_mknod, 2 },
+	{ SYS_sbrk, 5 },    { SYS_fork, 3 },     { SYS_exec, 2 },    { SYS_kill, 3 },
+	{ SYS_wait, 3 },    { SYS_getpid, 1 },   { SYS_getppid, 1 }, { SYS_uptime, 1 },
+	{ SYS_sleep, 1 },   { SYS_pause, 1 },    { SYS_setpgid, 1 }, { SYS_fgset, 1 },
+	{ SYS_memstat, 1 }, { SYS_procinfo, 1 },
+};
+#define NO_CALL_ONE_IN 2048 /* numbers with no call: rare, the kernel logs each */
+
+static uint64 pick_call(void)
+{
+	static int total;
+	if (!total)
+		for (uint i = 0; i < sizeof calls / sizeof *calls; i++)
+			total += calls[i].weight;
+	int r = (int)below((uint64)total);
+	for (uint i = 0;; i++) {
+		r -= calls[i].weight;
+		if (r < 0)
+			return calls[i].num;
+	}
+}
+
+static long call_no_such(void)
+{
+	static const uint64 nums[] = { 0, SYS_lsdev, SYS_COUNT, 0x100000000ul | SYS_getpid,
+				       (uint64)-1 };
+	uint64 num = nums[below(sizeof nums / sizeof *nums)];
+	long r = sc(num, rnd(), rnd(), rnd(), rnd(), rnd(), rnd());
+	if (r != -1)
+		anomaly("a number with no system call did not return -1", r);
+	count(num == SYS_lsdev ? SYS_lsdev : SLOT_NONE, r);
+	return r;
+}
+
+/* One random call; counted unless its arguments were found to block and it was skipped. */
+static void fuzz_one(void)
+{
+	if (below(NO_CALL_ONE_IN) == 0) {
+		call_no_such();
+		return;
+	}
+	uint64 num = pick_call();
+	long r;
+	switch (num) {
+	case SYS_read: r = do_read(); break;
+	case SYS_write: r = do_write(); break;
+	case SYS_open: r = do_open(); break;
+	case SYS_close: r = do_close(); break;
+	case SYS_dup: r = do_dup(); break;
+	case SYS_pipe: r = do_pipe(); break;
+	case SYS_fstat:
+	case SYS_memstat:
+	case SYS_procinfo: r = do_record(num); break;
+	case SYS_chdir:
+	case SYS_mkdir:
+	case SYS_unlink:
+	case SYS_mknod: r = do_path_call(num); break;
+	case SYS_link: r = do_link(); break;
+	case SYS_sbrk: r = do_sbrk(); break;
+	case SYS_fork: r = do_fork(); break;
+	case SYS_exec:
+		r = do_exec();
+		num = SYS_fork;
+		break;
+	case SYS_wait: r = do_wait(); break;
+	default: r = do_simple(num); break;
+	}
+	if (r != -2)
+		count(num, r);
+	wipe_paths();
+}
+
+/* Fresh garbage and mutants now and then, so exec meets many. */
+static void maintain(void)
+{
+	write_garbage((int)below(GARBAGE_FILES));
+	write_mutant((int)below(MUTANTS));
+}
+
+static uint64 worker_seed(uint64 seed, int index)
+{
+	uint64 s = (seed + 1) * 0x9e3779b97f4a7c15ul + (uint64)index * 0xbf58476d1ce4e5b9ul;
+	return s ? s : 1;
+}
+
+/* Fuzzes until deadline (uptime ticks), reaps every child and sends its report on wfd. */
+static void worker(int index, uint64 seed, int deadline, int wfd)
+{
+	rng = worker_seed(seed, index);
+	my_pid = getpid();
+	report_fd = wfd;
+	for (int fd = 0; fd < NOFILE; fd++)
+		if (fd != wfd)
+			close(fd); /* the console too: a worker never reads or prints it */
+	if (chdir(workdir) < 0)
+		anomaly("cannot enter the worker's directory", 0);
+	for (int k = 0; k < GARBAGE_FILES; k++)
+		write_garbage(k);
+	for (int k = 0; k < MUTANTS; k++)
+		write_mutant(k);
+	while (uptime() < deadline) {
+		fuzz_one();
+		if (rep.calls % MAINTAIN_EVERY == 0)
+			maintain();
+	}
+	while (nchildren) {
+		for (int i = 0; i < nchildren; i++)
+			kill(children[i].pid);
+		reap_one();
+	}
+	if (wait(0) != -1)
+		anomaly("a child no list knew of was left", 0);
+	rep.magic = REPORT_MAGIC;
+	write(wfd, &rep, sizeof rep);
+	exit(0);
+}
+
+/* ------------------------------------------------------------- parent */
+
+/* The first entry of the cwd other than "." and ".." into name; 0 when there is none. */
+static int first_entry(char name[FS_NAME_MAX + 1])
+{
+	int fd = open(".", O_RDONLY), found = 0;
+	struct fs_dirent de;
+	while (fd >= 0 && !found && read(fd, &de, sizeof de) == sizeof de) {
+		memcpy(name, de.name, FS_NAME_MAX);
+		name[FS_NAME_MAX] = 0;
+		found = de.inum != 0 && strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	return found;
+}
+
+/* Removes name, and everything below it if it is a directory (entering each: no long paths). */
+static int remove_tree(const char *name)
+{
+	if (unlink(name) == 0)
+		return 0;
+	struct stat st;
+	if (stat(name, &st) < 0 || st.type != T_DIR || chdir(name) < 0)
+		return -1;
+	char entry[FS_NAME_MAX + 1];
+	int failed = 0;
+	while (!failed && first_entry(entry))
+		failed = remove_tree(entry) < 0;
+	if (chdir("..") < 0 || failed)
+		return -1;
+	return unlink(name);
+}
+
+static void add_report(struct report *sum, const struct report *r)
+{
+	sum->calls += r->calls;
+	for (int i = 0; i <= SYS_COUNT; i++) {
+		sum->ok[i] += r->ok[i];
+		sum->failed[i] += r->failed[i];
+	}
+	if (r->anomalies && !sum->anomalies)
+		memcpy(sum->first_anomaly, r->first_anomaly, sizeof sum->first_anomaly);
+	sum->anomalies += r->anomalies;
+}
+
+/* Reads worker i's report from fd; 0, or -1 if it sent none (it died). */
+static int read_report(int fd, struct report *r)
+{
+	int got = 0, n;
+	while (got < (int)sizeof *r && (n = read(fd, (char *)r + got, sizeof *r - got)) > 0)
+		got += n;
+	close(fd);
+	return got == (int)sizeof *r && r->magic == REPORT_MAGIC ? 0 : -1;
+}
+
+static uint64 processes_now(void)
+{
+	struct memstat m;
+	return memstat(&m) < 0 ? 0 : m.processes;
+}
+
+/* Waits (saying so every 10 s) until the orphans of the workers' children are gone too. */
+static void wait_for_orphans(uint64 processes)
+{
+	int since = uptime();
+	while (processes_now() > processes) {
+		if (uptime() - since >= 10 * TICKS_PER_S) {
+			printf("sysfuzz: still waiting for %lu orphaned processes to exit\n",
+			       processes_now() - processes);
+			since = uptime();
+		}
+		sleep(1);
+	}
+}
+
+static void usage(void)
+{
+	fprintf(2, "usage: sysfuzz [-s SEED] [-t SECONDS] [-p PROCS]\n");
+	exit(1);
+}
+
+int main(int argc, char *argv[])
+{
+	int seed = -1, secs = DEFAULT_SECS;
+	nprocs = DEFAULT_PROCS;
+	for (int i = 1; i < argc; i += 2) {
+		int *to = 0;
+		if (!strcmp(argv[i], "-s"))
+			to = &seed;
+		else if (!strcmp(argv[i], "-t"))
+			to = &secs;
+		else if (!strcmp(argv[i], "-p"))
+			to = &nprocs;
+		if (!to || i + 1 >= argc || args_number(argv[i + 1], to) < 0)
+			usage();
+	}
+	if (secs < 0 || nprocs < 1 || nprocs > MAX_PROCS) {
+		fprintf(2, "sysfuzz: SECONDS must be 0 or more and PROCS 1..%d\n", MAX_PROCS);
+		exit(1);
+	}
+	if (seed < 0)
+		seed = (int)((time_us() ^ (time_us() >> 17)) & 0x7fffffff);
+	printf("sysfuzz: seed %d, %d processes, %d s\n", seed, nprocs, secs);
+
+	parent_pid = getpid();
+	uint64 processes = processes_now();
+	snprintf(scratch, sizeof scratch, "/sysfuzz.%d", parent_pid);
+	if (mkdir(scratch) < 0) {
+		fprintf(2, "sysfuzz: cannot make the scratch directory %s\n", scratch);
+		exit(1);
+	}
+	image_end = (uint64)sbrk(0);
+	buf_base = (uint64)sbrk(BUF_BYTES);
+	heap_end = (uint64)sbrk(0);
+	int deadline = uptime() + secs * TICKS_PER_S;
+	int report_fds[MAX_PROCS], pids[MAX_PROCS];
+	for (int i = 0; i < nprocs; i++) {
+		int p[2];
+		snprintf(workdir, sizeof workdir, "%s/w%d", scratch, i);
+		if (mkdir(workdir) < 0 || pipe(p) < 0 || (pids[i] = fork()) < 0) {
+			fprintf(2, "sysfuzz: cannot start worker %d\n", i);
+			exit(1);
+		}
+		if (pids[i] == 0)
+			worker(i, (uint64)seed, deadline, p[1]);
+		close(p[1]);
+		report_fds[i] = p[0];
+	}
+
+	struct report sum, r;
+	memset(&sum, 0, sizeof sum);
+	int dead = 0;
+	for (int i = 0; i < nprocs; i++) {
+		memset(&r, 0, sizeof r);
+		if (read_report(report_fds[i], &r) < 0) {
+			printf("sysfuzz: worker %d (pid %d) died without a report\n", i, pids[i]);
+			dead++;
+		}
+		add_report(&sum, &r);
+	}
+	while (wait(0) >= 0) {
+	}
+	wait_for_orphans(processes);
+	int removed = remove_tree(scratch) == 0;
+
+	printf("sysfuzz: %lu calls (seed %d)\n", sum.calls, seed);
+	printf("  %-14s %9s %9s\n", "call", "ok", "-1");
+	for (int i = 0; i <= SYS_COUNT; i++)
+		if (call_names[i] && sum.ok[i] + sum.failed[i])
+			printf("  %-14s %9lu %9lu\n", call_names[i], sum.ok[i], sum.failed[i]);
+	printf("  (exit: by every child; exec: by children, counted when reaped)\n");
+	if (sum.anomalies)
+		printf("sysfuzz: %u anomalies; the first: %s\n", sum.anomalies, sum.first_anomaly);
+	if (!removed)
+		printf("sysfuzz: cannot remove the scratch directory %s\n", scratch);
+	if (sum.anomalies || dead || !removed) {
+		printf("sysfuzz: FAILED (seed %d)\n", seed);
+		exit(1);
+	}
+	printf("sysfuzz: OK\n");
+	exit(0);
+}
