@@ -66,8 +66,8 @@ MM_SRCS := $(wildcard mm/*.c)
 # Each image names the lib/ and mm/ files it links, so the guard (which must
 # stay small: it is trusted) carries no allocator, memory map or facade code.
 KERNEL_SRCS := $(wildcard kernel/*.c) $(wildcard kernel/*.S) sbi/tree.c sbi/console_lock.c \
-	lib/bootargs.c lib/crc32c.c lib/elf.c lib/fmt.c lib/fs_layout.c lib/hmac_sha256.c lib/mbox.c \
-	lib/md_block.c lib/sha256.c lib/string.c lib/virtq.c $(MM_SRCS)
+	lib/bootargs.c lib/crc32c.c lib/elf.c lib/fmt.c lib/fs_decode.c lib/fs_layout.c \
+	lib/hmac_sha256.c lib/mbox.c lib/md_block.c lib/sha256.c lib/string.c lib/virtq.c $(MM_SRCS)
 GUARD_SRCS := $(wildcard sbi/guard/*.c) $(wildcard sbi/guard/*.S) sbi/console_lock.c \
 	lib/bootargs.c lib/crc32c.c lib/crc32c_patch.c lib/fmt.c lib/hmac_sha256.c lib/mbox.c \
 	lib/md5.c lib/md_block.c lib/sha256.c lib/string.c mm/blockzero.c mm/fdt.c
