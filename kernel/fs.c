@@ -344,7 +344,7 @@ static void dinode_load(struct inode *ip, const struct fs_dinode *dip)
 }
 
 /* What inode_alloc just wrote to the disk inode of ip: type, and nothing else yet. */
-static void dinode_load_fresh(struct inode *ip, uint16_t type)
+static void inode_set_fresh(struct inode *ip, uint16_t type)
 {
 	ip->type = type;
 	ip->major = ip->minor = ip->nlink = 0;
@@ -412,7 +412,7 @@ struct inode *inode_alloc(uint16_t type)
 				 * may have cached the free inode meanwhile; this replaces it.
 				 */
 				sleeplock_acquire(&ip->lock);
-				dinode_load_fresh(ip, type);
+				inode_set_fresh(ip, type);
 				sleeplock_release(&ip->lock);
 			}
 			return ip;
