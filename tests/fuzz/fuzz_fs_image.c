@@ -28,7 +28,7 @@
  * timeout catches a loop.
  *
  * `make fuzz` builds it with the kernel's file system sources and the shim
- * (the Makefile's FUZZ_EXTRA_SRCS) and runs it; or:
+ * (the Makefile's FUZZ_SRCS) and runs it; or:
  * build/fuzz/fuzz_fs_image -max_total_time=60 build/fuzz/corpus-fuzz_fs_image
  */
 #include <stdint.h>
