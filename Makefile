@@ -66,8 +66,8 @@ MM_SRCS := $(wildcard mm/*.c)
 # Each image names the lib/ and mm/ files it links, so the guard (which must
 # stay small: it is trusted) carries no allocator, memory map or facade code.
 KERNEL_SRCS := $(wildcard kernel/*.c) $(wildcard kernel/*.S) sbi/tree.c sbi/console_lock.c \
-	lib/bootargs.c lib/crc32c.c lib/elf.c lib/fmt.c lib/fs_layout.c lib/hmac_sha256.c lib/mbox.c \
-	lib/md_block.c lib/sha256.c lib/string.c lib/virtq.c $(MM_SRCS)
+	lib/bootargs.c lib/crc32c.c lib/elf.c lib/fmt.c lib/fs_decode.c lib/fs_layout.c \
+	lib/hmac_sha256.c lib/mbox.c lib/md_block.c lib/sha256.c lib/string.c lib/virtq.c $(MM_SRCS)
 GUARD_SRCS := $(wildcard sbi/guard/*.c) $(wildcard sbi/guard/*.S) sbi/console_lock.c \
 	lib/bootargs.c lib/crc32c.c lib/crc32c_patch.c lib/fmt.c lib/hmac_sha256.c lib/mbox.c \
 	lib/md5.c lib/md_block.c lib/sha256.c lib/string.c mm/blockzero.c mm/fdt.c
@@ -441,14 +441,21 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
-# A target's own sources beyond mm/ and lib/: FUZZ_SRCS, set per target.
+# A target's own sources beyond mm/ and lib/, and flags: FUZZ_SRCS, FUZZ_CFLAGS, set per target.
 $(BUILD)/fuzz/fuzz_fsck: FUZZ_SRCS := $(FSCK_LIB_SRCS)
 $(BUILD)/fuzz/fuzz_fsck: $(FSCK_LIB_SRCS) mkfs/fsck_check.h
+# fuzz_fs_image runs the kernel's file system over the shims, as test_fs_kernel does; the
+# kernel's sleep() is renamed so that libFuzzer's calls to the C library's still reach it.
+$(BUILD)/fuzz/fuzz_fs_image: FUZZ_SRCS := $(FS_KERNEL_SRCS) tests/shim/shim.c tests/shim/fsck.c \
+	$(FSCK_LIB_SRCS)
+$(BUILD)/fuzz/fuzz_fs_image: FUZZ_CFLAGS := -Dsleep=kernel_sleep
+$(BUILD)/fuzz/fuzz_fs_image: $(FS_KERNEL_SRCS) $(wildcard tests/shim/*) $(wildcard kernel/*.h) \
+	$(FSCK_LIB_SRCS) mkfs/fsck_check.h
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(MM_SRCS) $(LIB_HOST_SRCS) $(wildcard mm/*.h lib/*.h)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined $< $(FUZZ_SRCS) $(MM_SRCS) \
-		$(LIB_HOST_SRCS) -o $@
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined $(FUZZ_CFLAGS) $< $(FUZZ_SRCS) \
+		$(MM_SRCS) $(LIB_HOST_SRCS) -o $@
 
 fuzz: deps
 	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz needs clang (apt-get install clang)"; exit 1; }

@@ -193,3 +193,125 @@ def disk_mmio_allowed_fw_cfg_denied():
         check("R" in covering(address) and "W" in covering(address),
               f"the kernel domain does not allow {address:#x} (the disk's registers)")
     check(not covering(0x10100000).strip("I,"), "the kernel domain reaches fw_cfg")
+
+
+# --- hostile images: the kernel's file system on a hand-damaged disk ---
+
+SUPER = struct.Struct("<11I")  # include/fs_format.h's struct fs_super
+DINODE = struct.Struct("<4HQ12I")  # struct fs_dinode: type major minor nlink size addrs[12]
+DIRENT = struct.Struct("<I60s")  # struct fs_dirent
+T_DIR = 1
+
+
+class Image:
+    """A magma disk image in memory, with the few edits the hostile test makes."""
+
+    def __init__(self, data):
+        self.data = bytearray(data)
+        (_magic, _version, self.size, _nblocks, self.ninodes, _nlog, _logstart,
+         self.inodestart, self.bmapstart, self.datastart, _crc) = SUPER.unpack_from(
+            self.data, BLOCK)
+
+    def _inode_offset(self, inum):
+        return (self.inodestart + inum // (BLOCK // DINODE.size)) * BLOCK + \
+            inum % (BLOCK // DINODE.size) * DINODE.size
+
+    def inode(self, inum):
+        fields = DINODE.unpack_from(self.data, self._inode_offset(inum))
+        return list(fields[:5]), list(fields[5:])
+
+    def set_inode(self, inum, head, addrs):
+        DINODE.pack_into(self.data, self._inode_offset(inum), *head, *addrs)
+
+    def entries(self, inum):
+        """[(offset in the image, inum, name)] of a directory's first block."""
+        (_type, _major, _minor, _nlink, size), addrs = self.inode(inum)
+        out = []
+        for off in range(0, min(size, BLOCK), DIRENT.size):
+            at = addrs[0] * BLOCK + off
+            entry, name = DIRENT.unpack_from(self.data, at)
+            out.append((at, entry, name.rstrip(b"\0").decode()))
+        return out
+
+    def lookup(self, name):
+        return next(e for _at, e, n in self.entries(1) if e and n == name)
+
+    def add_entry(self, dir_inum, name, inum):
+        head, addrs = self.inode(dir_inum)
+        check(head[4] + DIRENT.size <= BLOCK, f"directory {dir_inum} has no room in its block")
+        DIRENT.pack_into(self.data, addrs[0] * BLOCK + head[4], inum, name.encode())
+        head[4] += DIRENT.size
+        self.set_inode(dir_inum, head, addrs)
+
+    def free_inode(self):
+        return next(i for i in range(2, self.ninodes) if self.inode(i)[0][0] == 0)
+
+    def take_block(self):
+        """A free data block, marked used in the free map."""
+        for b in range(self.datastart, self.size):
+            at = (self.bmapstart + b // (BLOCK * 8)) * BLOCK + b % (BLOCK * 8) // 8
+            if not self.data[at] & (1 << b % 8):
+                self.data[at] |= 1 << b % 8
+                return b
+        raise AssertionError("no free block in the image")
+
+
+def hostile_image(path, source):
+    """source's image with damage planted: the names and inodes of what was damaged."""
+    img = Image(source.read_bytes())
+    readme, usertests = img.lookup("README"), img.lookup("usertests")
+    head, addrs = img.inode(readme)
+    check(addrs[3] != 0, f"/README has no fourth block ({head[4]} bytes)")
+    addrs[3] = 99999  # past the end of the disk
+    img.set_inode(readme, head, addrs)
+    head, addrs = img.inode(usertests)
+    head[0] = 9  # no inode type
+    img.set_inode(usertests, head, addrs)
+    # a directory d holding "up", the root (a loop of the tree), and "self", d itself
+    d, block = img.free_inode(), img.take_block()
+    img.set_inode(d, [T_DIR, 0, 0, 1, 0], [block] + [0] * 11)
+    img.add_entry(d, ".", d)
+    img.add_entry(d, "..", 1)
+    img.add_entry(d, "up", 1)
+    img.add_entry(d, "self", d)
+    img.add_entry(1, "d", d)
+    head, addrs = img.inode(1)
+    head[3] += 1  # d's ".."
+    img.set_inode(1, head, addrs)
+    path.write_bytes(bytes(img.data))
+    return {"README": readme, "usertests": usertests, "d": d,
+            "datastart": img.datastart, "size": img.size}
+
+
+@test("disk_hostile_image_reported_not_fatal")
+def disk_hostile_image_reported_not_fatal():
+    """On a hand-damaged disk the shell lives: each bad object is refused and named once."""
+    from shell_tests import booted, run
+    base = qemu_command()
+    source = Path(base[drive_option(base)].split(",")[0][len("file="):])
+    with tempfile.TemporaryDirectory() as tmp:
+        disk = Path(tmp) / "hostile.img"
+        bad = hostile_image(disk, source)
+        with Qemu(with_image(base, disk)) as q:
+            booted(q)
+            for _ in range(3):  # a loop on the bad file
+                out = run(q, "cat README")
+                check("cat: cannot open README" in out, f"cat README printed ...{out[-200:]!r}")
+            out = run(q, "wc < usertests")
+            check("sh: cannot open usertests" in out, f"wc < usertests printed {out!r}")
+            out = run(q, "ls d/up/d/up/d/up")
+            check(re.search(r"^sh\s+file", out, re.M), f"ls d/up/d/up/d/up printed {out!r}")
+            out = run(q, "ls d/self")
+            check("README" not in out, f"ls d/self listed something: {out!r}")
+            run(q, "rm d/self")  # d locked twice would hang here
+            out = run(q, "echo hi > f; cat f")
+            check(out.strip() == "hi", f"after the damage, echo hi > f; cat f printed {out!r}")
+            output = q.output
+        addr = (f"fs: inode {bad['README']}: addrs[3] = 99999 is outside the data blocks "
+                f"[{bad['datastart']}, {bad['size']})")
+        check(output.count(addr) == 1, f"expected '{addr}' once, got {output.count(addr)}")
+        check(f"fs: inode {bad['usertests']}: type 9 is no inode type" in output,
+              "the bad type was not reported")
+        check(f"fs: directory {bad['d']}: entry \"self\" names the directory itself" in output,
+              "the self-naming entry was not reported")
+        check("panic" not in output, "the kernel panicked")

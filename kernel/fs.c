@@ -3,9 +3,14 @@
  *
  * Disk layout and structures are in include/fs_format.h. Everything read
  * from the disk is checked before it is used: the superblock once at mount
- * (fs_init refuses a foreign or inconsistent one), and every block address
- * and inode number when it is followed. A corrupt one is reported and the
- * call fails; the kernel never panics on the disk's contents.
+ * (fs_init refuses a foreign or inconsistent one), an inode when it is
+ * loaded and every block address and directory entry when it is followed
+ * (lib/fs_decode, the checks fsck shares). A corrupt object is reported,
+ * once per inode and mount so that a loop of calls does not flood the
+ * console, and the call fails; the kernel never panics on the disk's
+ * contents, never follows an address outside the data blocks, and bounds
+ * every walk (a directory is at most FS_DIR_MAX_BLOCKS blocks, an indirect
+ * tree at most two levels deep).
  *
  * The inode cache is a list of in-memory inodes, one per inode in use,
  * allocated from the kernel heap when first referenced and freed with the
@@ -18,11 +23,16 @@
  */
 #include "fsys.h"
 
+#include <stdarg.h>
+
+#include "../lib/fs_decode.h"
+#include "../lib/fmt.h"
 #include "../lib/fs_layout.h"
 #include "../lib/string.h"
 #include "bio.h"
 #include "console.h"
 #include "disk.h"
+#include "file.h"
 #include "kmalloc.h"
 #include "panic.h"
 #include "param.h"
@@ -49,6 +59,40 @@ static struct {
 	struct spinlock lock;
 	struct inode *list; /* every inode with a reference */
 } icache = { .lock = SPINLOCK_INIT("inode cache") };
+
+/* The inodes reported corrupt since mount; when full, further reports are dropped. */
+#define FS_REPORTED_MAX 64
+static struct {
+	struct spinlock lock;
+	uint32_t n;
+	uint32_t inum[FS_REPORTED_MAX];
+} reported = { .lock = SPINLOCK_INIT("fs reports") };
+
+/* --- reporting corruption --- */
+
+void fs_corrupt(uint32_t inum, const char *fmt, ...)
+{
+	spin_lock(&reported.lock);
+	int first = 1;
+	for (uint32_t i = 0; i < reported.n && first; i++)
+		first = reported.inum[i] != inum;
+	int room = reported.n < FS_REPORTED_MAX;
+	if (first && room)
+		reported.inum[reported.n++] = inum;
+	int now_full = first && room && reported.n == FS_REPORTED_MAX;
+	spin_unlock(&reported.lock);
+	if (!first || !room)
+		return;
+	char line[200];
+	va_list args;
+	va_start(args, fmt);
+	fmt_vsnprintf(line, sizeof(line), fmt, args);
+	va_end(args);
+	kprintf("fs: %s\n", line);
+	if (now_full)
+		kprintf("fs: %u corrupt inodes reported; no more reports until the next mount\n",
+			FS_REPORTED_MAX);
+}
 
 /* --- mounting --- */
 
@@ -111,6 +155,7 @@ int fs_init(void)
 		return err;
 	bitmap_blocks = div_up(sb.size, FS_BITS_PER_BLOCK);
 	alloc_next = sb.datastart;
+	reported.n = 0;
 	log_init(&sb);
 
 	/* Read directly: a root inode with nlink 0 must not meet inode_put, which would free it. */
@@ -120,6 +165,11 @@ int fs_init(void)
 	if (root.type != T_DIR || root.nlink == 0) {
 		kprintf("fs: disk refused: root inode %u has type %u and nlink %u, not a directory\n",
 			FS_ROOT_INUM, root.type, root.nlink);
+		return FS_ENOROOT;
+	}
+	char why[160];
+	if (fs_dinode_check(&root, &sb, FS_ROOT_INUM, why, sizeof(why)) < 0) {
+		kprintf("fs: disk refused: root directory corrupt: %s\n", why);
 		return FS_ENOROOT;
 	}
 	mounted = 1;
@@ -150,8 +200,13 @@ uint32_t fs_write_blocks_per_op(void)
 
 /* --- the free map --- */
 
-/* Allocates a zeroed data block; its number, or 0 when the disk is full. */
-static uint32_t block_alloc(void)
+/*
+ * Allocates a zeroed data block; its number, or 0 when the disk is full.
+ * held is a block the caller holds locked (an indirect block getting a new
+ * entry), or 0: in a corrupt free map it may show as free, and zeroing it
+ * would wait on the caller itself; its bit is set (it is in use) instead.
+ */
+static uint32_t block_alloc(uint32_t inum, uint32_t held)
 {
 	uint32_t ndata = sb.size - sb.datastart;
 	uint32_t bno = __atomic_load_n(&alloc_next, __ATOMIC_RELAXED);
@@ -169,6 +224,12 @@ static uint32_t block_alloc(void)
 				continue;
 			map->data[bit / 8] |= mask;
 			log_write(map);
+			if (bno == held) {
+				fs_corrupt(inum,
+					   "inode %u: block %u is in use but free in the free map",
+					   inum, bno);
+				continue;
+			}
 			bio_release(map);
 			__atomic_store_n(&alloc_next, bno + 1, __ATOMIC_RELAXED);
 			struct buf *fresh = bio_zero(bno);
@@ -184,18 +245,16 @@ static uint32_t block_alloc(void)
 	return 0;
 }
 
-/* Marks data block bno free; a block outside the data or already free is reported, not freed. */
-static void block_free(uint32_t bno)
+/* Marks data block bno of inode inum free; a block already free is reported, not freed. */
+static void block_free(uint32_t inum, uint32_t bno)
 {
-	if (bno < sb.datastart || bno >= sb.size) {
-		kprintf("fs: not freeing block %u, outside the data blocks\n", bno);
-		return;
-	}
 	struct buf *map = bio_read(FS_BITMAP_BLOCK(bno, &sb));
 	uint32_t bit = bno % FS_BITS_PER_BLOCK;
 	uint8_t mask = 1u << (bit % 8);
 	if (!(map->data[bit / 8] & mask)) {
-		kprintf("fs: block %u freed twice (the free map is corrupt)\n", bno);
+		fs_corrupt(inum,
+			   "inode %u: block %u freed twice (the free map or the inode is corrupt)",
+			   inum, bno);
 	} else {
 		map->data[bit / 8] &= ~mask;
 		log_write(map);
@@ -255,9 +314,11 @@ struct inode *inode_dup(struct inode *ip)
 }
 
 /*
- * Copies the disk inode into ip. An inode that is free or has a type or
- * size no inode can have (reached through a corrupt directory) is loaded
- * as type 0 and empty: every caller refuses type 0.
+ * Copies the disk inode into ip. One that fails fs_dinode_check (free, or
+ * reached through a corrupt directory with a type, link count, size or
+ * address no inode can have) or names a device this kernel has not is
+ * reported and loaded as type 0 and empty: every caller refuses type 0,
+ * and inode_put never frees it.
  */
 static void dinode_load(struct inode *ip, const struct fs_dinode *dip)
 {
@@ -267,14 +328,29 @@ static void dinode_load(struct inode *ip, const struct fs_dinode *dip)
 	ip->nlink = dip->nlink;
 	ip->size = dip->size;
 	memcpy(ip->addrs, dip->addrs, sizeof(ip->addrs));
-	int known = ip->type == T_DIR || ip->type == T_FILE || ip->type == T_DEVICE;
-	if (!known || ip->size > FS_MAXFILE_BLOCKS * FS_BLOCK_SIZE) {
-		kprintf("fs: inode %u is free or corrupt (type %u, size %lu): not used\n", ip->inum,
-			dip->type, (unsigned long)dip->size);
+	char why[160];
+	int bad = fs_dinode_check(dip, &sb, ip->inum, why, sizeof(why)) < 0;
+	if (!bad && dip->type == T_DEVICE && dip->major >= NDEV) {
+		fmt_snprintf(why, sizeof(why), "inode %u: device major %u, this kernel has %u",
+			     ip->inum, dip->major, NDEV);
+		bad = 1;
+	}
+	if (bad) {
+		fs_corrupt(ip->inum, "%s: not used", why);
 		ip->type = 0;
 		ip->size = 0;
 		memset(ip->addrs, 0, sizeof(ip->addrs));
 	}
+}
+
+/* What inode_alloc just wrote to the disk inode of ip: type, and nothing else yet. */
+static void inode_set_fresh(struct inode *ip, uint16_t type)
+{
+	ip->type = type;
+	ip->major = ip->minor = ip->nlink = 0;
+	ip->size = 0;
+	memset(ip->addrs, 0, sizeof(ip->addrs));
+	ip->valid = 1;
 }
 
 void inode_lock(struct inode *ip)
@@ -329,6 +405,16 @@ struct inode *inode_alloc(uint16_t type)
 				log_write(b);
 			}
 			bio_release(b);
+			if (ip) {
+				/*
+				 * Loaded as written, not from the disk: fs_dinode_check refuses
+				 * nlink 0, which the caller sets next. A corrupt directory entry
+				 * may have cached the free inode meanwhile; this replaces it.
+				 */
+				sleeplock_acquire(&ip->lock);
+				inode_set_fresh(ip, type);
+				sleeplock_release(&ip->lock);
+			}
 			return ip;
 		}
 		bio_release(b);
@@ -337,32 +423,38 @@ struct inode *inode_alloc(uint16_t type)
 	return NULL;
 }
 
-/* Frees the tree of blocks at addr: depth 0 a data block, 1 an indirect block, 2 a double one. */
-static void free_tree(struct inode *ip, uint32_t addr, int depth)
+/*
+ * Frees the tree of blocks at addr: depth 0 a data block, 1 an indirect
+ * block, 2 a double one. held is the double-indirect block whose entry
+ * addr is (0 at the top): an entry naming it would make its reader wait
+ * on itself.
+ */
+static void free_tree(struct inode *ip, uint32_t addr, int depth, uint32_t held)
 {
 	if (addr == 0)
 		return;
-	if (addr < sb.datastart || addr >= sb.size) {
-		kprintf("fs: inode %u names block %u, outside the data blocks: not freed\n",
-			ip->inum, addr);
+	if (fs_addr_check(addr, &sb) < 0 || addr == held) {
+		fs_corrupt(ip->inum, "inode %u names block %u, %s: not freed", ip->inum, addr,
+			   addr == held ? "its own double-indirect block"
+					: "outside the data blocks");
 		return;
 	}
 	if (depth > 0) {
 		struct buf *b = bio_read(addr);
 		const uint32_t *entries = (const uint32_t *)b->data;
 		for (uint32_t i = 0; i < FS_NINDIRECT; i++)
-			free_tree(ip, entries[i], depth - 1);
+			free_tree(ip, entries[i], depth - 1, depth == 2 ? addr : 0);
 		bio_release(b);
 	}
-	block_free(addr);
+	block_free(ip->inum, addr);
 }
 
 void inode_truncate(struct inode *ip)
 {
 	for (uint32_t i = 0; i < FS_NDIRECT; i++)
-		free_tree(ip, ip->addrs[i], 0);
-	free_tree(ip, ip->addrs[FS_ADDR_SINGLE], 1);
-	free_tree(ip, ip->addrs[FS_ADDR_DOUBLE], 2);
+		free_tree(ip, ip->addrs[i], 0, 0);
+	free_tree(ip, ip->addrs[FS_ADDR_SINGLE], 1, 0);
+	free_tree(ip, ip->addrs[FS_ADDR_DOUBLE], 2, 0);
 	memset(ip->addrs, 0, sizeof(ip->addrs));
 	ip->size = 0;
 	inode_update(ip);
@@ -373,8 +465,11 @@ void inode_put(struct inode *ip)
 	spin_lock(&icache.lock);
 	if (ip->ref < 1)
 		panic("fs: inode_put of inode %u with ref %d", ip->inum, ip->ref);
-	if (ip->ref == 1 && ip->valid && ip->nlink == 0) {
-		/* No directory names it and nobody else holds it: nobody can be locking it. */
+	if (ip->ref == 1 && ip->valid && ip->nlink == 0 && ip->type != 0) {
+		/*
+		 * No directory names it and nobody else holds it: nobody can be locking it.
+		 * A free or refused inode (type 0) is left as the disk has it.
+		 */
 		spin_unlock(&icache.lock);
 		sleeplock_acquire(&ip->lock);
 		inode_truncate(ip);
@@ -414,23 +509,32 @@ void inode_stat(struct inode *ip, struct stat *st)
 /* --- block maps --- */
 
 /*
- * The address in *slot (in the inode, or in the locked indirect block
- * holder): checked, or allocated when 0 and alloc. 0 for none (or a full
- * disk), BMAP_BAD for an address outside the data blocks.
+ * The address in *slot (in the inode, or entry index of the locked
+ * indirect block holder): checked, or allocated when 0 and alloc. 0 for
+ * none (or a full disk), BMAP_BAD for an address outside the data blocks.
  */
-static uint32_t resolve(struct inode *ip, uint32_t *slot, struct buf *holder, int alloc)
+static uint32_t resolve(struct inode *ip, uint32_t *slot, struct buf *holder, uint32_t index,
+			int alloc)
 {
 	uint32_t addr = *slot;
 	if (addr == 0) {
-		if (!alloc || (addr = block_alloc()) == 0)
+		if (!alloc || (addr = block_alloc(ip->inum, holder ? holder->blockno : 0)) == 0)
 			return 0;
 		*slot = addr;
 		if (holder)
 			log_write(holder);
 		return addr;
 	}
-	if (addr < sb.datastart || addr >= sb.size) {
-		kprintf("fs: inode %u names block %u, outside the data blocks\n", ip->inum, addr);
+	if (fs_addr_check(addr, &sb) < 0) {
+		if (holder)
+			fs_corrupt(ip->inum,
+				   "inode %u: indirect block %u entry %u = %u is outside the data "
+				   "blocks [%u, %u)",
+				   ip->inum, holder->blockno, index, addr, sb.datastart, sb.size);
+		else
+			fs_corrupt(ip->inum,
+				   "inode %u: addrs[%u] = %u is outside the data blocks [%u, %u)",
+				   ip->inum, index, addr, sb.datastart, sb.size);
 		return BMAP_BAD;
 	}
 	return addr;
@@ -442,25 +546,22 @@ static uint32_t resolve_in(struct inode *ip, uint32_t addr, uint32_t index, int 
 	if (addr == 0 || addr == BMAP_BAD)
 		return addr;
 	struct buf *b = bio_read(addr);
-	uint32_t found = resolve(ip, (uint32_t *)b->data + index, b, alloc);
+	uint32_t found = resolve(ip, (uint32_t *)b->data + index, b, index, alloc);
 	bio_release(b);
 	return found;
 }
 
-/* The disk address of ip's block bn (below FS_MAXFILE_BLOCKS), as resolve answers. */
+/* The disk address of ip's block bn, as resolve answers; BMAP_BAD past the largest file. */
 static uint32_t bmap(struct inode *ip, uint64_t bn, int alloc)
 {
-	if (bn < FS_NDIRECT)
-		return resolve(ip, &ip->addrs[bn], NULL, alloc);
-	bn -= FS_NDIRECT;
-	if (bn < FS_NINDIRECT) {
-		uint32_t single = resolve(ip, &ip->addrs[FS_ADDR_SINGLE], NULL, alloc);
-		return resolve_in(ip, single, bn, alloc);
-	}
-	bn -= FS_NINDIRECT;
-	uint32_t dbl = resolve(ip, &ip->addrs[FS_ADDR_DOUBLE], NULL, alloc);
-	uint32_t mid = resolve_in(ip, dbl, bn / FS_NINDIRECT, alloc);
-	return resolve_in(ip, mid, bn % FS_NINDIRECT, alloc);
+	struct fs_bmap_path path;
+	if (fs_bmap_path(bn, &path) < 0)
+		return BMAP_BAD;
+	uint32_t slot = path.index[0];
+	uint32_t addr = resolve(ip, &ip->addrs[slot], NULL, slot, alloc);
+	for (uint32_t level = 1; level <= path.depth; level++)
+		addr = resolve_in(ip, addr, path.index[level], alloc);
+	return addr;
 }
 
 /* --- reading and writing --- */
@@ -478,9 +579,10 @@ int inode_read(struct inode *ip, int user_dst, uint64_t dst, uint64_t off, uint3
 		uint32_t addr = bmap(ip, off / FS_BLOCK_SIZE, 0);
 		if (addr == 0 || addr == BMAP_BAD) {
 			if (addr == 0)
-				kprintf("fs: inode %u has no block %lu inside its size %lu\n",
-					ip->inum, (unsigned long)(off / FS_BLOCK_SIZE),
-					(unsigned long)ip->size);
+				fs_corrupt(ip->inum,
+					   "inode %u has no block %lu inside its size %lu",
+					   ip->inum, (unsigned long)(off / FS_BLOCK_SIZE),
+					   (unsigned long)ip->size);
 			return -1;
 		}
 		uint32_t in_block = off % FS_BLOCK_SIZE;
@@ -568,9 +670,10 @@ static int64_t dir_scan(struct inode *dp, dirent_match match, const char *name,
 		uint32_t addr = bmap(dp, off / FS_BLOCK_SIZE, 0);
 		if (addr == 0 || addr == BMAP_BAD) {
 			if (addr == 0)
-				kprintf("fs: directory %u has no block %lu inside its size %lu\n",
-					dp->inum, (unsigned long)(off / FS_BLOCK_SIZE),
-					(unsigned long)dp->size);
+				fs_corrupt(dp->inum,
+					   "directory %u has no block %lu inside its size %lu",
+					   dp->inum, (unsigned long)(off / FS_BLOCK_SIZE),
+					   (unsigned long)dp->size);
 			return DIR_CORRUPT;
 		}
 		struct buf *b = bio_read(addr);
@@ -598,9 +701,16 @@ struct inode *dir_lookup(struct inode *dp, const char *name, uint64_t *off_out)
 	int64_t off = dir_scan(dp, match_name, name, &de);
 	if (off < 0)
 		return NULL;
-	if (de.inum >= sb.ninodes) {
-		kprintf("fs: directory %u names inode %u, over the %u inodes\n", dp->inum, de.inum,
-			sb.ninodes);
+	char why[160];
+	if (fs_dirent_check(&de, &sb, dp->inum, why, sizeof(why)) < 0) {
+		fs_corrupt(dp->inum, "%s", why);
+		return NULL;
+	}
+	/* Only "." names its own directory (and the root's ".."): anything else makes a loop. */
+	if (de.inum == dp->inum && strcmp(name, ".") != 0 &&
+	    !(dp->inum == FS_ROOT_INUM && strcmp(name, "..") == 0)) {
+		fs_corrupt(dp->inum, "directory %u: entry \"%s\" names the directory itself",
+			   dp->inum, name);
 		return NULL;
 	}
 	if (off_out)
@@ -621,6 +731,11 @@ int dir_link(struct inode *dp, const char *name, uint32_t inum)
 		return -1;
 	if (off == DIR_NONE)
 		off = (int64_t)(dp->size - dp->size % sizeof(de));
+	if ((uint64_t)off + sizeof(de) > FS_DIR_MAX_BYTES) {
+		kprintf("fs: directory %u is full (%lu entries)\n", dp->inum,
+			(unsigned long)(FS_DIR_MAX_BYTES / sizeof(de)));
+		return -1;
+	}
 	memset(&de, 0, sizeof(de));
 	de.inum = inum;
 	memcpy(de.name, name, len);

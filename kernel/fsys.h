@@ -56,6 +56,16 @@ int fs_init(void);
  */
 uint32_t fs_write_blocks_per_op(void);
 
+/*
+ * Reports that the disk holds something corrupt about inode inum: prints
+ * "fs: " and the message, which names the object ("inode 37: addrs[3] =
+ * 99999 is outside the data blocks [72, 2048)"), the first time inum is
+ * reported since mount. Later reports of it, and any once 64 inodes were
+ * reported, are dropped, so a program looping on a corrupt file cannot
+ * flood the console.
+ */
+void fs_corrupt(uint32_t inum, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Why fs_init refused a disk. */
 #define FS_ENODISK  (-1) /* no disk, or it could not be read */
 #define FS_EFOREIGN (-2) /* not a magma file system (magic), or another version */

@@ -7,7 +7,6 @@
  * write the disk is one log operation.
  */
 #include "../lib/string.h"
-#include "console.h"
 #include "fcntl.h"
 #include "file.h"
 #include "fsys.h"
@@ -300,8 +299,14 @@ long sys_unlink(void)
 	inode_lock(ip);
 	int removable = ip->type != 0 && ip->nlink > 0 && (ip->type != T_DIR || dir_is_empty(ip));
 	if (ip->type != 0 && ip->nlink == 0)
-		kprintf("fs: inode %u is named in directory %u but has nlink 0 (corrupt)\n",
-			ip->inum, dp->inum);
+		fs_corrupt(ip->inum, "inode %u is named in directory %u but has nlink 0", ip->inum,
+			   dp->inum);
+	if (removable && ip->type == T_DIR && dp->nlink < 2) {
+		/* dp's count misses ip's "..": decrementing it would free dp while it is named */
+		fs_corrupt(dp->inum, "directory %u has nlink %u yet holds directory %u", dp->inum,
+			   dp->nlink, ip->inum);
+		removable = 0;
+	}
 	if (!removable || dir_unlink_at(dp, off) < 0) {
 		inode_unlock_put(ip);
 		inode_unlock_put(dp);

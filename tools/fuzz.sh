@@ -4,7 +4,9 @@
 # Called by `make fuzz`. Each target keeps its corpus in build/fuzz/corpus-NAME;
 # the device-tree targets are seeded with every tree the tests compile
 # (tests/dts/*.dts and the generated magma trees), fuzz_fsck with small mkfs
-# images. A finding is written to build/fuzz/ and fails the run with its path.
+# images, fuzz_fs_image with its own base image (an input of one zero byte)
+# and a small mkfs image. A finding is written to build/fuzz/ and fails the
+# run with its path.
 set -euo pipefail
 seconds=$1
 shift
@@ -21,6 +23,10 @@ for target in "$@"; do
             build/host/mkfs "$corpus"/seed-files.img --size-blocks 120 --inodes 48 \
                 README.md tools/fuzz.sh >/dev/null
             build/host/mkfs "$corpus"/seed-empty.img --size-blocks 72 --inodes 16 >/dev/null ;;
+        *fs_image*)
+            printf '\0' > "$corpus"/seed-base
+            build/host/mkfs "$corpus"/seed-mkfs.img --size-blocks 80 --inodes 16 README.md \
+                > /dev/null ;;
     esac
     echo "== $name: ${seconds}s"
     if "$target" -max_total_time="$seconds" -print_final_stats=1 \

@@ -114,13 +114,24 @@ uint64_t disk_block_count(void)
 	return shim_disk_blocks;
 }
 
+uint64_t shim_disk_limit;
+
+/* Aborts on a request outside the disk or past shim_disk_limit: the file system never asks. */
+static void check_in_range(const char *what, uint64_t blockno)
+{
+	uint64_t end = shim_disk_limit && shim_disk_limit < shim_disk_blocks ? shim_disk_limit
+									     : shim_disk_blocks;
+	if (blockno < end)
+		return;
+	fprintf(stderr, "shim: %s of block %lu, past the %s (%lu blocks)\n", what,
+		(unsigned long)blockno, end < shim_disk_blocks ? "file system" : "disk",
+		(unsigned long)end);
+	abort();
+}
+
 int disk_read(uint64_t blockno, void *data)
 {
-	if (blockno >= shim_disk_blocks) {
-		fprintf(stderr, "shim: disk_read of block %lu past the end (%lu)\n",
-			(unsigned long)blockno, (unsigned long)shim_disk_blocks);
-		abort(); /* the file system must never ask: it checks addresses first */
-	}
+	check_in_range("disk_read", blockno);
 	shim_disk_reads++;
 	memcpy(data, shim_disk + blockno * FS_BLOCK_SIZE, FS_BLOCK_SIZE);
 	return 0;
@@ -128,11 +139,7 @@ int disk_read(uint64_t blockno, void *data)
 
 int disk_write(uint64_t blockno, const void *data)
 {
-	if (blockno >= shim_disk_blocks) {
-		fprintf(stderr, "shim: disk_write of block %lu past the end (%lu)\n",
-			(unsigned long)blockno, (unsigned long)shim_disk_blocks);
-		abort();
-	}
+	check_in_range("disk_write", blockno);
 	shim_disk_writes++;
 	shim_disk_put((uint32_t)blockno, data, FS_BLOCK_SIZE);
 	record(0, (uint32_t)blockno, data);

@@ -23,6 +23,12 @@ struct proc;
 extern uint8_t *shim_disk; /* shim_disk_blocks * FS_BLOCK_SIZE bytes */
 extern uint64_t shim_disk_blocks;
 extern uint64_t shim_disk_reads, shim_disk_writes, shim_disk_flushes;
+/*
+ * Requests for blocks at or past shim_disk_limit (when not 0), or past the
+ * disk's end, are a test failure: the shim prints them and aborts. A test
+ * of a file system smaller than its disk sets it to the file system's size.
+ */
+extern uint64_t shim_disk_limit;
 
 /* A fresh zeroed disk of nblocks blocks (the old one is freed). */
 void shim_disk_create(uint64_t nblocks);
