@@ -295,7 +295,8 @@ $(BUILD)/host/test_strerror: EXTRA_HOST_SRCS := kernel/sbi_error.c kernel/disk_e
 $(BUILD)/host/test_strerror: kernel/sbi_error.c kernel/sbi.h kernel/disk_error.c kernel/disk.h
 # test_fs_kernel runs the kernel's file system over the host shims of tests/shim/.
 FS_KERNEL_SRCS := kernel/bio.c kernel/log.c kernel/fs.c kernel/file.c kernel/pipe.c kernel/sysfile.c
-$(BUILD)/host/test_fs_kernel: EXTRA_HOST_SRCS := $(FS_KERNEL_SRCS) tests/shim/shim.c tests/shim/fsck.c
+$(BUILD)/host/test_fs_kernel: EXTRA_HOST_SRCS := $(FS_KERNEL_SRCS) tests/shim/shim.c tests/shim/fsck.c \
+	tests/shim/mount.c
 $(BUILD)/host/test_fs_kernel: $(FS_KERNEL_SRCS) $(wildcard tests/shim/*) $(wildcard kernel/*.h)
 
 $(BUILD)/host/test_%: tests/test_%.c $(wildcard tests/*.h) $(MM_SRCS) $(wildcard mm/*.h) \
