@@ -1,8 +1,10 @@
 /*
  * user/crashload.c - runs the crash test's workload (tests/crash/workload.h).
  *
+ *   crashload [BIG]   BIG: the big file's writes (default CRASH_BIG_WRITES)
+ *
  * make crash-test boots magma with every disk write recorded, types
- * `crashload` and waits for its last line. Each call's line is printed
+ * `crashload BIG` and waits for its last line. Each call's line is printed
  * after the call returned: "crashload: call N OP = RESULT". A call that
  * fails stops the run with "crashload: FAIL ..." (the host run of the same
  * table would disagree with the recording).
@@ -32,14 +34,19 @@ static int run(const struct crash_step *s, int *fds)
 	}
 }
 
-int main(void)
+int main(int argc, char *argv[])
 {
 	int fds[CRASH_SLOTS];
-	int at = 0, repeat = 0, n = 0;
+	struct crash_run at = { 0, 0, argc > 1 ? atoi(argv[1]) : CRASH_BIG_WRITES };
 	struct crash_step s;
+	int n = 0;
+	if (at.repeats < 1 || at.repeats > CRASH_BIG_MAX) {
+		printf("crashload: FAIL: BIG %s is not 1 to %d\n", argv[1], CRASH_BIG_MAX);
+		exit(1);
+	}
 	for (int i = 0; i < CRASH_SLOTS; i++)
 		fds[i] = -1;
-	while (crash_next(&at, &repeat, &s)) {
+	while (crash_next(&at, &s)) {
 		int r = s.length > CRASH_WRITE_MAX ? -1 : run(&s, fds);
 		if (r < 0) {
 			printf("crashload: FAIL: call %d (%s %s) returned %d\n", n, names[s.op],

@@ -30,7 +30,7 @@ enum crash_op {
 	CRASH_CLOSE,  /* close(slot) */
 	CRASH_LINK,   /* link(path, path2) */
 	CRASH_UNLINK, /* unlink(path) */
-	CRASH_REPEAT, /* the next step, length times, with seed + i */
+	CRASH_REPEAT, /* the next step `repeats` times (the run's choice), with seed + i */
 	CRASH_END,
 };
 
@@ -46,7 +46,13 @@ struct crash_step {
 #define CRASH_SLOTS       4
 #define CRASH_BLOCK       4096
 #define CRASH_WRITE_MAX   (11 * CRASH_BLOCK) /* fs_write_blocks_per_op() on a one-map-block disk */
-#define CRASH_BIG_WRITES  95 /* x 11 blocks: past the 10 direct and 1024 single-indirect ones */
+/*
+ * The big file's writes of 11 blocks: 14 (the default) take it 144 blocks into
+ * its single-indirect range; 95 past its 1034 direct and single-indirect
+ * blocks into the double-indirect ones (5x the crash states, 25x the time).
+ */
+#define CRASH_BIG_WRITES  14
+#define CRASH_BIG_MAX     200
 #define CRASH_END_LINE    "crashload: done"
 #define CRASH_CALL_PREFIX "crashload: call "
 
@@ -77,7 +83,7 @@ static const struct crash_step crash_workload[] = {
 	{ CRASH_WRITE, 0, 0, 0, 1, CRASH_BLOCK, 6 },
 	{ CRASH_CLOSE, 0, 0, 0, 1, 0, 0 },
 	{ CRASH_OPEN, "big", 0, O_CREATE | O_WRONLY, 2, 0, 0 },
-	{ CRASH_REPEAT, 0, 0, 0, 0, CRASH_BIG_WRITES, 0 },
+	{ CRASH_REPEAT, 0, 0, 0, 0, 0, 0 },
 	{ CRASH_WRITE, 0, 0, 0, 2, CRASH_WRITE_MAX, 100 },
 	{ CRASH_CLOSE, 0, 0, 0, 2, 0, 0 },
 	{ CRASH_OPEN, "d/a2", 0, O_WRONLY | O_TRUNC, 0, 0, 0 },
@@ -99,28 +105,30 @@ static inline unsigned char crash_fill(unsigned int seed, unsigned int i)
 	return (unsigned char)(x ^ (x >> 13));
 }
 
-/*
- * Steps through the table, expanding CRASH_REPEAT: the call at *at (0 to
- * start), copied into *out; 0 at the end. *repeat counts down the copies.
- */
-static inline int crash_next(int *at, int *repeat, struct crash_step *out)
+/* Where a run of the table is: the step, and the copies of a repeated step still to make. */
+struct crash_run {
+	int at, left;
+	int repeats; /* how many times CRASH_REPEAT repeats its step (at least 1) */
+};
+
+/* The next call of the table, expanding CRASH_REPEAT, into *out; 0 at the end. */
+static inline int crash_next(struct crash_run *run, struct crash_step *out)
 {
-	const struct crash_step *s = &crash_workload[*at];
+	const struct crash_step *s = &crash_workload[run->at];
 	if (s->op == CRASH_REPEAT) {
-		if (*repeat == 0)
-			*repeat = s->length;
+		if (run->left == 0)
+			run->left = run->repeats > 0 ? run->repeats : 1;
 		s++;
+		*out = *s;
+		out->seed += (unsigned int)(run->repeats - run->left);
+		if (--run->left == 0)
+			run->at += 2;
+		return 1;
 	}
 	if (s->op == CRASH_END)
 		return 0;
 	*out = *s;
-	if (*repeat > 0) {
-		out->seed += (unsigned int)(s[-1].length - *repeat);
-		if (--*repeat == 0)
-			*at += 2;
-	} else {
-		*at += 1;
-	}
+	run->at++;
 	return 1;
 }
 
