@@ -59,12 +59,12 @@ long sys_mknod(void);
 long sys_link(void);
 long sys_unlink(void);
 
-#define BS            FS_BLOCK_SIZE
-#define U_PATH0       0
-#define U_PATH1       1024
-#define U_DATA        4096
-#define MAX_COMMITS   1024
-#define SHOWN_WRONG   5 /* wrong states described in full */
+#define BS          FS_BLOCK_SIZE
+#define U_PATH0     0
+#define U_PATH1     1024
+#define U_DATA      4096
+#define MAX_COMMITS 1024
+#define SHOWN_WRONG 5 /* wrong states described in full */
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
@@ -148,14 +148,16 @@ struct crash {
 	int ref_call[MAX_COMMITS + 1];
 	int commits, calls;
 	struct wlog log;
-	int *commit_of; /* per log entry: the commit whose header it writes, or 0 */
+	int *commit_of;  /* per log entry: the commit whose header it writes, or 0 */
 	uint8_t *prefix; /* the image being built, write by write */
-	int big; /* the big file's writes, as crashload was told */
+	int big;         /* the big file's writes, as crashload was told */
 	uint64_t seed;
 	long reorders; /* reorder states wanted in all */
 	long only_epoch, only_trial;
 	/* results */
 	long states, wrong, prefixes, torn, reordered, recovery, replaying;
+	long *counting;     /* the kind of state being checked: one of the four counts */
+	long wrong_kind[4]; /* wrong prefixes, torn, reorders, recoveries */
 	long epochs, reorder_epochs;
 };
 
@@ -249,10 +251,10 @@ static void reference_run(struct crash *c)
 			    "request %zu (is the image the one QEMU booted on?)",
 			    (unsigned long)c->log.n, n, i);
 		const struct wlog_entry *e = &c->log.entries[j];
-		int same = ev[i].is_flush
-				   ? e->flags == WLOG_FLUSH && e->bytes == 0
-				   : e->data && e->bytes == BS && e->offset == (uint64_t)ev[i].blockno * BS &&
-					     memcmp(e->data, ev[i].data, BS) == 0;
+		int same = ev[i].is_flush ? e->flags == WLOG_FLUSH && e->bytes == 0
+					  : e->data && e->bytes == BS &&
+						    e->offset == (uint64_t)ev[i].blockno * BS &&
+						    memcmp(e->data, ev[i].data, BS) == 0;
 		if (!same)
 			die("request %zu: the host run %s block %u, the recording (entry %zu) %s %lu "
 			    "bytes at byte %lu: the guest did not make the calls the host made",
@@ -267,6 +269,9 @@ static void reference_run(struct crash *c)
 /* A wrong state: counted, and the first few described. */
 static void wrong(struct crash *c, const char *what, const char *detail, const char *state)
 {
+	long *kinds[] = { &c->prefixes, &c->torn, &c->reordered, &c->recovery };
+	for (int i = 0; i < 4; i++)
+		c->wrong_kind[i] += c->counting == kinds[i];
 	if (c->wrong++ >= SHOWN_WRONG)
 		return;
 	fprintf(stderr, "WRONG %s: %s\n", what, detail);
@@ -283,6 +288,21 @@ static void wrong(struct crash *c, const char *what, const char *detail, const c
 			fprintf(stderr, "  tree:\n%s", state);
 	}
 	fprintf(stderr, "  the kernel said: %s\n", shim_log());
+}
+
+/* fsck_image of the shim's disk; its list of problems (stderr) only for the first wrong states. */
+static int quiet_fsck(const struct crash *c, char **state)
+{
+	if (c->wrong < SHOWN_WRONG)
+		return fsck_image(shim_disk, state);
+	static FILE *null;
+	if (!null && !(null = fopen("/dev/null", "w")))
+		die("cannot open /dev/null");
+	FILE *saved = stderr; /* glibc's stderr is a variable: fsck.c prints to whatever it holds */
+	stderr = null;
+	int problems = fsck_image(shim_disk, state);
+	stderr = saved;
+	return problems;
 }
 
 /*
@@ -306,7 +326,7 @@ static char *check_state(struct crash *c, const char *what, int durable, int iss
 		return NULL;
 	}
 	char *state;
-	int problems = fsck_image(shim_disk, &state);
+	int problems = quiet_fsck(c, &state);
 	shim_unmount();
 	int k = durable;
 	while (k <= issued && k <= c->commits && strcmp(state, c->ref[k]) != 0)
@@ -360,9 +380,11 @@ static void crash_recovery(struct crash *c, const char *what, const struct shim_
 			}
 		}
 		char label[400];
-		snprintf(label, sizeof(label), "%s, then a crash after %zu of its recovery's %zu writes",
-			 what, j, writes);
+		snprintf(label, sizeof(label),
+			 "%s, then a crash after %zu of its recovery's %zu writes", what, j,
+			 writes);
 		c->recovery++;
+		c->counting = &c->recovery;
 		char *state = check_state(c, label, 0, c->commits, NULL, NULL);
 		if (state && strcmp(state, want) != 0)
 			wrong(c, label, "recovered again to another tree than the first recovery's",
@@ -418,8 +440,8 @@ static void reorder_epoch(struct crash *c, size_t first, long epoch, long trials
 			if (c->commit_of[order[i]] > issued)
 				issued = c->commit_of[order[i]];
 			if (len < (int)sizeof(applied) - 12)
-				len += snprintf(applied + len, sizeof(applied) - (size_t)len, " %zu",
-						order[i]);
+				len += snprintf(applied + len, sizeof(applied) - (size_t)len,
+						" %zu", order[i]);
 		}
 		char what[700];
 		snprintf(what, sizeof(what),
@@ -428,6 +450,7 @@ static void reorder_epoch(struct crash *c, size_t first, long epoch, long trials
 			 epoch, w[0], w[m - 1], t, kept, m, kept ? applied : "none",
 			 (unsigned long)c->seed, epoch, t);
 		c->reordered++;
+		c->counting = &c->reordered;
 		free(check_state(c, what, durable, issued, NULL, NULL));
 		shim_disk_revert(c->prefix);
 		if (c->only_epoch >= 0)
@@ -457,8 +480,9 @@ static void all_states(struct crash *c)
 	shim_disk_load(c->base);
 	int durable = 0, issued = 0;
 	long epoch = 0;
-	free(check_state(c, "the original image", 0, 0, NULL, NULL));
 	c->prefixes++;
+	c->counting = &c->prefixes;
+	free(check_state(c, "the original image", 0, 0, NULL, NULL));
 	for (size_t i = 0; i < c->log.n; i++) {
 		const struct wlog_entry *e = &c->log.entries[i];
 		if (i == 0 || (c->log.entries[i - 1].flags & WLOG_FLUSH))
@@ -477,9 +501,11 @@ static void all_states(struct crash *c)
 			uint64_t half = sectors / 2 * c->log.sector_size;
 			put_entry(e, half);
 			int commit = entry_commit(c, e, half);
-			snprintf(what, sizeof(what), "torn: entry %zu cut after %lu of its %lu bytes", i,
+			snprintf(what, sizeof(what),
+				 "torn: entry %zu cut after %lu of its %lu bytes", i,
 				 (unsigned long)half, (unsigned long)e->bytes);
 			c->torn++;
+			c->counting = &c->torn;
 			free(check_state(c, what, durable, commit > issued ? commit : issued, NULL,
 					 NULL));
 			shim_disk_revert(c->prefix);
@@ -492,9 +518,11 @@ static void all_states(struct crash *c)
 			durable = c->commit_of[i];
 		if (!checking)
 			continue;
-		snprintf(what, sizeof(what), "prefix: the first %zu entries (durable %d, issued %d)",
-			 i + 1, durable, issued);
+		snprintf(what, sizeof(what),
+			 "prefix: the first %zu entries (durable %d, issued %d)", i + 1, durable,
+			 issued);
 		c->prefixes++;
+		c->counting = &c->prefixes;
 		const struct shim_disk_event *rec;
 		size_t nrec;
 		char *state = check_state(c, what, durable, issued, &rec, &nrec);
@@ -595,6 +623,9 @@ int main(int argc, char **argv)
 	       "%ld crashes during recovery (of %ld replaying images); %.1f s\n",
 	       c.prefixes, c.torn, c.reordered, c.reorder_epochs, c.epochs + 1, c.recovery,
 	       c.replaying, (double)(clock() - start) / CLOCKS_PER_SEC);
+	if (c.wrong)
+		printf("crash-test: wrong: %ld prefixes, %ld torn, %ld reorders, %ld recoveries\n",
+		       c.wrong_kind[0], c.wrong_kind[1], c.wrong_kind[2], c.wrong_kind[3]);
 	printf("crash-test: %ld crash states checked, %ld wrong\n", c.states, c.wrong);
 	return c.wrong ? 1 : 0;
 }

@@ -78,7 +78,8 @@ static int parses(const uint8_t *buf, size_t len, struct wlog *log, const char *
 	char why[200] = "";
 	int r = wlog_parse(buf, len, log, why, sizeof(why));
 	if (want_why && (r == 0 || !strstr(why, want_why))) {
-		fprintf(stderr, "  wanted a refusal with \"%s\", got %d \"%s\"\n", want_why, r, why);
+		fprintf(stderr, "  wanted a refusal with \"%s\", got %d \"%s\"\n", want_why, r,
+			why);
 		return 0;
 	}
 	if (!want_why && r != 0)
@@ -199,7 +200,8 @@ TEST(every_cut_and_random_damage_is_read_or_refused)
 			for (uint64_t i = 0; i < log.n; i++) /* what it says is inside the buffer */
 				CHECK(!log.entries[i].data ||
 				      (log.entries[i].data >= b.buf &&
-				       log.entries[i].data + log.entries[i].bytes <= b.buf + b.len));
+				       log.entries[i].data + log.entries[i].bytes <=
+					       b.buf + b.len));
 			wlog_free(&log);
 		}
 	}

@@ -83,8 +83,9 @@ int wlog_parse(const uint8_t *buf, size_t len, struct wlog *log, char *why, size
 	uint64_t magic = le64(buf), version = le64(buf + 8), counted = le64(buf + 16);
 	uint32_t sector_size = le32(buf + 24);
 	if (magic == 0)
-		return fail(why, why_len, "no superblock (magic 0): QEMU writes it at the first "
-					  "flush, so the device never saw one");
+		return fail(why, why_len,
+			    "no superblock (magic 0): QEMU writes it at the first "
+			    "flush, so the device never saw one");
 	if (magic != WLOG_MAGIC)
 		return fail(why, why_len, "magic %#lx, not dm-log-writes' %#llx",
 			    (unsigned long)magic, WLOG_MAGIC);

@@ -41,8 +41,8 @@ struct wlog_entry {
 
 struct wlog {
 	uint32_t sector_size;
-	uint64_t counted;            /* entries the superblock counts */
-	uint64_t n;                  /* entries read: counted and the whole ones after them */
+	uint64_t counted;           /* entries the superblock counts */
+	uint64_t n;                 /* entries read: counted and the whole ones after them */
 	struct wlog_entry *entries; /* malloc'd, n of them */
 };
 

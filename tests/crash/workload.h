@@ -43,9 +43,9 @@ struct crash_step {
 	unsigned int seed;
 };
 
-#define CRASH_SLOTS       4
-#define CRASH_BLOCK       4096
-#define CRASH_WRITE_MAX   (11 * CRASH_BLOCK) /* fs_write_blocks_per_op() on a one-map-block disk */
+#define CRASH_SLOTS     4
+#define CRASH_BLOCK     4096
+#define CRASH_WRITE_MAX (11 * CRASH_BLOCK) /* fs_write_blocks_per_op() on a one-map-block disk */
 /*
  * The big file's writes of 11 blocks: 14 (the default) take it 144 blocks into
  * its single-indirect range; 95 past its 1034 direct and single-indirect

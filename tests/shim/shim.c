@@ -64,9 +64,10 @@ void shim_disk_put(uint32_t blockno, const void *data, size_t bytes)
 
 void shim_disk_put_bytes(uint64_t off, const void *data, size_t bytes)
 {
-	if (off > shim_disk_blocks * FS_BLOCK_SIZE || bytes > shim_disk_blocks * FS_BLOCK_SIZE - off) {
-		fprintf(stderr, "shim: %zu bytes at offset %lu do not fit the %lu-block disk\n", bytes,
-			(unsigned long)off, (unsigned long)shim_disk_blocks);
+	if (off > shim_disk_blocks * FS_BLOCK_SIZE ||
+	    bytes > shim_disk_blocks * FS_BLOCK_SIZE - off) {
+		fprintf(stderr, "shim: %zu bytes at offset %lu do not fit the %lu-block disk\n",
+			bytes, (unsigned long)off, (unsigned long)shim_disk_blocks);
 		abort();
 	}
 	memcpy(shim_disk + off, data, bytes);
