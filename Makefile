@@ -79,7 +79,7 @@ KERNEL_OBJS := $(call obj,kernel,$(KERNEL_SRCS))
 GUARD_OBJS := $(call obj,guard,$(GUARD_SRCS))
 
 .PHONY: all qemu qemu-gdb qemu-cmd gdb test host-test host-test-build qemu-test stress doctor deps \
-	clean kernel guard dtb build-for-run gen-trees fuzz bench bench-host new-seed guard-tree FORCE \
+	clean kernel guard dtb build-for-run crash-test gen-trees fuzz bench bench-host new-seed guard-tree FORCE \
 	format format-check
 
 all: kernel guard dtb
@@ -287,7 +287,8 @@ doctor:
 HOST_CC ?= cc
 HOST_CFLAGS := -Wall -Wextra -Werror -std=gnu11 -g -O1 -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -pthread
-HOST_TESTS := $(patsubst tests/%.c,$(BUILD)/host/%,$(wildcard tests/test_*.c))
+HOST_TESTS := $(patsubst tests/%.c,$(BUILD)/host/%,$(wildcard tests/test_*.c)) \
+	$(BUILD)/host/test_crash_wlog
 
 # test_fmt feeds deliberately odd format strings to lib/fmt.
 $(BUILD)/host/test_fmt: EXTRA_HOST_CFLAGS := -Wno-format
@@ -297,7 +298,7 @@ $(BUILD)/host/test_strerror: kernel/sbi_error.c kernel/sbi.h kernel/disk_error.c
 # test_fs_kernel runs the kernel's file system over the host shims of tests/shim/.
 FS_KERNEL_SRCS := kernel/bio.c kernel/log.c kernel/fs.c kernel/file.c kernel/pipe.c kernel/sysfile.c
 $(BUILD)/host/test_fs_kernel: EXTRA_HOST_SRCS := $(FS_KERNEL_SRCS) tests/shim/shim.c tests/shim/fsck.c \
-	mkfs/fsck_check.c
+	tests/shim/mount.c mkfs/fsck_check.c
 $(BUILD)/host/test_fs_kernel: $(FS_KERNEL_SRCS) $(wildcard tests/shim/*) $(wildcard kernel/*.h) \
 	mkfs/fsck_check.c mkfs/fsck_check.h
 
@@ -306,6 +307,11 @@ $(BUILD)/host/test_%: tests/test_%.c $(wildcard tests/*.h) $(MM_SRCS) $(wildcard
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) $(EXTRA_HOST_CFLAGS) $< $(EXTRA_HOST_SRCS) $(MM_SRCS) \
 		$(LIB_HOST_SRCS) -o $@
+
+# The crash test's dm-log-writes parser (tests/crash/wlog.c), alone.
+$(BUILD)/host/test_crash_wlog: tests/crash/test_wlog.c tests/crash/wlog.c tests/crash/wlog.h tests/check.h
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) tests/crash/test_wlog.c tests/crash/wlog.c -o $@
 
 # Trees the host tests read: hand-written .dts cases ...
 TEST_DTS := $(wildcard tests/dts/*.dts)
@@ -330,6 +336,35 @@ host-test: deps
 
 qemu-test: build-for-run
 	@$(PYTHON) tests/run_all.py --only qemu
+
+# Every crash state of tests/crash/workload.h: a boot of magma on a small image records
+# every device write and flush (QEMU's blklogwrites, tests/crash/record.py) while
+# user/crashload runs the workload; build/crash/crashtest (the kernel's file system on
+# the host, with the sanitizers) then checks each crash image of the recording.
+# CRASH_BIG=95 takes the big file into its double-indirect blocks (default 14: single);
+# CRASH_FLAGS passes options on, e.g. CRASH_FLAGS="--seed 7 --reorders 5000".
+CRASH_DIR := $(BUILD)/crash
+CRASHTEST := $(CRASH_DIR)/crashtest
+CRASH_IMG := $(CRASH_DIR)/disk.img
+CRASH_FLAGS ?=
+CRASH_BIG ?= 14
+CRASH_SRCS := tests/crash/crashtest.c tests/crash/wlog.c $(FS_KERNEL_SRCS) tests/shim/shim.c \
+	tests/shim/fsck.c tests/shim/mount.c mkfs/fsck_check.c
+$(CRASHTEST): $(CRASH_SRCS) $(wildcard tests/crash/*.h tests/shim/*.h kernel/*.h) $(MM_SRCS) \
+		$(LIB_HOST_SRCS) $(wildcard lib/*.h)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) $(CRASH_SRCS) $(MM_SRCS) $(LIB_HOST_SRCS) -o $@
+
+# The disk: init, sh and crashload only (2048 blocks), with /console made beforehand, so
+# the boot writes nothing but the workload's calls.
+crash-test: deps
+	@$(MAKE) --no-print-directory $(CRASHTEST) $(PER_BOOT) $(BUILD)/user/crashload
+	@mkdir -p $(CRASH_DIR)
+	@$(MKFS) $(CRASH_IMG).new --size-blocks 2048 $(BUILD)/user/init $(BUILD)/user/sh \
+		$(BUILD)/user/crashload >/dev/null && $(CRASHTEST) --prepare $(CRASH_IMG).new
+	@mv $(CRASH_IMG).new $(CRASH_IMG)
+	@$(PYTHON) tests/crash/record.py $(CRASH_IMG) $(CRASH_DIR)/writes.log $(CRASH_BIG)
+	@$(CRASHTEST) --big $(CRASH_BIG) $(CRASH_FLAGS) $(CRASH_IMG) $(CRASH_DIR)/writes.log
 
 # The layout of every .c and .h against .clang-format (tools/format.sh).
 format: deps

@@ -3,12 +3,13 @@
 
 Suites, in order: host unit tests (C, with sanitizers), the Python unit
 tests (device-tree generator, QEMU harness), the tool-script tests, the
-layout of the C sources (clang-format, one test per file), and the QEMU
-system tests. Each suite's own output is shown as it runs; the last
+layout of the C sources (clang-format, one test per file), the crash test
+(`make crash-test`: one test, passed when its thousands of crash states
+are all right), and the QEMU system tests. Each suite's own output is shown as it runs; the last
 line is the total, `N passed, N failed`. Exits 1 if anything failed or a
 suite could not report a count (a suite that ran no test counts as failed).
 
-    tests/run_all.py [--only host|python|tools|format|qemu ...]
+    tests/run_all.py [--only host|python|tools|format|crash|qemu ...]
 """
 import argparse
 import glob
@@ -94,12 +95,26 @@ def format_suites():
     return [counted(*run(["bash", "tools/format.sh", "--check"], "format: tools/format.sh --check"))]
 
 
+CRASH_COUNT = re.compile(r"^crash-test: (\d+) crash states checked, (\d+) wrong$", re.M)
+CRASH_MIN_STATES = 2000  # fewer: the workload or the test lost its reach
+
+
+def crash_suites():
+    code, output = run(["make", "-s", "--no-print-directory", "crash-test"], "crash: make crash-test")
+    match = CRASH_COUNT.search(output)
+    if code == 0 and match and int(match.group(2)) == 0 and int(match.group(1)) >= CRASH_MIN_STATES:
+        return [(1, 0)]
+    if match and int(match.group(1)) < CRASH_MIN_STATES:
+        print(f"crash: only {match.group(1)} crash states, fewer than {CRASH_MIN_STATES}")
+    return [(0, 1)]
+
+
 def qemu_suites():
     return [counted(*run([sys.executable, "grading/run_tests.py"], "qemu: grading/run_tests.py"))]
 
 
 SUITES = {"host": host_suites, "python": python_suites, "tools": tools_suites,
-          "format": format_suites, "qemu": qemu_suites}
+          "format": format_suites, "crash": crash_suites, "qemu": qemu_suites}
 
 
 def main():

@@ -30,6 +30,7 @@
 #include "../lib/fs_layout.h"
 #include "check.h"
 #include "shim/fsck.h"
+#include "shim/mount.h"
 #include "shim/shim.h"
 
 /* <unistd.h>'s, which cannot be included: its sleep() is not the kernel's */
@@ -115,29 +116,13 @@ static struct fs_super format(uint32_t size, uint32_t ninodes)
 /* Drops every reference the process holds: what a crash (or fs_init again) needs. */
 static void unmount(void)
 {
-	for (int fd = 0; fd < NOFILE; fd++) {
-		if (shim_proc.ofile[fd]) {
-			file_close(shim_proc.ofile[fd]);
-			shim_proc.ofile[fd] = NULL;
-		}
-	}
-	if (shim_proc.cwd) {
-		log_begin_op();
-		inode_put(shim_proc.cwd);
-		log_end_op();
-		shim_proc.cwd = NULL;
-	}
+	shim_unmount();
 }
 
 /* fs_init (after dropping what an earlier mount left), and the root as the current directory. */
 static int mount(void)
 {
-	unmount();
-	shim_log_clear();
-	int err = fs_init();
-	if (err == 0)
-		shim_proc.cwd = namei("/");
-	return err;
+	return shim_mount();
 }
 
 /* --- system calls, with their arguments in the shim's user memory --- */

@@ -62,6 +62,19 @@ void shim_disk_put(uint32_t blockno, const void *data, size_t bytes)
 	dirty[blockno] = 1;
 }
 
+void shim_disk_put_bytes(uint64_t off, const void *data, size_t bytes)
+{
+	if (off > shim_disk_blocks * FS_BLOCK_SIZE ||
+	    bytes > shim_disk_blocks * FS_BLOCK_SIZE - off) {
+		fprintf(stderr, "shim: %zu bytes at offset %lu do not fit the %lu-block disk\n",
+			bytes, (unsigned long)off, (unsigned long)shim_disk_blocks);
+		abort();
+	}
+	memcpy(shim_disk + off, data, bytes);
+	for (uint64_t b = off / FS_BLOCK_SIZE; bytes && b <= (off + bytes - 1) / FS_BLOCK_SIZE; b++)
+		dirty[b] = 1;
+}
+
 void shim_disk_revert(const uint8_t *image)
 {
 	for (uint64_t b = 0; b < shim_disk_blocks; b++) {
@@ -82,6 +95,12 @@ void shim_disk_record(void)
 struct shim_disk_event *shim_disk_recorded(size_t *n)
 {
 	recording = 0;
+	*n = nevents;
+	return events;
+}
+
+const struct shim_disk_event *shim_disk_recording(size_t *n)
+{
 	*n = nevents;
 	return events;
 }

@@ -38,6 +38,8 @@ void shim_disk_load(const uint8_t *image);
 void shim_disk_put(uint32_t blockno, const void *data, size_t bytes);
 /* Copies back from image only the blocks written since the last load or revert. */
 void shim_disk_revert(const uint8_t *image);
+/* Writes bytes at byte offset off, as a device writing sectors would (not recorded, marked dirty). */
+void shim_disk_put_bytes(uint64_t off, const void *data, size_t bytes);
 
 /* One device request, as recorded. */
 struct shim_disk_event {
@@ -49,6 +51,8 @@ struct shim_disk_event {
 void shim_disk_record(void);
 /* Stops recording; the events since shim_disk_record, count in *n. Valid until the next record. */
 struct shim_disk_event *shim_disk_recorded(size_t *n);
+/* The events recorded so far, recording going on; valid until the next event or record. */
+const struct shim_disk_event *shim_disk_recording(size_t *n);
 
 /* --- the process and its user memory --- */
 
