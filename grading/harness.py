@@ -262,7 +262,15 @@ def kill_all() -> None:
 
 
 def _kill_all_on_signal(signum: int, frame: object) -> None:
-    kill_all()
+    # The handler runs between two bytecodes of the main thread, which may
+    # hold a console's lock or be inside Popen.wait: it only sends SIGKILL
+    # to every live process group, which waits on nothing (waiting and
+    # joining from here once left a runner stuck after Ctrl-C on a loaded
+    # machine). The exception unwinds through run_tests.run_guarded's
+    # finally, whose kill_all() reaps them, and the atexit hook catches the
+    # rest.
+    for process in list(_live):
+        _signal_group(process.pid, signal.SIGKILL)
     if signum == signal.SIGINT:
         raise KeyboardInterrupt
     raise SystemExit(128 + signum)

@@ -344,6 +344,8 @@ class RunnerTest(unittest.TestCase):
     def test_ctrl_c_kills_qemu_and_prints_summary(self):
         runner = subprocess.Popen(RUN_TESTS + [self.module("hanging_tests.py", HANGING_TESTS)],
                                   env=self.environment, stdout=subprocess.PIPE, text=True)
+        self.addCleanup(runner.stdout.close)
+        self.addCleanup(runner.kill)  # a failed check must not leave the runner behind
         started = runner.stdout.readline().split()
         self.assertEqual(started[0], "started")
         runner.send_signal(signal.SIGINT)

@@ -15,8 +15,10 @@ import argparse
 import glob
 import os
 import re
+import signal
 import subprocess
 import sys
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -25,18 +27,42 @@ UNITTEST_RAN = re.compile(r"^Ran (\d+) tests?", re.M)
 UNITTEST_FAILED = re.compile(r"^FAILED \((.*)\)", re.M)
 
 
+LEFT_BEHIND_GRACE_SECONDS = 30  # for the suite's last output after its main process exits
+
+
 def run(argv, label):
-    """Runs one command, echoing its output; returns (exit code, output)."""
+    """Runs one command, echoing its output; returns (exit code, output).
+
+    The suite runs in its own session. Once its main process has exited, a
+    process it left behind that still holds the output pipe open is killed
+    (with the whole session) instead of keeping this runner waiting for an
+    end of file that never comes; the suite then counts as failed.
+    """
     print(f"== {label}", flush=True)
     start = time.monotonic()
     proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, errors="replace")
+                            text=True, errors="replace", start_new_session=True)
     lines = []
-    for line in proc.stdout:
-        sys.stdout.write(line)
-        sys.stdout.flush()
-        lines.append(line)
+
+    def echo():
+        for line in proc.stdout:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+            lines.append(line)
+
+    reader = threading.Thread(target=echo, daemon=True)
+    reader.start()
     code = proc.wait()
+    reader.join(LEFT_BEHIND_GRACE_SECONDS)
+    if reader.is_alive():
+        print(f"== {label}: a process it started outlived it and holds its output: killed",
+              flush=True)
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        reader.join(5)
+        code = code or 1
     print(f"== {label}: exit {code} ({time.monotonic() - start:.1f}s)", flush=True)
     return code, "".join(lines)
 
