@@ -122,9 +122,10 @@ static int write_inode(struct file *f, uint64_t src_va, int n)
 			f->off += (uint64_t)wrote;
 		inode_unlock(f->ip);
 		log_end_op();
-		if (wrote != (int)piece)
-			return -1;
-		done += wrote;
+		if (wrote > 0)
+			done += wrote;
+		if (wrote != (int)piece) /* a bad buffer or a full disk: what went in, as POSIX */
+			return done > 0 ? done : -1;
 	}
 	return n;
 }

@@ -449,13 +449,61 @@ static void free_tree(struct inode *ip, uint32_t addr, int depth, uint32_t held)
 	block_free(ip->inum, addr);
 }
 
-void inode_truncate(struct inode *ip)
+/* File blocks a tree of the given depth addresses: 1, FS_NINDIRECT, FS_NINDIRECT squared. */
+static uint64_t tree_span(int depth)
+{
+	uint64_t span = 1;
+	while (depth-- > 0)
+		span *= FS_NINDIRECT;
+	return span;
+}
+
+/*
+ * Frees what the tree in *slot (in the inode, or in the locked indirect
+ * block holder) holds past its first keep file blocks, and the tree itself
+ * when keep is 0; a slot it empties is zeroed (and holder logged). held is
+ * the double-indirect block above, which no entry may name.
+ */
+static void trim_tree(struct inode *ip, uint32_t *slot, struct buf *holder, int depth,
+		      uint64_t keep, uint32_t held)
+{
+	uint32_t addr = *slot;
+	if (addr == 0 || keep >= tree_span(depth))
+		return;
+	if (keep == 0) {
+		free_tree(ip, addr, depth, held);
+		*slot = 0;
+		if (holder)
+			log_write(holder);
+		return;
+	}
+	if (fs_addr_check(addr, &sb) < 0 || addr == held)
+		return; /* free_tree reports such a block when the file goes */
+	uint64_t child_span = tree_span(depth - 1);
+	struct buf *b = bio_read(addr);
+	uint32_t *entries = (uint32_t *)b->data;
+	for (uint32_t i = 0; i < FS_NINDIRECT; i++) {
+		uint64_t first = (uint64_t)i * child_span;
+		uint64_t child_keep = keep <= first ? 0 : keep - first;
+		trim_tree(ip, &entries[i], b, depth - 1, child_keep, depth == 2 ? addr : 0);
+	}
+	bio_release(b);
+}
+
+/* Frees every block of ip past its first keep file blocks (the caller writes the inode). */
+static void trim_blocks(struct inode *ip, uint64_t keep)
 {
 	for (uint32_t i = 0; i < FS_NDIRECT; i++)
-		free_tree(ip, ip->addrs[i], 0, 0);
-	free_tree(ip, ip->addrs[FS_ADDR_SINGLE], 1, 0);
-	free_tree(ip, ip->addrs[FS_ADDR_DOUBLE], 2, 0);
-	memset(ip->addrs, 0, sizeof(ip->addrs));
+		trim_tree(ip, &ip->addrs[i], NULL, 0, keep > i ? 1 : 0, 0);
+	uint64_t past_direct = keep > FS_NDIRECT ? keep - FS_NDIRECT : 0;
+	trim_tree(ip, &ip->addrs[FS_ADDR_SINGLE], NULL, 1, past_direct, 0);
+	uint64_t past_single = past_direct > FS_NINDIRECT ? past_direct - FS_NINDIRECT : 0;
+	trim_tree(ip, &ip->addrs[FS_ADDR_DOUBLE], NULL, 2, past_single, 0);
+}
+
+void inode_truncate(struct inode *ip)
+{
+	trim_blocks(ip, 0);
 	ip->size = 0;
 	inode_update(ip);
 }
@@ -627,6 +675,12 @@ int inode_write(struct inode *ip, int user_src, uint64_t src, uint64_t off, uint
 	}
 	if (off > ip->size)
 		ip->size = off;
+	/*
+	 * Stopped early (a bad user buffer, a full disk): bmap may have given
+	 * the block it stopped in, and indirect blocks for it, past the size.
+	 */
+	if (done < n)
+		trim_blocks(ip, (ip->size + FS_BLOCK_SIZE - 1) / FS_BLOCK_SIZE);
 	/* Even when the size stays, bmap may have added addresses to ip->addrs. */
 	inode_update(ip);
 	return done == 0 && n > 0 ? -1 : (int)done;

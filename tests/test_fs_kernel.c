@@ -899,6 +899,39 @@ TEST(full_disk_and_no_inodes_fail_cleanly)
 		 free0 - 1); /* the root directory grew to 2 blocks for 100 entries */
 }
 
+/*
+ * A write that stops early (a bad user buffer, here) keeps no block past
+ * the file's size: not the data block it stopped in, nor an indirect block
+ * given for it.
+ */
+TEST(failed_writes_leave_no_block_past_the_size)
+{
+	unmount();
+	format(300, 100);
+	CHECK_EQ(mount(), 0);
+	long fd = u_open("f", O_CREATE | O_WRONLY);
+	CHECK(fd >= 0);
+	uint32_t free0 = free_blocks();
+	CHECK_EQ(shim_syscall(sys_write, (uint64_t)fd, 1, 100), -1);
+	CHECK_EQ(free_blocks(), free0);
+	CHECK(fsck_clean());
+
+	/* the buffer runs off the end of user memory after one block */
+	uint64_t tail = shim_uva(SHIM_USER_BYTES - BS);
+	CHECK_EQ(shim_syscall(sys_write, (uint64_t)fd, tail, BS + 100), (long)BS);
+	CHECK_EQ(free_blocks(), free0 - 1);
+	CHECK(fsck_clean());
+
+	/* the direct blocks full, a bad buffer: no single-indirect block stays either */
+	for (int i = 1; i < (int)FS_NDIRECT; i++)
+		CHECK_EQ(shim_syscall(sys_write, (uint64_t)fd, shim_uva(U_DATA), BS), (long)BS);
+	CHECK_EQ(free_blocks(), free0 - FS_NDIRECT);
+	CHECK_EQ(shim_syscall(sys_write, (uint64_t)fd, 1, 100), -1);
+	CHECK_EQ(free_blocks(), free0 - FS_NDIRECT);
+	CHECK(fsck_clean());
+	u_close(fd);
+}
+
 TEST(allocation_wraps_around_to_a_freed_block)
 {
 	unmount();
@@ -1928,6 +1961,7 @@ int main(void)
 	RUN(killed_process_leaves_a_blocked_pipe);
 	RUN(console_is_a_device_file);
 	RUN(full_disk_and_no_inodes_fail_cleanly);
+	RUN(failed_writes_leave_no_block_past_the_size);
 	RUN(allocation_wraps_around_to_a_freed_block);
 	RUN(no_memory_fails_cleanly);
 	RUN(corrupt_superblock_fields_are_refused);
