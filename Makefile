@@ -482,7 +482,7 @@ $(BUILD)/fuzz/fuzz_fsck: $(FSCK_LIB_SRCS) mkfs/fsck_check.h
 # fuzz_fs_image runs the kernel's file system over the shims, as test_fs_kernel does; the
 # kernel's sleep() is renamed so that libFuzzer's calls to the C library's still reach it.
 $(BUILD)/fuzz/fuzz_fs_image: FUZZ_SRCS := $(FS_KERNEL_SRCS) tests/shim/shim.c tests/shim/fsck.c \
-	$(FSCK_LIB_SRCS)
+	tests/shim/mount.c $(FSCK_LIB_SRCS)
 $(BUILD)/fuzz/fuzz_fs_image: FUZZ_CFLAGS := -Dsleep=kernel_sleep
 $(BUILD)/fuzz/fuzz_fs_image: $(FS_KERNEL_SRCS) $(wildcard tests/shim/*) $(wildcard kernel/*.h) \
 	$(FSCK_LIB_SRCS) mkfs/fsck_check.h

@@ -13,7 +13,7 @@ answer.
 
 import re
 
-from harness import Qemu, check, qemu_command, test
+from harness import Qemu, check, qemu_command, run_at_prompt, test
 
 BOOT_TIMEOUT = 60
 COMMAND_TIMEOUT = 60
@@ -28,12 +28,7 @@ ROOT_VA = 0x7fff0000  # USER_ROOT_VA (include/user_layout.h): root_store's child
 
 def run_command(q, command, timeout=COMMAND_TIMEOUT):
     """Type command into the shell; what it printed before the next prompt."""
-    start = len(q.output)
-    q.send(command + "\n")
-    prompt = q.expect(PROMPT, timeout)
-    text = q.output[start:prompt.start()]
-    echoed = command + "\n"
-    return text[len(echoed):] if text.startswith(echoed) else text
+    return run_at_prompt(q, command, timeout)
 
 
 def spare_frames(q):

@@ -45,6 +45,7 @@
 #include "../../kernel/stat.h"
 #include "../../lib/fs_layout.h"
 #include "../shim/fsck.h"
+#include "../shim/mount.h"
 #include "../shim/shim.h"
 
 /* kernel/sysfile.c, called through shim_syscall */
@@ -106,23 +107,6 @@ static long u_fstat(long fd, struct stat *st)
 }
 
 /* --- mounting --- */
-
-/* Drops every reference the process holds (what the next fs_init requires). */
-static void unmount(void)
-{
-	for (int fd = 0; fd < NOFILE; fd++) {
-		if (shim_proc.ofile[fd]) {
-			file_close(shim_proc.ofile[fd]);
-			shim_proc.ofile[fd] = NULL;
-		}
-	}
-	if (shim_proc.cwd) {
-		log_begin_op();
-		inode_put(shim_proc.cwd);
-		log_end_op();
-		shim_proc.cwd = NULL;
-	}
-}
 
 static int mount(void)
 {
@@ -189,7 +173,7 @@ static void build_base(void)
 	put("d/g", 1, 'g');
 	if (shim_syscall(sys_mknod, shim_ustr(U_PATH, "console"), CONSOLE, 0) < 0)
 		die("mknod");
-	unmount();
+	shim_unmount();
 	memcpy(base, shim_disk, sizeof(base));
 }
 
@@ -369,7 +353,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	shim_disk_limit = sane ? sb.size : 0; /* nothing past the file system is ever asked for */
 	if (mount() == 0)
 		walk();
-	unmount();
+	shim_unmount();
 	if (shim_live_allocs != heap_at_rest) {
 		fprintf(stderr, "fuzz_fs_image: %ld kernel allocations left after unmount\n",
 			shim_live_allocs - heap_at_rest);
