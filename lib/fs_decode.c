@@ -7,9 +7,8 @@
  */
 #include "fs_decode.h"
 
-#include <stdarg.h>
-
 #include "fmt.h"
+#include "fs_layout.h"
 
 const char *fs_decode_strerror(int err)
 {
@@ -28,20 +27,6 @@ const char *fs_decode_strerror(int err)
 	}
 }
 
-/* Writes a reason into why (if there is room for one) and returns err. */
-static int refuse(char *why, size_t why_len, int err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int refuse(char *why, size_t why_len, int err, const char *fmt, ...)
-{
-	if (why && why_len > 0) {
-		va_list args;
-		va_start(args, fmt);
-		fmt_vsnprintf(why, why_len, fmt, args);
-		va_end(args);
-	}
-	return err;
-}
-
 int fs_addr_check(uint32_t addr, const struct fs_super *sb)
 {
 	return addr == 0 || (addr >= sb->datastart && addr < sb->size) ? 0 : FS_DECODE_ERR_ADDR;
@@ -52,32 +37,34 @@ int fs_dinode_check(const struct fs_dinode *d, const struct fs_super *sb, uint32
 {
 	switch (d->type) {
 	case FS_TYPE_FREE:
-		return refuse(why, why_len, FS_DECODE_ERR_FREE, "inode %u is free (type 0)", inum);
+		return fs_refuse(why, why_len, FS_DECODE_ERR_FREE, "inode %u is free (type 0)",
+				 inum);
 	case FS_TYPE_DIR:
 	case FS_TYPE_FILE:
 	case FS_TYPE_DEVICE: break;
 	default:
-		return refuse(why, why_len, FS_DECODE_ERR_TYPE,
-			      "inode %u: type %u is no inode type", inum, d->type);
+		return fs_refuse(why, why_len, FS_DECODE_ERR_TYPE,
+				 "inode %u: type %u is no inode type", inum, d->type);
 	}
 	if (d->nlink == 0)
-		return refuse(why, why_len, FS_DECODE_ERR_NLINK,
-			      "inode %u: type %u in use with nlink 0", inum, d->type);
+		return fs_refuse(why, why_len, FS_DECODE_ERR_NLINK,
+				 "inode %u: type %u in use with nlink 0", inum, d->type);
 	if (d->size > FS_MAXFILE_BLOCKS * FS_BLOCK_SIZE)
-		return refuse(why, why_len, FS_DECODE_ERR_SIZE,
-			      "inode %u: size %llu is over the largest file (%llu bytes)", inum,
-			      (unsigned long long)d->size,
-			      (unsigned long long)(FS_MAXFILE_BLOCKS * FS_BLOCK_SIZE));
+		return fs_refuse(why, why_len, FS_DECODE_ERR_SIZE,
+				 "inode %u: size %llu is over the largest file (%llu bytes)", inum,
+				 (unsigned long long)d->size,
+				 (unsigned long long)(FS_MAXFILE_BLOCKS * FS_BLOCK_SIZE));
 	if (d->type == FS_TYPE_DIR &&
 	    (d->size % sizeof(struct fs_dirent) != 0 || d->size > FS_DIR_MAX_BYTES))
-		return refuse(why, why_len, FS_DECODE_ERR_DIR_SIZE,
-			      "inode %u: directory size %llu is not whole %u-byte entries of at "
-			      "most %llu bytes",
-			      inum, (unsigned long long)d->size, (unsigned)sizeof(struct fs_dirent),
-			      (unsigned long long)FS_DIR_MAX_BYTES);
+		return fs_refuse(why, why_len, FS_DECODE_ERR_DIR_SIZE,
+				 "inode %u: directory size %llu is not whole %u-byte entries of at "
+				 "most %llu bytes",
+				 inum, (unsigned long long)d->size,
+				 (unsigned)sizeof(struct fs_dirent),
+				 (unsigned long long)FS_DIR_MAX_BYTES);
 	for (uint32_t i = 0; i < FS_NADDRS; i++)
 		if (fs_addr_check(d->addrs[i], sb) < 0)
-			return refuse(
+			return fs_refuse(
 				why, why_len, FS_DECODE_ERR_ADDR,
 				"inode %u: addrs[%u] = %u is outside the data blocks [%u, %u)",
 				inum, i, d->addrs[i], sb->datastart, sb->size);
@@ -88,22 +75,22 @@ int fs_dirent_check(const struct fs_dirent *de, const struct fs_super *sb, uint3
 		    char *why, size_t why_len)
 {
 	if (de->inum == 0 || de->inum >= sb->ninodes)
-		return refuse(why, why_len, FS_DECODE_ERR_INUM,
-			      "directory %u: an entry names inode %u, not one of 1..%u", dir_inum,
-			      de->inum, sb->ninodes - 1);
+		return fs_refuse(why, why_len, FS_DECODE_ERR_INUM,
+				 "directory %u: an entry names inode %u, not one of 1..%u",
+				 dir_inum, de->inum, sb->ninodes - 1);
 	size_t len = 0;
 	while (len < FS_NAME_MAX && de->name[len] != '\0') {
 		if (de->name[len] == '/')
-			return refuse(
+			return fs_refuse(
 				why, why_len, FS_DECODE_ERR_NAME,
 				"directory %u: the name of the entry for inode %u holds a '/'",
 				dir_inum, de->inum);
 		len++;
 	}
 	if (len == 0)
-		return refuse(why, why_len, FS_DECODE_ERR_NAME,
-			      "directory %u: the entry for inode %u has an empty name", dir_inum,
-			      de->inum);
+		return fs_refuse(why, why_len, FS_DECODE_ERR_NAME,
+				 "directory %u: the entry for inode %u has an empty name", dir_inum,
+				 de->inum);
 	return 0;
 }
 

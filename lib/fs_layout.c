@@ -33,10 +33,7 @@ const char *fs_layout_strerror(int err)
 	}
 }
 
-/* Writes a reason into why (if there is room for one) and returns err. */
-static int refuse(char *why, size_t why_len, int err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int refuse(char *why, size_t why_len, int err, const char *fmt, ...)
+int fs_refuse(char *why, size_t why_len, int err, const char *fmt, ...)
 {
 	if (why && why_len > 0) {
 		va_list args;
@@ -71,26 +68,26 @@ static struct regions regions_of(uint64_t size, uint64_t ninodes, uint64_t nlog)
 static int check_counts(uint64_t size, uint64_t ninodes, uint64_t nlog, char *why, size_t why_len)
 {
 	if (size == 0)
-		return refuse(why, why_len, FS_LAYOUT_ERR_COUNT, "size is 0 blocks");
+		return fs_refuse(why, why_len, FS_LAYOUT_ERR_COUNT, "size is 0 blocks");
 	if (ninodes < FS_ROOT_INUM + 1)
-		return refuse(why, why_len, FS_LAYOUT_ERR_COUNT,
-			      "ninodes %llu leaves no root inode (inode 0 is never used)",
-			      (unsigned long long)ninodes);
+		return fs_refuse(why, why_len, FS_LAYOUT_ERR_COUNT,
+				 "ninodes %llu leaves no root inode (inode 0 is never used)",
+				 (unsigned long long)ninodes);
 	if (nlog < 2 || nlog - 1 > FS_LOG_MAX)
-		return refuse(why, why_len, FS_LAYOUT_ERR_COUNT,
-			      "nlog %llu out of range (2 .. %u: the header and 1 .. %u blocks)",
-			      (unsigned long long)nlog, (unsigned)FS_LOG_MAX + 1,
-			      (unsigned)FS_LOG_MAX);
+		return fs_refuse(why, why_len, FS_LAYOUT_ERR_COUNT,
+				 "nlog %llu out of range (2 .. %u: the header and 1 .. %u blocks)",
+				 (unsigned long long)nlog, (unsigned)FS_LOG_MAX + 1,
+				 (unsigned)FS_LOG_MAX);
 	struct regions r = regions_of(size, ninodes, nlog);
 	if (r.datastart >= size)
-		return refuse(why, why_len, FS_LAYOUT_ERR_TOO_SMALL,
-			      "%llu blocks hold no data block: boot, superblock, %llu log, %llu "
-			      "inode (%llu inodes) and %llu bitmap blocks already take %llu",
-			      (unsigned long long)size, (unsigned long long)nlog,
-			      (unsigned long long)(r.bmapstart - r.inodestart),
-			      (unsigned long long)ninodes,
-			      (unsigned long long)(r.datastart - r.bmapstart),
-			      (unsigned long long)r.datastart);
+		return fs_refuse(why, why_len, FS_LAYOUT_ERR_TOO_SMALL,
+				 "%llu blocks hold no data block: boot, superblock, %llu log, %llu "
+				 "inode (%llu inodes) and %llu bitmap blocks already take %llu",
+				 (unsigned long long)size, (unsigned long long)nlog,
+				 (unsigned long long)(r.bmapstart - r.inodestart),
+				 (unsigned long long)ninodes,
+				 (unsigned long long)(r.datastart - r.bmapstart),
+				 (unsigned long long)r.datastart);
 	return 0;
 }
 
@@ -127,31 +124,32 @@ static int check_start(const char *field, uint32_t actual, uint64_t expected, co
 {
 	if (actual == expected)
 		return 0;
-	return refuse(why, why_len, FS_LAYOUT_ERR_START, "%s %u, expected %llu (right after %s)",
-		      field, actual, (unsigned long long)expected, after);
+	return fs_refuse(why, why_len, FS_LAYOUT_ERR_START, "%s %u, expected %llu (right after %s)",
+			 field, actual, (unsigned long long)expected, after);
 }
 
 int fs_super_check(const struct fs_super *sb, uint64_t disk_blocks, char *why, size_t why_len)
 {
 	if (sb->magic != FS_MAGIC)
-		return refuse(why, why_len, FS_LAYOUT_ERR_MAGIC,
-			      "superblock magic 0x%08x, expected 0x%08x: not a magma file system",
-			      sb->magic, FS_MAGIC);
+		return fs_refuse(
+			why, why_len, FS_LAYOUT_ERR_MAGIC,
+			"superblock magic 0x%08x, expected 0x%08x: not a magma file system",
+			sb->magic, FS_MAGIC);
 	if (sb->version != FS_VERSION)
-		return refuse(why, why_len, FS_LAYOUT_ERR_VERSION,
-			      "file system version %u, this code reads version %u", sb->version,
-			      FS_VERSION);
+		return fs_refuse(why, why_len, FS_LAYOUT_ERR_VERSION,
+				 "file system version %u, this code reads version %u", sb->version,
+				 FS_VERSION);
 	uint32_t crc = fs_super_crc(sb);
 	if (sb->crc != crc)
-		return refuse(why, why_len, FS_LAYOUT_ERR_CRC,
-			      "superblock crc 0x%08x, its fields sum to 0x%08x", sb->crc, crc);
+		return fs_refuse(why, why_len, FS_LAYOUT_ERR_CRC,
+				 "superblock crc 0x%08x, its fields sum to 0x%08x", sb->crc, crc);
 	int rc = check_counts(sb->size, sb->ninodes, sb->nlog, why, why_len);
 	if (rc)
 		return rc;
 	if (sb->size > disk_blocks)
-		return refuse(why, why_len, FS_LAYOUT_ERR_DISK,
-			      "file system of %u blocks on a disk of %llu blocks", sb->size,
-			      (unsigned long long)disk_blocks);
+		return fs_refuse(why, why_len, FS_LAYOUT_ERR_DISK,
+				 "file system of %u blocks on a disk of %llu blocks", sb->size,
+				 (unsigned long long)disk_blocks);
 	struct regions r = regions_of(sb->size, sb->ninodes, sb->nlog);
 	rc = check_start("logstart", sb->logstart, r.logstart, "the superblock", why, why_len);
 	if (!rc)
@@ -166,10 +164,10 @@ int fs_super_check(const struct fs_super *sb, uint64_t disk_blocks, char *why, s
 	if (rc)
 		return rc;
 	if (sb->nblocks != sb->size - r.datastart)
-		return refuse(why, why_len, FS_LAYOUT_ERR_NBLOCKS,
-			      "nblocks %u, expected %llu (size %u - datastart %u)", sb->nblocks,
-			      (unsigned long long)(sb->size - r.datastart), sb->size,
-			      sb->datastart);
+		return fs_refuse(why, why_len, FS_LAYOUT_ERR_NBLOCKS,
+				 "nblocks %u, expected %llu (size %u - datastart %u)", sb->nblocks,
+				 (unsigned long long)(sb->size - r.datastart), sb->size,
+				 sb->datastart);
 	return 0;
 }
 
@@ -184,23 +182,24 @@ int fs_log_check(const struct fs_log_header *h, const struct fs_super *sb, char 
 		 size_t why_len)
 {
 	if (h->magic != FS_LOG_MAGIC)
-		return refuse(why, why_len, FS_LAYOUT_ERR_LOG_MAGIC,
-			      "log header magic 0x%08x, expected 0x%08x", h->magic, FS_LOG_MAGIC);
+		return fs_refuse(why, why_len, FS_LAYOUT_ERR_LOG_MAGIC,
+				 "log header magic 0x%08x, expected 0x%08x", h->magic,
+				 FS_LOG_MAGIC);
 	/* nlog - 1 in 64 bits: a superblock not checked first must not make it wrap. */
 	uint64_t room = sb->nlog > 0 ? (uint64_t)sb->nlog - 1 : 0;
 	if (h->n > room || h->n > FS_LOG_MAX)
-		return refuse(why, why_len, FS_LAYOUT_ERR_LOG_COUNT,
-			      "log header names %u blocks, the log holds %llu", h->n,
-			      (unsigned long long)(room < FS_LOG_MAX ? room : FS_LOG_MAX));
+		return fs_refuse(why, why_len, FS_LAYOUT_ERR_LOG_COUNT,
+				 "log header names %u blocks, the log holds %llu", h->n,
+				 (unsigned long long)(room < FS_LOG_MAX ? room : FS_LOG_MAX));
 	uint32_t crc = fs_log_crc(h);
 	if (h->crc != crc)
-		return refuse(why, why_len, FS_LAYOUT_ERR_LOG_CRC,
-			      "log header crc 0x%08x, its contents sum to 0x%08x", h->crc, crc);
+		return fs_refuse(why, why_len, FS_LAYOUT_ERR_LOG_CRC,
+				 "log header crc 0x%08x, its contents sum to 0x%08x", h->crc, crc);
 	for (uint32_t i = 0; i < h->n; i++) {
 		if (h->block[i] < sb->inodestart || h->block[i] >= sb->size)
-			return refuse(why, why_len, FS_LAYOUT_ERR_LOG_BLOCK,
-				      "log entry %u names block %u, outside %u .. %u", i,
-				      h->block[i], sb->inodestart, sb->size - 1);
+			return fs_refuse(why, why_len, FS_LAYOUT_ERR_LOG_BLOCK,
+					 "log entry %u names block %u, outside %u .. %u", i,
+					 h->block[i], sb->inodestart, sb->size - 1);
 	}
 	return 0;
 }

@@ -71,6 +71,14 @@ const char *fs_layout_strerror(int err);
 int fs_layout_compute(uint32_t size_blocks, uint32_t ninodes, uint32_t nlog, struct fs_super *sb,
 		      char *why, size_t why_len);
 
+/*
+ * Writes a one-line reason (printf-style, lib/fmt) into why when why_len
+ * leaves room for one, and returns err: how the checks here and in
+ * lib/fs_decode refuse a value.
+ */
+int fs_refuse(char *why, size_t why_len, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* The CRC-32C of the superblock's bytes before its crc field. */
 uint32_t fs_super_crc(const struct fs_super *sb);
 
