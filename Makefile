@@ -427,7 +427,7 @@ fs-image: $(BUILD)/fs.img
 FSCK := $(BUILD)/fsck/fsck
 FSCK_LIB_SRCS := mkfs/fsck_check.c
 FSCK_SRCS := mkfs/fsck.c $(FSCK_LIB_SRCS) lib/fs_layout.c lib/crc32c.c lib/fmt.c
-FSCK_DEPS := $(FSCK_SRCS) mkfs/fsck_check.h include/fs_format.h lib/fs_layout.h lib/crc32c.h \
+FSCK_DEPS := $(FSCK_SRCS) mkfs/fsck_check.h include/fs_format.h lib/fs_layout.h lib/fs_decode.h lib/crc32c.h \
 	lib/fmt.h kernel/param.h kernel/stat.h
 IMG ?= $(BUILD)/fs.img
 

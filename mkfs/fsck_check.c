@@ -31,6 +31,7 @@
 #include "../kernel/stat.h"
 #undef stat
 #include "../lib/crc32c.h"
+#include "../lib/fs_decode.h"
 #include "../lib/fs_layout.h"
 
 #define BS             FS_BLOCK_SIZE
@@ -407,6 +408,10 @@ static void check_inode_fields(struct fsck *c, uint32_t inum, const struct fs_di
 		say(c, FSCK_PROBLEM,
 		    "inode %u: directory size %llu is not a multiple of the entry size %u", inum,
 		    (unsigned long long)d->size, DIRENT_BYTES);
+	if (d->type == T_DIR && d->size > FS_DIR_MAX_BYTES)
+		say(c, FSCK_PROBLEM,
+		    "inode %u: directory size %llu is over a directory's maximum %llu", inum,
+		    (unsigned long long)d->size, (unsigned long long)FS_DIR_MAX_BYTES);
 	if (d->size > FS_MAXFILE_BLOCKS * BS)
 		say(c, FSCK_PROBLEM, "inode %u: size %llu is over the format's maximum %llu", inum,
 		    (unsigned long long)d->size, (unsigned long long)(FS_MAXFILE_BLOCKS * BS));

@@ -21,6 +21,7 @@
 #include "../include/fs_format.h"
 #include "../kernel/param.h"
 #include "../lib/crc32c.h"
+#include "../lib/fs_decode.h"
 #include "../lib/fs_layout.h"
 #include "../mkfs/fsck_check.h"
 #include "check.h"
@@ -509,6 +510,14 @@ TEST(directory_sizes)
 	run_check(false, false);
 	CHECK_SAID('P', "inode %u: directory size 138 is not a multiple of the entry size 64", E);
 	CHECK_EQ(res.problems, 1);
+
+	/* past FS_DIR_MAX_BLOCKS (lib/fs_decode.h): the kernel refuses to read such a directory */
+	standard_tree();
+	ino(E)->size = FS_DIR_MAX_BYTES + 64;
+	run_check(false, false);
+	CHECK_SAID('P', "inode %u: directory size %llu is over a directory's maximum %llu", E,
+		   (unsigned long long)(FS_DIR_MAX_BYTES + 64),
+		   (unsigned long long)FS_DIR_MAX_BYTES);
 }
 
 TEST(names)
