@@ -99,7 +99,7 @@ dtb: $(DTB)
 # USER_TEXT_BASE by user/user.ld.in. To add a program, add user/NAME.c:
 # it is in USER_PROGS (and so in the disk image) with no other change. A
 # program of several files lists its other files as its parts, below.
-USER_LIB_SRCS := user/ulib.c user/printf.c user/umalloc.c user/time.c user/uroot.c \
+USER_LIB_SRCS := user/ulib.c user/printf.c user/umalloc.c user/random.c user/time.c user/uroot.c \
 	user/root_time.c user/sh_parse.c user/match.c user/args.c lib/fmt.c lib/mbox.c \
 	lib/hmac_sha256.c lib/sha256.c lib/md_block.c mm/heap.c mm/heap_block.c mm/heap_check.c mm/heap_quick.c \
 	mm/facade.c mm/root_clock.c mm/blockzero.c mm/fdt.c

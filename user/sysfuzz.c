@@ -50,6 +50,7 @@
 #include "kernel/param.h"
 #include "kernel/stat.h"
 #include "kernel/syscall.h"
+#include "user/random.h"
 #include "user/user.h"
 
 #include "include/fs_format.h"
@@ -120,7 +121,6 @@ struct report {
 	char first_anomaly[120];
 };
 
-static uint64 rng;
 static uint64 image_end, buf_base, heap_end;
 static struct fd_slot fds[NOFILE];
 static struct pipe_state pipes[NOFILE];
@@ -179,21 +179,6 @@ static long sc(uint64 num, uint64 a0, uint64 a1, uint64 a2, uint64 a3, uint64 a4
 		     : "r"(r1), "r"(r2), "r"(r3), "r"(r4), "r"(r5), "r"(r7)
 		     : "memory");
 	return (long)r0;
-}
-
-/* xorshift64*: small, fast and repeatable from its seed. */
-static uint64 rnd(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x2545f4914f6cdd1dul;
-}
-
-/* 0..n-1 (0 when n is 0). */
-static uint64 below(uint64 n)
-{
-	return n ? rnd() % n : 0;
 }
 
 static uint64 page_up(uint64 a)
@@ -276,10 +261,10 @@ static int surely_unwritable(uint64 va, uint64 len)
 static void keep_off_own_memory(uint64 *va, uint64 *len)
 {
 	if (*va >= USER_TEXT_BASE + PAGE && *va < image_end)
-		*va = buf_base + below(BUF_BYTES / 2);
+		*va = buf_base + random_below(BUF_BYTES / 2);
 	if (*va >= STACK_LO && *va < USER_STACK_TOP) {
 		if (*va >= STACK_SAFE_TOP)
-			*va = STACK_LO + below(PAGE);
+			*va = STACK_LO + random_below(PAGE);
 		if (*len > STACK_SAFE_TOP - *va)
 			*len = STACK_SAFE_TOP - *va;
 	}
@@ -288,47 +273,49 @@ static void keep_off_own_memory(uint64 *va, uint64 *len)
 /* A pointer: an edge case, or somewhere in the buffers. */
 static uint64 pick_ptr(void)
 {
-	switch (below(24)) {
+	switch (random_below(24)) {
 	case 0: return 0;
-	case 1: return 1 + below(PAGE - 1); /* page 0 */
-	case 2: return USER_TEXT_BASE + below(PAGE);
-	case 3: return buf_base + below(BUF_BYTES); /* misaligned */
-	case 4: return buf_base + PAGE * (1 + below(BUF_BYTES / PAGE - 1)) - below(16);
-	case 5: return page_up(heap_end) - below(64); /* runs into unmapped memory */
+	case 1: return 1 + random_below(PAGE - 1); /* page 0 */
+	case 2: return USER_TEXT_BASE + random_below(PAGE);
+	case 3: return buf_base + random_below(BUF_BYTES); /* misaligned */
+	case 4:
+		return buf_base + PAGE * (1 + random_below(BUF_BYTES / PAGE - 1)) -
+		       random_below(16);
+	case 5: return page_up(heap_end) - random_below(64); /* runs into unmapped memory */
 	case 6: return heap_end;
-	case 7: return page_up(heap_end) + PAGE * below(16); /* the heap's gap */
-	case 8: return USER_STACK_GUARD + below(PAGE);
+	case 7: return page_up(heap_end) + PAGE * random_below(16); /* the heap's gap */
+	case 8: return USER_STACK_GUARD + random_below(PAGE);
 	case 9: return USER_STACK_GUARD - 8;
-	case 10: return STACK_LO + below(2 * PAGE);
-	case 11: return USER_INFO_VA + below(PAGE);
-	case 12: return USER_ROOT_VA + below(USER_TOP - USER_ROOT_VA);
-	case 13: return USER_TOP - below(16);
-	case 14: return KERNEL_VA + 8 * below(1 << 20);
-	case 15: return 0x80000000ul + 8 * below(1 << 24); /* RAM, kernel-only */
-	case 16: return USER_STACK_TOP + below(PAGE);
-	case 17: return rnd();
-	case 18: return rnd() % USER_TOP;
-	default: return buf_base + 8 * below(BUF_BYTES / 8); /* valid */
+	case 10: return STACK_LO + random_below(2 * PAGE);
+	case 11: return USER_INFO_VA + random_below(PAGE);
+	case 12: return USER_ROOT_VA + random_below(USER_TOP - USER_ROOT_VA);
+	case 13: return USER_TOP - random_below(16);
+	case 14: return KERNEL_VA + 8 * random_below(1 << 20);
+	case 15: return 0x80000000ul + 8 * random_below(1 << 24); /* RAM, kernel-only */
+	case 16: return USER_STACK_TOP + random_below(PAGE);
+	case 17: return random_next();
+	case 18: return random_next() % USER_TOP;
+	default: return buf_base + 8 * random_below(BUF_BYTES / 8); /* valid */
 	}
 }
 
 static uint64 pick_len(void)
 {
-	switch (below(16)) {
+	switch (random_below(16)) {
 	case 0: return 0;
 	case 1: return 1;
-	case 2: return 2 + below(62);
+	case 2: return 2 + random_below(62);
 	case 3: return PAGE - 1;
 	case 4: return PAGE;
 	case 5: return PAGE + 1;
-	case 6: return 2 * PAGE + below(64);
+	case 6: return 2 * PAGE + random_below(64);
 	case 7: return 65536;
 	case 8: return 0x7fffffff;
 	case 9: return (uint64)-1;
 	case 10: return 0x80000000ul; /* INT_MIN as an int */
-	case 11: return rnd();
-	case 12: return below(16384);
-	default: return below(512);
+	case 11: return random_next();
+	case 12: return random_below(16384);
+	default: return random_below(512);
 	}
 }
 
@@ -336,7 +323,7 @@ static uint64 pick_len(void)
 
 static int open_fd_at_random(void)
 {
-	int start = (int)below(NOFILE);
+	int start = (int)random_below(NOFILE);
 	for (int i = 0; i < NOFILE; i++) {
 		int fd = (start + i) % NOFILE;
 		if (fds[fd].kind != FD_FREE)
@@ -348,14 +335,16 @@ static int open_fd_at_random(void)
 static uint64 pick_fd(void)
 {
 	uint64 fd;
-	switch (below(12)) {
+	switch (random_below(12)) {
 	case 0: fd = (uint64)-1; break;
 	case 1: fd = 0xffffffff80000000ul; break;
-	case 2: fd = NOFILE + below(3); break;
+	case 2: fd = NOFILE + random_below(3); break;
 	case 3: fd = 0x7fffffff; break;
-	case 4: fd = (rnd() & ~0xfffffffful) | below(NOFILE); break; /* the kernel takes the int */
+	case 4:
+		fd = (random_next() & ~0xfffffffful) | random_below(NOFILE);
+		break; /* the kernel takes the int */
 	case 5:
-	case 6: fd = below(NOFILE); break;
+	case 6: fd = random_below(NOFILE); break;
 	default: fd = (uint64)(long)open_fd_at_random(); break;
 	}
 	if ((int)fd == report_fd)
@@ -419,9 +408,9 @@ static int new_pipe_state(void)
 /* Appends a random name of 1..len_max characters from NAMES; the new end. */
 static char *put_name(char *at, int len_max)
 {
-	int len = 1 + (int)below((uint64)len_max);
+	int len = 1 + (int)random_below((uint64)len_max);
 	for (int i = 0; i < len; i++)
-		*at++ = NAMES[below(NAME_CHARS)];
+		*at++ = NAMES[random_below(NAME_CHARS)];
 	return at;
 }
 
@@ -441,7 +430,7 @@ static char *put_components(char *at, int len, int depth)
 {
 	char *start = at, *end = at + len;
 	while (at < end) {
-		int r = (int)below(8);
+		int r = (int)random_below(8);
 		if (r == 0 && depth > -1) {
 			at = put_str(at, "..");
 			depth--;
@@ -466,7 +455,7 @@ static const char *const special_paths[] = {
 static uint64 build_path(char *dst)
 {
 	char *at = dst;
-	switch (below(20)) {
+	switch (random_below(20)) {
 	case 0:
 		at = put_name(at, 2);
 		*at++ = '/';
@@ -474,7 +463,7 @@ static uint64 build_path(char *dst)
 		break;
 	case 1:
 		at = put_str(at, "../w");
-		*at++ = (char)('0' + below((uint64)nprocs));
+		*at++ = (char)('0' + random_below((uint64)nprocs));
 		*at++ = '/';
 		at = put_name(at, 3);
 		break;
@@ -484,29 +473,30 @@ static uint64 build_path(char *dst)
 		at = put_name(at, 3);
 		break;
 	case 3: { /* deep: d/d/d/... */
-		int levels = 1 + (int)below(MAXPATH / 2 + 4);
+		int levels = 1 + (int)random_below(MAXPATH / 2 + 4);
 		for (int i = 0; i < levels; i++)
 			at = put_str(at, i ? "/d" : "d");
 		break;
 	}
 	case 4: { /* around MAXPATH long */
 		static const int lens[] = { MAXPATH - 2, MAXPATH - 1, MAXPATH, MAXPATH + 1 };
-		int len = below(2) ? lens[below(4)] : (int)below(MAXPATH + 40);
+		int len = random_below(2) ? lens[random_below(4)] : (int)random_below(MAXPATH + 40);
 		at = put_components(at, len, 0);
 		break;
 	}
 	case 5:
-		at = put_str(at,
-			     special_paths[below(sizeof special_paths / sizeof *special_paths)]);
+		at = put_str(
+			at,
+			special_paths[random_below(sizeof special_paths / sizeof *special_paths)]);
 		break;
 	case 6: /* one element longer than a directory entry holds */
-		for (int n = FS_NAME_MAX - 1 + (int)below(4); n > 0; n--)
+		for (int n = FS_NAME_MAX - 1 + (int)random_below(4); n > 0; n--)
 			*at++ = 'a';
 		break;
-	case 7: at = put_components(at, 1 + (int)below(48), 0); break;
+	case 7: at = put_components(at, 1 + (int)random_below(48), 0); break;
 	case 8:
 		*at++ = 'g';
-		*at++ = (char)('0' + below(GARBAGE_FILES));
+		*at++ = (char)('0' + random_below(GARBAGE_FILES));
 		break;
 	default: at = put_name(at, 3); break;
 	}
@@ -527,10 +517,10 @@ _Static_assert(MAXPATH + 40 + FS_NAME_MAX + 8 + 2 <= PATH_ROOM, "a path fits its
 static uint64 pick_path(uint64 area, int *must_fail)
 {
 	*must_fail = 0;
-	switch (below(16)) {
+	switch (random_below(16)) {
 	case 0: { /* no NUL before the heap's end */
 		uint64 end = page_up(heap_end);
-		int len = 1 + (int)below(MAXPATH + 8);
+		int len = 1 + (int)random_below(MAXPATH + 8);
 		memset((char *)(end - len), 'a', (uint)len);
 		*must_fail = 1;
 		return end - len;
@@ -538,11 +528,11 @@ static uint64 pick_path(uint64 area, int *must_fail)
 	case 1: /* MAXPATH bytes and more with no NUL */
 		memset((char *)(buf_base + NONUL_AT), 'a', MAXPATH + 16);
 		*must_fail = 1;
-		return buf_base + NONUL_AT + below(16);
+		return buf_base + NONUL_AT + random_below(16);
 	case 2: { /* a valid path across a page boundary */
 		char tmp[PATH_ROOM];
 		build_path(tmp);
-		uint64 at = buf_base + STRADDLE_AT - below(strlen(tmp) + 1);
+		uint64 at = buf_base + STRADDLE_AT - random_below(strlen(tmp) + 1);
 		strcpy((char *)at, tmp);
 		memset(tmp, 0, sizeof tmp);
 		return at;
@@ -681,27 +671,28 @@ static const uint64 elf_edges[] = {
 static int build_mutant(uchar *e, int room)
 {
 	int size = build_elf(e);
-	if (below(8) == 0)
+	if (random_below(8) == 0)
 		return size;
-	int changes = 1 + (int)below(3);
+	int changes = 1 + (int)random_below(3);
 	for (int i = 0; i < changes; i++) {
-		switch (below(4)) {
-		case 0: e[below((uint64)size)] = (uchar)rnd(); break;
+		switch (random_below(4)) {
+		case 0: e[random_below((uint64)size)] = (uchar)random_next(); break;
 		case 1: {
-			const uchar *f = elf_fields[below(sizeof elf_fields / sizeof *elf_fields)];
-			uint64 v = elf_edges[below(sizeof elf_edges / sizeof *elf_edges)];
+			const uchar *f =
+				elf_fields[random_below(sizeof elf_fields / sizeof *elf_fields)];
+			uint64 v = elf_edges[random_below(sizeof elf_edges / sizeof *elf_edges)];
 			memcpy(e + f[0], &v, f[1]);
 			break;
 		}
-		case 2: size = (int)below((uint64)size + 1); break;
+		case 2: size = (int)random_below((uint64)size + 1); break;
 		default: { /* a second program header, overlapping or not */
-			int extra = (int)below((uint64)(room - size));
+			int extra = (int)random_below((uint64)(room - size));
 			memcpy(e + 120, e + 64, 56);
 			e[56] = 2;
-			uint64 v = USER_TEXT_BASE + PAGE * below(3);
+			uint64 v = USER_TEXT_BASE + PAGE * random_below(3);
 			memcpy(e + 120 + 16, &v, 8);
 			for (int j = 0; j < extra; j++)
-				e[size + j] = (uchar)rnd();
+				e[size + j] = (uchar)random_next();
 			size += extra;
 			break;
 		}
@@ -723,10 +714,10 @@ static void write_file(const char *name, const void *data, int len)
 static void write_garbage(int k)
 {
 	static uchar junk[8192];
-	int len = (int)below(sizeof junk + 1);
+	int len = (int)random_below(sizeof junk + 1);
 	for (int i = 0; i < len; i++)
-		junk[i] = (uchar)rnd();
-	if (len >= 4 && below(2))
+		junk[i] = (uchar)random_next();
+	if (len >= 4 && random_below(2))
 		memcpy(junk, "\177ELF", 4);
 	char name[] = { 'g', (char)('0' + k), 0 };
 	write_file(name, junk, len);
@@ -746,26 +737,26 @@ static void exec_child(void)
 	uint64 path;
 	char *p = (char *)(buf_base + PATH1_AT);
 	int must_fail;
-	switch (below(4)) {
+	switch (random_below(4)) {
 	case 0:
 		p[0] = 'g';
-		p[1] = (char)('0' + below(GARBAGE_FILES));
+		p[1] = (char)('0' + random_below(GARBAGE_FILES));
 		p[2] = 0;
 		path = (uint64)p;
 		break;
 	case 1:
 		p[0] = 'x';
-		p[1] = (char)('0' + below(MUTANTS));
+		p[1] = (char)('0' + random_below(MUTANTS));
 		p[2] = 0;
 		path = (uint64)p;
 		break;
 	default: path = pick_path(PATH1_AT, &must_fail); break;
 	}
 	uint64 *argv = (uint64 *)(buf_base + ARGV_AT);
-	int argc = (int)below(MAXARG + 3);
+	int argc = (int)random_below(MAXARG + 3);
 	char *strings = (char *)(buf_base + ARGS_AT);
 	for (int i = 0; i < argc; i++) {
-		switch (below(6)) {
+		switch (random_below(6)) {
 		case 0: argv[i] = pick_ptr(); break;
 		case 1: /* a page of bytes and no NUL */
 			memset(strings, 'a', PAGE);
@@ -774,9 +765,9 @@ static void exec_child(void)
 		default: argv[i] = (uint64) "arg"; break;
 		}
 	}
-	argv[argc] = below(8) ? 0 : rnd();
-	uint64 uargv = below(6) ? (uint64)argv : pick_ptr();
-	sc(SYS_exec, path, uargv, rnd(), rnd(), rnd(), rnd());
+	argv[argc] = random_below(8) ? 0 : random_next();
+	uint64 uargv = random_below(6) ? (uint64)argv : pick_ptr();
+	sc(SYS_exec, path, uargv, random_next(), random_next(), random_next(), random_next());
 	exit(EXEC_FAILED);
 }
 
@@ -784,7 +775,7 @@ static void exec_child(void)
 static void fork_tree(int depth)
 {
 	for (; depth > 0; depth--) { /* a child goes round again, one level down */
-		int kids = below(4) ? 1 : 2, am_child = 0;
+		int kids = random_below(4) ? 1 : 2, am_child = 0;
 		for (int i = 0; i < kids && !am_child; i++)
 			am_child = sc(SYS_fork, 0, 0, 0, 0, 0, 0) == 0;
 		if (!am_child)
@@ -792,7 +783,7 @@ static void fork_tree(int depth)
 	}
 	while (wait(0) >= 0) {
 	}
-	exit((int)below(256));
+	exit((int)random_below(256));
 }
 
 /* A child whose parent may kill it while it sleeps, reads a pipe, forks, execs or grows. */
@@ -800,14 +791,14 @@ static void child_main(int mode)
 {
 	close_all_fds();
 	switch (mode) {
-	case CHILD_PAUSE: sc(SYS_pause, below(100), 0, 0, 0, 0, 0); break;
+	case CHILD_PAUSE: sc(SYS_pause, random_below(100), 0, 0, 0, 0, 0); break;
 	case CHILD_PIPE: {
 		int p[2];
 		if (pipe(p) < 0)
 			break;
 		if (fork() == 0) { /* writes after a while, so the read ends by itself */
 			close(p[0]);
-			sleep((int)below(100));
+			sleep((int)random_below(100));
 			write(p[1], "x", 1);
 			exit(0);
 		}
@@ -817,15 +808,15 @@ static void child_main(int mode)
 		wait(0);
 		break;
 	}
-	case CHILD_TREE: fork_tree(1 + (int)below(TREE_DEPTH)); break;
+	case CHILD_TREE: fork_tree(1 + (int)random_below(TREE_DEPTH)); break;
 	case CHILD_EXEC: exec_child(); break;
 	case CHILD_MEM: {
-		int grow = (int)below(4 << 20);
+		int grow = (int)random_below(4 << 20);
 		char *base = sbrk(grow);
 		if (base != SBRK_ERROR) {
-			for (int off = 0; off < grow; off += (int)PAGE * (1 + (int)below(8)))
+			for (int off = 0; off < grow; off += (int)PAGE * (1 + (int)random_below(8)))
 				base[off] = 1;
-			sbrk(-(int)below((uint64)grow + 1));
+			sbrk(-(int)random_below((uint64)grow + 1));
 			if (fork() == 0)
 				exit(0);
 			wait(0);
@@ -833,7 +824,7 @@ static void child_main(int mode)
 		break;
 	}
 	}
-	exit((int)below(256));
+	exit((int)random_below(256));
 }
 
 /* --------------------------------------------------------------- calls */
@@ -841,22 +832,22 @@ static void child_main(int mode)
 /* A value kill, setpgid or fgset may be given: a child of ours, or no pid at all. */
 static uint64 pick_pid(void)
 {
-	if (nchildren && below(2))
-		return (uint64)children[below((uint64)nchildren)].pid;
-	switch (below(6)) {
+	if (nchildren && random_below(2))
+		return (uint64)children[random_below((uint64)nchildren)].pid;
+	switch (random_below(6)) {
 	case 0: return (uint64)-1;
 	case 1: return 0;
 	case 2: return 0xffffffff80000000ul;
-	case 3: return 0x40000000ul + below(0x3fffffff);
-	case 4: return (rnd() & ~0xfffffffful) | 0xc0000000ul; /* a negative int */
-	default: return (uint64) - (long)(1 + below(1000));
+	case 3: return 0x40000000ul + random_below(0x3fffffff);
+	case 4: return (random_next() & ~0xfffffffful) | 0xc0000000ul; /* a negative int */
+	default: return (uint64) - (long)(1 + random_below(1000));
 	}
 }
 
 static void kill_some_child(void)
 {
 	if (nchildren)
-		kill(children[below((uint64)nchildren)].pid);
+		kill(children[random_below((uint64)nchildren)].pid);
 }
 
 static void reap_one(void)
@@ -873,8 +864,9 @@ static long do_fork(void)
 		kill_some_child();
 		reap_one();
 	}
-	int mode = (int)below(CHILD_MODES);
-	long pid = sc(SYS_fork, rnd(), rnd(), rnd(), rnd(), rnd(), rnd());
+	int mode = (int)random_below(CHILD_MODES);
+	long pid = sc(SYS_fork, random_next(), random_next(), random_next(), random_next(),
+		      random_next(), random_next());
 	if (pid == 0)
 		child_main(mode);
 	if (pid > 0)
@@ -899,13 +891,14 @@ static long do_exec(void)
 
 static long do_wait(void)
 {
-	if (nchildren && below(4))
+	if (nchildren && random_below(4))
 		kill_some_child(); /* so the wait is short */
 	uint64 p = pick_ptr(), len = 4;
 	keep_off_own_memory(&p, &len);
-	if (len < 4 || below(4) == 0)
+	if (len < 4 || random_below(4) == 0)
 		p = 0;
-	long pid = sc(SYS_wait, p, rnd(), rnd(), rnd(), rnd(), rnd());
+	long pid = sc(SYS_wait, p, random_next(), random_next(), random_next(), random_next(),
+		      random_next());
 	if (pid > 0) {
 		int known = range_allows(p, 4, READ_WRITE) && p;
 		int status = 0;
@@ -935,7 +928,7 @@ static long do_read(void)
 	keep_off_own_memory(&p, &len);
 	if (len != want)
 		n = len;
-	long r = sc(SYS_read, fd, p, n, rnd(), rnd(), rnd());
+	long r = sc(SYS_read, fd, p, n, random_next(), random_next(), random_next());
 	if (kind == FD_FREE && r != -1)
 		anomaly("read of a closed fd did not return -1", r);
 	if (r > 0 && (r > (long)(int)n || !range_allows(p, (uint64)r, READ_WRITE)))
@@ -961,9 +954,10 @@ static long do_write(void)
 		if (pi->unknown)
 			return -2;
 		if ((int)n > space)
-			n = (uint64)(space > 0 ? below((uint64)space + 1) : 0); /* it would block */
+			n = (uint64)(space > 0 ? random_below((uint64)space + 1)
+					       : 0); /* it would block */
 	}
-	long r = sc(SYS_write, fd, p, n, rnd(), rnd(), rnd());
+	long r = sc(SYS_write, fd, p, n, random_next(), random_next(), random_next());
 	if (kind == FD_FREE && r != -1)
 		anomaly("write to a closed fd did not return -1", r);
 	if (r > 0 && (r > (long)(int)n || !range_allows(p, (uint64)r, READ_ONLY)))
@@ -990,9 +984,11 @@ static long do_open(void)
 	};
 	int must_fail;
 	uint64 path = pick_path(PATH1_AT, &must_fail);
-	uint64 mode = below(8) ? (uint64)modes[below(sizeof modes / sizeof *modes)] : rnd();
+	uint64 mode = random_below(8) ? (uint64)modes[random_below(sizeof modes / sizeof *modes)]
+				      : random_next();
 	must_fail = path_must_fail(path, must_fail);
-	long fd = sc(SYS_open, path, mode, rnd(), rnd(), rnd(), rnd());
+	long fd = sc(SYS_open, path, mode, random_next(), random_next(), random_next(),
+		     random_next());
 	if (fd == -1)
 		return fd;
 	if (must_fail)
@@ -1010,7 +1006,8 @@ static long do_close(void)
 {
 	uint64 fd = pick_fd();
 	int was_open = is_open(fd);
-	long r = sc(SYS_close, fd, rnd(), rnd(), rnd(), rnd(), rnd());
+	long r = sc(SYS_close, fd, random_next(), random_next(), random_next(), random_next(),
+		    random_next());
 	if (r != (was_open ? 0 : -1))
 		anomaly(was_open ? "close of an open fd failed" : "close of a closed fd succeeded",
 			r);
@@ -1024,7 +1021,8 @@ static long do_dup(void)
 	uint64 fd = pick_fd();
 	struct fd_slot *s = slot_of(fd);
 	int was_open = is_open(fd);
-	long r = sc(SYS_dup, fd, rnd(), rnd(), rnd(), rnd(), rnd());
+	long r = sc(SYS_dup, fd, random_next(), random_next(), random_next(), random_next(),
+		    random_next());
 	if (r != -1) {
 		if (!was_open)
 			anomaly("dup of a closed fd succeeded", r);
@@ -1040,7 +1038,8 @@ static long do_pipe(void)
 	keep_off_own_memory(&p, &len);
 	if (len < 8)
 		p = buf_base;
-	long r = sc(SYS_pipe, p, rnd(), rnd(), rnd(), rnd(), rnd());
+	long r = sc(SYS_pipe, p, random_next(), random_next(), random_next(), random_next(),
+		    random_next());
 	if (r != 0)
 		return r;
 	if (!range_allows(p, 8, READ_WRITE)) {
@@ -1062,7 +1061,7 @@ static long do_pipe(void)
 /* Calls that write a fixed-size record to a user pointer: fstat, memstat, procinfo. */
 static long do_record(uint64 num)
 {
-	uint64 a0, p = pick_ptr(), len, a1 = rnd();
+	uint64 a0, p = pick_ptr(), len, a1 = random_next();
 	switch (num) {
 	case SYS_fstat:
 		a0 = pick_fd();
@@ -1070,7 +1069,7 @@ static long do_record(uint64 num)
 		break;
 	case SYS_memstat: len = sizeof(struct memstat); break;
 	default: /* procinfo(buf, max) */
-		a1 = below(4) ? below(40) : pick_len();
+		a1 = random_below(4) ? random_below(40) : pick_len();
 		len = (int)a1 < 0
 			      ? 0
 			      : ((int)a1 > 256 ? 256 : (uint64)(int)a1) * sizeof(struct procinfo);
@@ -1085,7 +1084,7 @@ static long do_record(uint64 num)
 	} else {
 		a0 = p;
 	}
-	long r = sc(num, a0, a1, rnd(), rnd(), rnd(), rnd());
+	long r = sc(num, a0, a1, random_next(), random_next(), random_next(), random_next());
 	if (num == SYS_fstat && !is_open(a0) && r != -1)
 		anomaly("fstat of a closed fd succeeded", r);
 	uint64 wrote =
@@ -1101,12 +1100,12 @@ static long do_path_call(uint64 num)
 	int must_fail;
 	uint64 path = pick_path(PATH1_AT, &must_fail);
 	must_fail = path_must_fail(path, must_fail);
-	uint64 a1 = rnd(), a2 = rnd();
+	uint64 a1 = random_next(), a2 = random_next();
 	if (num == SYS_mknod) {
-		a1 = below(8) ? below(NDEV) : pick_len();
-		a2 = below(8) ? below(4) : pick_len();
+		a1 = random_below(8) ? random_below(NDEV) : pick_len();
+		a2 = random_below(8) ? random_below(4) : pick_len();
 	}
-	long r = sc(num, path, a1, a2, rnd(), rnd(), rnd());
+	long r = sc(num, path, a1, a2, random_next(), random_next(), random_next());
 	if (r != -1 && must_fail)
 		anomaly("a call with a path with no NUL in reach, or too long, succeeded",
 			(long)num);
@@ -1124,7 +1123,7 @@ static long do_link(void)
 	fail1 = path_must_fail(old, fail1);
 	uint64 new = pick_path(PATH2_AT, &fail2);
 	fail2 = path_must_fail(new, fail2);
-	long r = sc(SYS_link, old, new, rnd(), rnd(), rnd(), rnd());
+	long r = sc(SYS_link, old, new, random_next(), random_next(), random_next(), random_next());
 	if (r != -1 && (fail1 || fail2))
 		anomaly("link with a path with no NUL in reach, or too long, succeeded", r);
 	return r;
@@ -1134,24 +1133,27 @@ static long do_sbrk(void)
 {
 	uint64 floor = buf_base + BUF_BYTES, ceiling = floor + HEAP_CAP;
 	long n;
-	switch (below(8)) {
+	switch (random_below(8)) {
 	case 0: n = 0; break;
-	case 1: n = 1 + (long)below(PAGE); break;
-	case 2: n = (long)PAGE * (long)below(64); break;
+	case 1: n = 1 + (long)random_below(PAGE); break;
+	case 2: n = (long)PAGE * (long)random_below(64); break;
 	case 3: n = 0x7fffffff; break; /* past the stack: refused */
-	case 4: n = -(long)below(heap_end - floor + 1); break;
-	case 5: n = -(long)(heap_end - image_end + 1 + below(PAGE)); break; /* below the image */
+	case 4: n = -(long)random_below(heap_end - floor + 1); break;
+	case 5:
+		n = -(long)(heap_end - image_end + 1 + random_below(PAGE));
+		break; /* below the image */
 	case 6: n = -0x80000000l; break;
-	default: n = -(long)below(PAGE); break;
+	default: n = -(long)random_below(PAGE); break;
 	}
 	if (n > 0 && n < 0x7fffffff && heap_end + (uint64)n > ceiling)
 		n = -n; /* keep the heap small: the kernel would have granted it */
 	if (n < 0 && (uint64)-n <= heap_end - image_end && (uint64)-n > heap_end - floor)
 		n = -(long)(heap_end - floor); /* never into the worker's own buffers */
 	uint64 reg = (uint64)n;
-	if (below(8) == 0)
-		reg |= rnd() & ~0xfffffffful; /* the kernel takes the int */
-	long r = sc(SYS_sbrk, reg, rnd(), rnd(), rnd(), rnd(), rnd());
+	if (random_below(8) == 0)
+		reg |= random_next() & ~0xfffffffful; /* the kernel takes the int */
+	long r = sc(SYS_sbrk, reg, random_next(), random_next(), random_next(), random_next(),
+		    random_next());
 	uint64 now = (uint64)sc(SYS_sbrk, 0, 0, 0, 0, 0, 0);
 	if (r != -1 && (uint64)r != heap_end)
 		anomaly("sbrk did not return the old break", r);
@@ -1163,19 +1165,23 @@ static long do_sbrk(void)
 
 static long do_simple(uint64 num)
 {
-	uint64 a0 = rnd();
+	uint64 a0 = random_next();
 	switch (num) {
 	case SYS_kill:
 	case SYS_setpgid:
 	case SYS_fgset: a0 = pick_pid(); break;
 	case SYS_sleep:
-	case SYS_pause: a0 = below(4) ? below(3) : (rnd() & ~0xfffffffful) | 0x80000000ul; break;
+	case SYS_pause:
+		a0 = random_below(4) ? random_below(3)
+				     : (random_next() & ~0xfffffffful) | 0x80000000ul;
+		break;
 	}
 	if (num == SYS_setpgid && (int)a0 == 0)
 		a0 = (uint64)-1; /* 0 is the caller itself: it would leave the Ctrl-C group */
-	if (num == SYS_fgset && below(2))
+	if (num == SYS_fgset && random_below(2))
 		a0 = (uint64)parent_pid; /* the group the shell made the foreground */
-	long r = sc(num, a0, rnd(), rnd(), rnd(), rnd(), rnd());
+	long r = sc(num, a0, random_next(), random_next(), random_next(), random_next(),
+		    random_next());
 	if (num == SYS_getpid && r != my_pid)
 		anomaly("getpid returned another pid", r);
 	return r;
@@ -1206,7 +1212,7 @@ static uint64 pick_call(void)
 	if (!total)
 		for (uint i = 0; i < sizeof calls / sizeof *calls; i++)
 			total += calls[i].weight;
-	int r = (int)below((uint64)total);
+	int r = (int)random_below((uint64)total);
 	for (uint i = 0;; i++) {
 		r -= calls[i].weight;
 		if (r < 0)
@@ -1218,8 +1224,9 @@ static long call_no_such(void)
 {
 	static const uint64 nums[] = { 0, SYS_lsdev, SYS_COUNT, 0x100000000ul | SYS_getpid,
 				       (uint64)-1 };
-	uint64 num = nums[below(sizeof nums / sizeof *nums)];
-	long r = sc(num, rnd(), rnd(), rnd(), rnd(), rnd(), rnd());
+	uint64 num = nums[random_below(sizeof nums / sizeof *nums)];
+	long r = sc(num, random_next(), random_next(), random_next(), random_next(), random_next(),
+		    random_next());
 	if (r != -1)
 		anomaly("a number with no system call did not return -1", r);
 	count(num == SYS_lsdev ? SYS_lsdev : SLOT_NONE, r);
@@ -1229,7 +1236,7 @@ static long call_no_such(void)
 /* One random call; counted unless its arguments were found to block and it was skipped. */
 static void fuzz_one(void)
 {
-	if (below(NO_CALL_ONE_IN) == 0) {
+	if (random_below(NO_CALL_ONE_IN) == 0) {
 		call_no_such();
 		return;
 	}
@@ -1267,8 +1274,8 @@ static void fuzz_one(void)
 /* Fresh garbage and mutants now and then, so exec meets many. */
 static void maintain(void)
 {
-	write_garbage((int)below(GARBAGE_FILES));
-	write_mutant((int)below(MUTANTS));
+	write_garbage((int)random_below(GARBAGE_FILES));
+	write_mutant((int)random_below(MUTANTS));
 }
 
 static uint64 worker_seed(uint64 seed, int index)
@@ -1280,7 +1287,7 @@ static uint64 worker_seed(uint64 seed, int index)
 /* Fuzzes until deadline (uptime ticks), reaps every child and sends its report on wfd. */
 static void worker(int index, uint64 seed, int deadline, int wfd)
 {
-	rng = worker_seed(seed, index);
+	random_seed(worker_seed(seed, index));
 	my_pid = getpid();
 	report_fd = wfd;
 	for (int fd = 0; fd < NOFILE; fd++)

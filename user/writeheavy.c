@@ -24,6 +24,7 @@
 #include "kernel/types.h"
 #include "kernel/fcntl.h"
 #include "kernel/stat.h"
+#include "user/random.h"
 #include "user/user.h"
 
 #include "include/fs_format.h"
@@ -47,22 +48,8 @@ struct record {
 };
 _Static_assert(sizeof(struct record) == 64, "a record is 64 bytes");
 
-static uint64 rng;
 static uint32 generation;
 static struct record records[MAX_RECORDS];
-
-static uint64 rnd(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x2545f4914f6cdd1dul;
-}
-
-static uint64 below(uint64 n)
-{
-	return n ? rnd() % n : 0;
-}
 
 static uint32 fnv1a(const void *data, int len)
 {
@@ -111,10 +98,10 @@ static void write_records(const char *path, int mode, int n)
 
 static int records_to_write(void)
 {
-	switch (below(4)) {
+	switch (random_below(4)) {
 	case 0: return 1;
-	case 1: return MAX_RECORDS / 8 + (int)below(MAX_RECORDS - MAX_RECORDS / 8);
-	default: return 1 + (int)below(64);
+	case 1: return MAX_RECORDS / 8 + (int)random_below(MAX_RECORDS - MAX_RECORDS / 8);
+	default: return 1 + (int)random_below(64);
 	}
 }
 
@@ -130,15 +117,15 @@ static void file_path(char *path, int dir, int file, char kind)
 static void step(void)
 {
 	char path[PATH_BYTES], other[PATH_BYTES];
-	int dir = below(3) ? -1 : (int)below(DIRS);
-	int file = (int)below(dir < 0 ? FILES : DIR_FILES);
+	int dir = random_below(3) ? -1 : (int)random_below(DIRS);
+	int file = (int)random_below(dir < 0 ? FILES : DIR_FILES);
 	file_path(path, dir, file, 'f');
-	switch (below(10)) {
+	switch (random_below(10)) {
 	case 0:
 	case 1: write_records(path, O_CREATE | O_TRUNC | O_WRONLY, records_to_write()); break;
 	case 2:
 	case 3: write_records(path, O_CREATE | O_APPEND | O_WRONLY, records_to_write()); break;
-	case 4: write_records(path, O_RDWR, 1 + (int)below(64)); break; /* over its start */
+	case 4: write_records(path, O_RDWR, 1 + (int)random_below(64)); break; /* over its start */
 	case 5:
 		for (int i = 0; i < 8; i++)
 			write_records(path, O_APPEND | O_WRONLY, 1);
@@ -146,14 +133,14 @@ static void step(void)
 	case 6:
 		file_path(other, dir, file, 'l');
 		link(path, other);
-		if (below(2))
+		if (random_below(2))
 			unlink(other);
 		break;
 	case 7: unlink(path); break;
 	case 8:
 		if (dir >= 0) {
 			snprintf(other, sizeof other, "/wh/d%d", dir);
-			if (mkdir(other) < 0 && below(4) == 0)
+			if (mkdir(other) < 0 && random_below(4) == 0)
 				unlink(other); /* only when empty */
 		}
 		break;
@@ -166,7 +153,7 @@ static void step(void)
 
 static void work(uint64 seed)
 {
-	rng = seed * 0x9e3779b97f4a7c15ul + 1;
+	random_seed(seed * 0x9e3779b97f4a7c15ul + 1);
 	mkdir("/wh");
 	for (int d = 0; d < DIRS; d++) {
 		char dir[PATH_BYTES];
