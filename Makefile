@@ -78,7 +78,7 @@ obj = $(patsubst %,$(BUILD)/$(1)/%.o,$(basename $(2)))
 KERNEL_OBJS := $(call obj,kernel,$(KERNEL_SRCS))
 GUARD_OBJS := $(call obj,guard,$(GUARD_SRCS))
 
-.PHONY: all qemu qemu-gdb qemu-cmd gdb test host-test host-test-build qemu-test stress doctor deps \
+.PHONY: all qemu qemu-gdb qemu-cmd gdb grade test host-test host-test-build qemu-test stress doctor deps \
 	clean kernel guard dtb build-for-run crash-test gen-trees fuzz bench bench-host new-seed guard-tree FORCE \
 	format format-check
 
@@ -380,6 +380,16 @@ HOGS ?= 2
 K ?=
 stress: build-for-run
 	@$(PYTHON) tools/stress.py --runs $(RUNS) --hogs $(HOGS) $(foreach k,$(K),-k $(k))
+
+# A lab's grader (labs/LAB/grade.py, on grading/gradelib.py): a line per test and Score: N/M.
+# GRADE_FLAGS passes options on, e.g. GRADE_FLAGS="--strict --recalibrate".
+LAB ?=
+GRADE_FLAGS ?=
+grade:
+	@test -f labs/$(LAB)/grade.py || { echo "make grade: no lab '$(LAB)'; say LAB=name, one of:" \
+		$(notdir $(patsubst %/grade.py,%,$(wildcard labs/*/grade.py))) >&2; exit 2; }
+	@$(MAKE) --no-print-directory build-for-run
+	@$(PYTHON) labs/$(LAB)/grade.py $(GRADE_FLAGS)
 
 # Everything: host tests, Python and tool tests, the format check, then the QEMU system tests.
 test: deps

@@ -2,7 +2,7 @@
 """tests/run_all.py - runs every suite of `make test` and adds up the results.
 
 Suites, in order: host unit tests (C, with sanitizers), the Python unit
-tests (device-tree generator, QEMU harness), the tool-script tests, the
+tests (device-tree generator, QEMU harness, lab grader), the tool-script tests, the
 layout of the C sources (clang-format, one test per file), the crash test
 (`make crash-test`: one test, passed when its thousands of crash states
 are all right), and the QEMU system tests. Each suite's own output is shown as it runs; the last
@@ -108,7 +108,8 @@ def host_suites():
 
 def python_suites():
     results = []
-    for path in ("tests/test_mkdts.py", "tests/test_usys.py", "grading/test_harness_selftest.py"):
+    for path in ("tests/test_mkdts.py", "tests/test_usys.py", "grading/test_harness_selftest.py",
+                 "grading/test_gradelib.py"):
         results.append(counted_unittest(*run([sys.executable, path], f"python: {path}")))
     return results
 
