@@ -26,7 +26,8 @@ student's fault) but says so on its line, in the JSON ("status": "flaky") and
 in the JUnit XML (a <flakyFailure>, as Maven's rerun reports write it). A lab
 whose bug is a race sets flaky_scores=False: there a pass on the second try is
 no pass. After a test fails, its shared boot is not used again (the failure may
-have left the shell in any state); the tests after it get a fresh boot.
+have left the shell in any state): the tests after it go on on the rerun's boot
+if the rerun passed, else on a fresh one.
 
 Timeouts. Before the tests, a calibration boot (to the shell's prompt) is timed
 on this machine and compared with the lab's reference_boot_seconds: every
@@ -406,10 +407,12 @@ class Grader:
             retry = self._start(boot)
             rerun = self._on_shell(t, retry.shell) if retry.shell else retry
             self._record(t, boot, attempt, rerun)
+            if retry.shell and rerun.failure is None:
+                shell = retry.shell  # left as any passing test leaves it
+                continue
             if retry.shell:
                 self._end(retry.shell)
-            restart = self._start(boot)  # the next tests get a clean boot
-            shell = restart.shell
+            shell = self._start(boot).shell  # the next tests get a clean boot
         if shell is not None:
             self._end(shell)
 
