@@ -1,6 +1,7 @@
 /*
  * include/sysinfo.h - what magma's own system calls report to user space:
- * memstat() for the memstat tool and usertests' leak checks, procinfo() for ps.
+ * memstat() for the memstat tool and usertests' leak checks, procinfo() for ps,
+ * sysinfo() for lab syscall.
  *
  * Shared by the kernel and user/ (user programs include "include/sysinfo.h").
  */
@@ -33,6 +34,12 @@ struct memstat {
 	 * this before and after: it does not move when a cache grows.
 	 */
 	uint64_t frames_spare;
+};
+
+/* What sysinfo() fills in (lab syscall, labs/syscall/README.md). */
+struct sysinfo {
+	uint64_t freemem; /* bytes of free memory: the free frames' bytes */
+	uint64_t nproc;   /* processes that exist, zombies included */
 };
 
 /* The page at USER_INFO_VA (include/user_layout.h), written by the kernel at fork and exec. */

@@ -197,6 +197,11 @@ int proc_fork(void)
 	child->cwd = parent->cwd ? inode_dup(parent->cwd) : 0;
 	memcpy(child->name, parent->name, sizeof child->name);
 	child->pgid = parent->pgid;
+	// LAB(syscall) begin
+	child->trace_mask = parent->trace_mask; /* a traced program's children are traced too */
+	// LAB(syscall) stub
+	// // TODO(lab syscall): the child inherits the trace mask.
+	// LAB(syscall) end
 	int pid = child->pid;
 
 	spin_lock(&wait_lock);

@@ -56,6 +56,11 @@ struct proc {
 	struct file *ofile[NOFILE];
 	struct inode *cwd;
 	char name[PROC_NAME_MAX];
+	// LAB(syscall) begin
+	uint64_t trace_mask; /* trace(): bit n set prints each call numbered n (kernel/syscall.c) */
+	// LAB(syscall) stub
+	// // TODO(lab syscall): the mask trace() sets.
+	// LAB(syscall) end
 
 	/* Scheduler (kernel/sched.c): */
 	struct proc *run_next;

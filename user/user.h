@@ -64,6 +64,11 @@ int setpgid(int pid);          /* pid (0: the caller) leads a new process group;
 int fgset(int pgid);           /* the console's foreground group, which Ctrl-C kills (0: none) */
 int memstat(struct memstat *); /* include/sysinfo.h */
 int procinfo(struct procinfo *, int max); /* fills up to max entries; how many */
+// LAB(syscall) begin
+int trace(int mask); /* prints each later call n of this process and its children if bit n is set */
+struct sysinfo;
+int sysinfo(struct sysinfo *); /* include/sysinfo.h */
+// LAB(syscall) end
 
 /* magma's own library */
 int snprintf(char *, int, const char *, ...) __attribute__((format(printf, 3, 4)));

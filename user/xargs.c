@@ -5,9 +5,10 @@
  * xargs CMD ARG... reads standard input a line at a time and, for each
  * line with at least one word, runs CMD ARG... followed by the line's words
  * (split at blanks and tabs), waiting for it before the next line (as
- * `xargs -n 1` does for one word a line). CMD is found as the shell finds
- * it: as given, then in /. The exit status is 1 if a command could not run
- * or failed, or a line had too many words or bytes; else 0.
+ * `xargs -n 1` does for one word a line). CMD is a path, as exec takes it
+ * (the shell's search of / is the shell's). The exit status is 1 if a
+ * command could not run or failed, or a line had too many words or bytes;
+ * else 0.
  */
 #include "kernel/types.h"
 #include "kernel/param.h"
@@ -82,11 +83,6 @@ static int run(char *argv[])
 	}
 	if (pid == 0) {
 		exec(argv[0], argv);
-		char path[MAXPATH] = "/";
-		if (!strchr(argv[0], '/') && strlen(argv[0]) + 2 <= sizeof path) {
-			strcpy(path + 1, argv[0]);
-			exec(path, argv);
-		}
 		fprintf(2, "xargs: cannot run %s\n", argv[0]);
 		exit(1);
 	}

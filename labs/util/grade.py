@@ -27,6 +27,7 @@ REFERENCE_BOOT_SECONDS = 1.0
 TICK_SECONDS = 0.01  # the kernel's clock runs at 100 Hz
 SLEEP_TICKS = 50
 PRIMES_LAST = 280
+SHOWN_LINES = 10  # a failure shows the lines expected up to this many
 
 # The tree find searches, built at the prompt: (path, None) is a directory,
 # (path, text) a file holding text and a newline. Directory order is the
@@ -64,11 +65,21 @@ def named(name, under=TOP, shown_as=None):
 
 
 def check_lines(command, out, want, ordered=True):
+    """out's lines are want (in any order unless ordered); else a failure naming the first miss."""
     got = out.splitlines()
     if not ordered:
         got = sorted(got)
-    shown = "\n".join(want)
-    check(got == want, f"`{command}` printed:\n{out}--- but should print:\n{shown}")
+    if got == want:
+        return
+    if len(want) <= SHOWN_LINES:
+        shown = "\n".join(want) or "(nothing)"
+        check(False, f"`{command}` printed:\n{out}--- but should print:\n{shown}")
+    first = next(i for i in range(len(want) + 1) if i == len(want) or i == len(got)
+                 or got[i] != want[i])
+    check(False, f"`{command}` printed {len(got)} lines, {len(want)} expected; "
+          f"{'sorted, ' if not ordered else ''}line {first + 1} is "
+          f"{got[first] if first < len(got) else '(none)'!r}, expected "
+          f"{want[first] if first < len(want) else '(none)'!r}")
 
 
 grader = Grader("util", REFERENCE_BOOT_SECONDS, leak_rule=LeakRule(spare_frames=0, heap_bytes=0))
