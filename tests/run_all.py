@@ -108,7 +108,8 @@ def host_suites():
 
 def python_suites():
     results = []
-    for path in ("tests/test_mkdts.py", "tests/test_usys.py", "grading/test_harness_selftest.py",
+    for path in ("tests/test_mkdts.py", "tests/test_usys.py", "tests/test_handout.py",
+                 "grading/test_harness_selftest.py",
                  "grading/test_gradelib.py"):
         results.append(counted_unittest(*run([sys.executable, path], f"python: {path}")))
     return results
