@@ -164,16 +164,20 @@ def render(parts: list[str | Region], solved: set[str]) -> str:
 def tree_files(root: Path) -> list[Path]:
     """The files of the tree, relative: git's list in a checkout, else everything but build/."""
     try:
-        listed = subprocess.run(["git", "-C", str(root), "ls-files", "-z"], check=True,
-                                capture_output=True).stdout.decode()
-        return sorted(Path(p) for p in listed.split("\0") if p and (root / p).is_file())
+        top = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel"], check=True,
+                             capture_output=True, text=True).stdout.strip()
+        if Path(top).resolve() == root.resolve():  # not a plain tree inside another checkout
+            listed = subprocess.run(["git", "-C", str(root), "ls-files", "-z"], check=True,
+                                    capture_output=True).stdout.decode()
+            return sorted(Path(p) for p in listed.split("\0") if p and (root / p).is_file())
     except (OSError, subprocess.CalledProcessError):
-        skip = {"build", ".git"}
-        found = []
-        for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = [d for d in dirnames if not (Path(dirpath) == root and d in skip)]
-            found += [Path(dirpath, f).relative_to(root) for f in filenames]
-        return sorted(found)
+        pass
+    skip = {"build", ".git"}
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not (Path(dirpath) == root and d in skip)]
+        found += [Path(dirpath, f).relative_to(root) for f in filenames]
+    return sorted(found)
 
 
 def check(root: Path) -> list[str]:
