@@ -53,12 +53,22 @@ def copy_build(tree: Path) -> None:
             shutil.copy2(source, target)
 
 
+BUILD_FAILED = -1
+
+
 def grade(tree: Path, lab: str, log: Path) -> tuple[int, str, str]:
-    """`make grade LAB=lab` in tree: exit status, the Score line (or ''), the output's tail."""
+    """What `make grade LAB=lab` does in tree, in its two steps (make's own exit status
+    would not tell a low score from a broken grader): build, then the lab's grade.py.
+    Returns the grader's exit status (BUILD_FAILED if the build failed), the Score line
+    (or ''), the output's tail."""
     with log.open("w") as out:
-        status = subprocess.run(["make", "-C", str(tree), "--no-print-directory", "grade",
-                                 f"LAB={lab}"], stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL).returncode
+        built = subprocess.run(["make", "-C", str(tree), "--no-print-directory", "build-for-run"],
+                               stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        status = BUILD_FAILED
+        if built.returncode == 0:
+            status = subprocess.run([sys.executable, f"labs/{lab}/grade.py"], cwd=tree,
+                                    stdout=out, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL).returncode
     text = log.read_text(errors="replace")
     scores = [line for line in text.splitlines() if line.startswith("Score: ")]
     return status, scores[-1] if scores else "", "\n".join(text.splitlines()[-25:])
@@ -108,10 +118,12 @@ def check_lab(lab: str, report: Report) -> None:
     scored = score_of(score)
     problem = None
     where = f"log {logs / f'{lab}-starter.log'}"
-    if status == GRADER_ERROR:
+    if status == BUILD_FAILED:
+        problem = f"the starter of lab {lab} did not build; {where}:\n{tail}"
+    elif status == GRADER_ERROR:
         problem = f"the grader broke on the starter of lab {lab}; {where}:\n{tail}"
     elif scored is None:
-        problem = f"the starter of lab {lab} did not build or boot to a score (exit {status}); {where}:\n{tail}"
+        problem = f"the starter of lab {lab} ended with no score (exit {status}); {where}:\n{tail}"
     elif status != 1 or scored[0] >= scored[1]:
         problem = (f"the starter of lab {lab} scored {score} (exit {status}): a starter must "
                    f"score below full marks; {where}")
