@@ -130,6 +130,27 @@ def check_lab(lab: str, report: Report) -> None:
     report.record(f"lab_{lab}_starter_below_full_marks", time.monotonic() - start, problem, score)
 
 
+def check_repo(order: list[str], report: Report) -> None:
+    """`make handout-repo`: a branch per lab, each lab's handout at the top of its own."""
+    start = time.monotonic()
+    repo = WORK / "handout-repo"
+    problem = None
+    try:
+        handout.write_repo(REPO, repo)
+        branches = subprocess.run(["git", "-C", str(repo), "branch", "--format=%(refname:short)"],
+                                  check=True, capture_output=True, text=True).stdout.split()
+        if sorted(branches) != sorted(order):
+            problem = f"branches {branches}, labs {order}"
+        for lab in order:
+            shown = subprocess.run(["git", "-C", str(repo), "show", f"{lab}:LAB.md"],
+                                   capture_output=True, text=True).stdout
+            if shown != (REPO / "labs" / lab / "README.md").read_text():
+                problem = f"branch {lab}'s LAB.md is not labs/{lab}/README.md"
+    except (OSError, subprocess.CalledProcessError, SystemExit) as error:
+        problem = f"make handout-repo failed: {error}"
+    report.record("lab_handout_repo_has_a_branch_per_lab", time.monotonic() - start, problem)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("labs", nargs="*", help="labs to check (default: every lab of labs/ORDER)")
@@ -140,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     problems = handout.check(REPO)
     report.record("lab_markers_balanced_and_known", 0.0,
                   "; ".join(problems) if problems else None)
+    if not problems and not args.labs:
+        check_repo(order, report)
     for lab in labs:
         if lab not in order:
             report.record(f"lab_{lab}", 0.0, f"no lab {lab!r} in labs/ORDER")
