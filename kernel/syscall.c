@@ -20,9 +20,7 @@ long sys_getpid(void), sys_sbrk(void), sys_sleep(void), sys_uptime(void), sys_op
 long sys_write(void), sys_mknod(void), sys_unlink(void), sys_link(void), sys_mkdir(void);
 long sys_close(void), sys_setpgid(void), sys_fgset(void), sys_memstat(void);
 long sys_procinfo(void), sys_getppid(void);
-// LAB(syscall) begin
 long sys_trace(void), sys_sysinfo(void);
-// LAB(syscall) end
 
 static long (*const handlers[SYS_COUNT])(void) = {
 	[SYS_fork] = sys_fork,       [SYS_exit] = sys_exit,         [SYS_wait] = sys_wait,
@@ -34,11 +32,7 @@ static long (*const handlers[SYS_COUNT])(void) = {
 	[SYS_link] = sys_link,       [SYS_mkdir] = sys_mkdir,       [SYS_close] = sys_close,
 	[SYS_pause] = sys_sleep,     [SYS_setpgid] = sys_setpgid,   [SYS_fgset] = sys_fgset,
 	[SYS_memstat] = sys_memstat, [SYS_procinfo] = sys_procinfo, [SYS_getppid] = sys_getppid,
-	// LAB(syscall) begin
 	[SYS_trace] = sys_trace,     [SYS_sysinfo] = sys_sysinfo,
-	// LAB(syscall) stub
-	// // TODO(lab syscall): the handlers of SYS_trace and SYS_sysinfo.
-	// LAB(syscall) end
 };
 
 // LAB(syscall) begin
@@ -66,7 +60,8 @@ void syscall_dispatch(struct proc *p, struct trap_frame *frame)
 		frame->a0 = (uint64_t)result;
 		/* After the call: exec's result is the new program's argc, and exit never comes back. */
 		if (p->trace_mask & (1ul << num))
-			kprintf("%d: syscall %s -> %ld\n", p->pid, names[num], result);
+			kprintf("%d: syscall %s -> %ld\n", p->pid,
+				names[num] ? names[num] : "(unnamed)", result);
 		// LAB(syscall) stub
 		// frame->a0 = (uint64_t)handlers[num]();
 		// // TODO(lab syscall): print the call if its bit is set in p's trace mask.

@@ -38,9 +38,8 @@
 #define SYS_procinfo 26 /* procinfo(struct procinfo *, int max): for ps */
 #define SYS_lsdev    27 /* reserved */
 #define SYS_getppid  28
-/* lab syscall (labs/syscall/README.md): numbered here so that trace masks are fixed */
-#define SYS_trace    29 /* trace(mask): print the calls whose bit (1 << SYS_x) is set */
-#define SYS_sysinfo  30 /* sysinfo(struct sysinfo *): free memory and processes */
+#define SYS_trace    29 /* lab syscall: trace(mask), print the calls whose bit 1 << n is set */
+#define SYS_sysinfo  30 /* lab syscall: sysinfo(struct sysinfo *), free memory and processes */
 #define SYS_COUNT    31
 
 #ifndef __ASSEMBLER__

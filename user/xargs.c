@@ -108,13 +108,15 @@ int main(int argc, char *argv[])
 	int failed = 0, len;
 	while ((len = read_line()) != -1) {
 		if (len == -2) {
-			fprintf(2, "xargs: a line of more than %d bytes: skipped\n", LINE_BYTES - 1);
+			fprintf(2, "xargs: a line of more than %d bytes: skipped\n",
+				LINE_BYTES - 1);
 			failed = 1;
 			continue;
 		}
 		int n = split(args, argc - 1);
 		if (n < 0) {
-			fprintf(2, "xargs: a line with more words than %d arguments: skipped\n", MAXARG);
+			fprintf(2, "xargs: a line with more words than %d arguments: skipped\n",
+				MAXARG);
 			failed = 1;
 		} else if (n > argc - 1) {
 			failed |= run(args) != 0;

@@ -21,7 +21,7 @@ sys.path.insert(0, str(HERE.parents[1] / "grading"))
 sys.path.insert(0, str(HERE.parent / "util"))  # lab util comes before this one
 
 from gradelib import Grader, LeakRule, check  # noqa: E402  (needs the path above)
-from shell_probe import exit_status, next_pid  # noqa: E402
+from shell_probe import exit_status, next_pid, run  # noqa: E402
 
 REFERENCE_BOOT_SECONDS = 1.0
 PAGE = 4096
@@ -45,7 +45,7 @@ def mask(*names):
 
 
 def readme_bytes(s):
-    out = s.run("ls README")
+    out = run(s, "ls README")
     fields = out.split()
     check(len(fields) == 4 and fields[0] == "README", f"ls README printed {out!r}")
     return int(fields[3])
@@ -80,14 +80,14 @@ shell = grader.boot("boots to the shell", points=0)
 @grader.test("trace 32 grep hello README", points=2, parent=shell)
 def trace_reads(s):
     size = readme_bytes(s)
-    untraced = s.run("grep hello README")
+    untraced = run(s, "grep hello README")
     pid = next_pid(s)
     command = f"trace {mask('read')} grep hello README"
-    calls, rest = traced(s.run(command))
+    calls, rest = traced(run(s, command))
     check_reads(command, calls, pid, size)
     check(rest == untraced, f"`{command}` printed {rest!r} besides its trace lines; grep alone "
           f"prints {untraced!r}")
-    after, _ = traced(s.run("grep hello README"))
+    after, _ = traced(run(s, "grep hello README"))
     check(not after, f"grep, run after trace by the shell, was traced: {after}")
 
 
@@ -96,7 +96,7 @@ def trace_all(s):
     size = readme_bytes(s)
     pid = next_pid(s)
     command = f"trace {ALL_CALLS} grep hello README"
-    calls, _ = traced(s.run(command))
+    calls, _ = traced(run(s, command))
     first = [(pid, "trace", 0), (pid, "exec", 3), (pid, "open", 3)]
     check(calls[:3] == first and calls[-1:] == [(pid, "close", 0)],
           f"`{command}` traced {calls}: expected it to begin with {first} (trace itself, exec "
@@ -104,7 +104,7 @@ def trace_all(s):
     check_reads(command, calls[3:-1], pid, size)
     pid = next_pid(s)
     command = f"trace {mask('write')} echo hi"
-    calls, rest = traced(s.run(command))
+    calls, rest = traced(run(s, command))
     check(calls == [(pid, "write", 3)] and rest == "hi\n",
           f"`{command}` traced {calls} and printed {rest!r}: expected one write of 3 bytes "
           f"by pid {pid} and hi")
@@ -113,7 +113,7 @@ def trace_all(s):
 @grader.test("trace follows fork", points=2, parent=shell)
 def trace_fork(s):
     command = f"echo echo hi | trace {mask('fork', 'exec')} sh"
-    out = s.run(command)
+    out = run(s, command)
     calls, rest = traced(out)
     check("hi\n" in rest, f"`{command}` did not print hi:\n{out}")
     check(len(calls) >= 3 and calls[0][1:] == ("exec", 1) and calls[1][1] == "fork",
@@ -131,20 +131,20 @@ def trace_fork(s):
 @grader.test("trace refuses a bad mask", points=1, parent=shell)
 def trace_bad_mask(s):
     for command in ("trace -1 echo hi", "trace abc echo hi"):
-        out = s.run(command)
+        out = run(s, command)
         calls, rest = traced(out)
         check(not calls and "hi" not in rest.split() and rest.strip(),
               f"`{command}` should print an error and run nothing; it printed:\n{out}")
         status = exit_status(s, command)
         check(status != 0, f"`{command}` exited with status 0")
     command = "trace 0 echo hi"
-    out = s.run(command)
+    out = run(s, command)
     check(out == "hi\n", f"`{command}` should trace nothing and print hi; it printed:\n{out}")
 
 
 @grader.test("sysinfo free memory matches memstat", points=2, parent=shell)
 def sysinfo_memory(s):
-    got = parse_probe(s.run("sysinfotest"), ["freemem", "memstat_free_bytes", "nproc",
+    got = parse_probe(run(s, "sysinfotest"), ["freemem", "memstat_free_bytes", "nproc",
                                               "memstat_processes"])
     check(got["freemem"] == got["memstat_free_bytes"],
           f"sysinfo said {got['freemem']} bytes free; memstat, just before and after it, "
@@ -155,8 +155,8 @@ def sysinfo_memory(s):
 
 @grader.test("sysinfo counts processes", points=1, parent=shell)
 def sysinfo_processes(s):
-    listed = len(s.run("ps").splitlines()) - 1  # ps, the shell and init: as many as now
-    got = parse_probe(s.run(f"sysinfotest procs {CHILDREN}"), ["before", "with", "after"])
+    listed = len(run(s, "ps").splitlines()) - 1  # ps, the shell and init: as many as now
+    got = parse_probe(run(s, f"sysinfotest procs {CHILDREN}"), ["before", "with", "after"])
     want = {"before": listed, "with": listed + CHILDREN, "after": listed}
     check(got == want, f"sysinfo counted {got} processes; expected {want} (ps listed {listed}: "
           f"itself, the shell and init, as sysinfotest, the shell and init; then {CHILDREN} "
@@ -165,7 +165,7 @@ def sysinfo_processes(s):
 
 @grader.test("sysinfo follows allocation", points=1, parent=shell)
 def sysinfo_allocation(s):
-    got = parse_probe(s.run(f"sysinfotest grow {GROW_PAGES}"), ["before", "grown", "after"])
+    got = parse_probe(run(s, f"sysinfotest grow {GROW_PAGES}"), ["before", "grown", "after"])
     taken = (got["before"] - got["grown"]) // PAGE
     given = (got["after"] - got["grown"]) // PAGE
     low, high = GROW_PAGES, GROW_PAGES + TABLE_SLACK_PAGES
@@ -178,7 +178,7 @@ def sysinfo_allocation(s):
 @grader.test("sysinfo refuses bad addresses", points=1, parent=shell)
 def sysinfo_bad_address(s):
     places = ["null", "text", "root", "break", "top", "kernel", "huge"]
-    got = parse_probe(s.run("sysinfotest bad"), places + ["good"])
+    got = parse_probe(run(s, "sysinfotest bad"), places + ["good"])
     wrong = {p: got[p] for p in places if got[p] != -1}
     check(not wrong, f"sysinfo returned {wrong} for addresses it must not write (-1 expected: "
           f"copy out through kernel/uaccess.h)")

@@ -21,13 +21,14 @@ sys.path.insert(0, str(HERE.parents[1] / "grading"))
 sys.path.insert(0, str(HERE))
 
 from gradelib import Grader, LeakRule, check  # noqa: E402  (needs the path above)
-from shell_probe import exit_status, next_pid  # noqa: E402
+from shell_probe import exit_status, next_pid, run  # noqa: E402
 
 REFERENCE_BOOT_SECONDS = 1.0
 TICK_SECONDS = 0.01  # the kernel's clock runs at 100 Hz
 SLEEP_TICKS = 50
 PRIMES_LAST = 280
 SHOWN_LINES = 10  # a failure shows the lines expected up to this many
+XARGS_SLEEP_TICKS = 20
 
 # The tree find searches, built at the prompt: (path, None) is a directory,
 # (path, text) a file holding text and a newline. Directory order is the
@@ -53,7 +54,7 @@ TREE = [
 def build_tree(s):
     for path, text in TREE:
         command = f"mkdir {path}" if text is None else f"echo {text} > {path}"
-        out = s.run(command)
+        out = run(s, command)
         check(out == "", f"`{command}` printed {out!r}: cannot build the tree for find")
 
 
@@ -89,7 +90,7 @@ shell = grader.boot("boots to the shell, builds the tree for find", points=0, se
 @grader.test("sleep waits its ticks", points=2, parent=shell)
 def sleep_waits(s):
     start = time.monotonic()
-    out = s.run(f"sleep {SLEEP_TICKS}")
+    out = run(s, f"sleep {SLEEP_TICKS}")
     seconds = time.monotonic() - start
     check(out == "", f"sleep {SLEEP_TICKS} printed {out!r}")
     shortest = (SLEEP_TICKS - 1) * TICK_SECONDS  # the first tick may come at once
@@ -101,7 +102,7 @@ def sleep_waits(s):
 
 @grader.test("sleep refuses a missing argument", points=1, parent=shell)
 def sleep_no_argument(s):
-    out = s.run("sleep")
+    out = run(s, "sleep")
     check(out.strip(), "sleep without an argument printed no message")
     status = exit_status(s, "sleep")
     check(status != 0, "sleep without an argument exited with status 0")
@@ -110,62 +111,74 @@ def sleep_no_argument(s):
 @grader.test("pingpong", points=2, parent=shell)
 def pingpong(s):
     parent = next_pid(s)
-    out = s.run("pingpong")
+    out = run(s, "pingpong")
     check_lines("pingpong", out, [f"{parent + 1}: received ping", f"{parent}: received pong"])
     check(exit_status(s, "pingpong > lab_util_pingpong") == 0, "pingpong exited with a status "
           "other than 0")
-    check(s.run("rm lab_util_pingpong") == "", "could not remove pingpong's output file")
+    check(run(s, "rm lab_util_pingpong") == "", "could not remove pingpong's output file")
 
 
 @grader.test("primes", points=2, parent=shell)
 def primes(s):
     want = [f"prime {n}" for n in range(2, PRIMES_LAST + 1)
             if all(n % d for d in range(2, n))]
-    check_lines("primes", s.run("primes"), want)
-    check(not s.run("ps").count("primes"), "a primes process is left after primes returned")
+    check_lines("primes", run(s, "primes"), want)
+    check(not run(s, "ps").count("primes"), "a primes process is left after primes returned")
 
 
 @grader.test("find in one directory", points=1, parent=shell)
 def find_flat(s):
     command = f"find {TOP}/a/c b"
-    check_lines(command, s.run(command), named("b", f"{TOP}/a/c"))
+    check_lines(command, run(s, command), named("b", f"{TOP}/a/c"))
     command = f"find {TOP} nothing-has-this-name"
-    check_lines(command, s.run(command), [])
+    check_lines(command, run(s, command), [])
 
 
 @grader.test("find walks subdirectories", points=2, parent=shell)
 def find_deep(s):
     for name in ("b", "ab", "e"):
         command = f"find {TOP} {name}"
-        check_lines(command, s.run(command), named(name), ordered=False)
+        check_lines(command, run(s, command), named(name), ordered=False)
 
 
 @grader.test("find from . and from /", points=1, parent=shell)
 def find_relative(s):
-    check(s.run(f"cd {TOP}/a") == "", f"cd {TOP}/a failed")
+    check(run(s, f"cd {TOP}/a") == "", f"cd {TOP}/a failed")
     try:
-        check_lines("find . b", s.run("find . b"), named("b", f"{TOP}/a", "."),
+        check_lines("find . b", run(s, "find . b"), named("b", f"{TOP}/a", "."),
                     ordered=False)
     finally:
-        s.run("cd /")
+        run(s, "cd /")
     command = "find / b"
-    check_lines(command, s.run(command), named("b", TOP, f"/{TOP}"), ordered=False)
+    check_lines(command, run(s, command), named("b", TOP, f"/{TOP}"), ordered=False)
 
 
 @grader.test("xargs appends a line's words", points=2, parent=shell)
 def xargs_words(s):
     command = "echo hello too | xargs echo bye"
-    check_lines(command, s.run(command), ["bye hello too"])
+    check_lines(command, run(s, command), ["bye hello too"])
 
 
 @grader.test("xargs runs the command once a line", points=2, parent=shell)
 def xargs_lines(s):
     for line in ("echo 1 2 > lab_util_lines", "echo >> lab_util_lines",
                  "echo 3 >> lab_util_lines"):
-        check(s.run(line) == "", f"`{line}` failed")
+        check(run(s, line) == "", f"`{line}` failed")
     command = "xargs echo line < lab_util_lines"
-    check_lines(command, s.run(command), ["line 1 2", "line 3"])
-    check(s.run("rm lab_util_lines") == "", "could not remove xargs's input file")
+    check_lines(command, run(s, command), ["line 1 2", "line 3"])
+    check(run(s, "rm lab_util_lines") == "", "could not remove xargs's input file")
+
+
+@grader.test("xargs waits for each command", points=1, parent=shell)
+def xargs_waits(s):
+    command = f"(echo {XARGS_SLEEP_TICKS} ; echo {XARGS_SLEEP_TICKS}) | xargs sleep"
+    start = time.monotonic()
+    out = run(s, command)
+    seconds = time.monotonic() - start
+    check(out == "", f"`{command}` printed {out!r}")
+    shortest = (2 * XARGS_SLEEP_TICKS - 2) * TICK_SECONDS  # each sleep's first tick may come at once
+    check(seconds >= shortest, f"`{command}` came back after {seconds:.3f}s: two sleeps of "
+          f"{XARGS_SLEEP_TICKS} ticks, one after the other, take at least {shortest:.2f}s")
 
 
 @grader.test("find | xargs grep", points=1, parent=shell)
@@ -173,7 +186,7 @@ def find_xargs_grep(s):
     command = f"find {TOP} b | xargs grep hello"
     files = dict(TREE)
     want = sorted(files[path] for path in named("b") if files[path] and "hello" in files[path])
-    check_lines(command, s.run(command), want, ordered=False)
+    check_lines(command, run(s, command), want, ordered=False)
 
 
 if __name__ == "__main__":
