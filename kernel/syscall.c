@@ -49,8 +49,8 @@ static const char *const names[SYS_COUNT] = {
 	[SYS_memstat] = "memstat", [SYS_procinfo] = "procinfo", [SYS_getppid] = "getppid",
 	[SYS_trace] = "trace",     [SYS_sysinfo] = "sysinfo",
 };
-// LAB(syscall) end
 
+// LAB(syscall) end
 void syscall_dispatch(struct proc *p, struct trap_frame *frame)
 {
 	uint64_t num = frame->a7;

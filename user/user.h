@@ -68,6 +68,8 @@ int procinfo(struct procinfo *, int max); /* fills up to max entries; how many *
 int trace(int mask); /* prints each later call n of this process and its children if bit n is set */
 struct sysinfo;
 int sysinfo(struct sysinfo *); /* include/sysinfo.h */
+// LAB(syscall) stub
+// // TODO(lab syscall): declare trace() and sysinfo() (labs/syscall/README.md).
 // LAB(syscall) end
 
 /* magma's own library */
