@@ -94,6 +94,7 @@ def trace_reads(s):
 @grader.test("trace of every call", points=1, parent=shell)
 def trace_all(s):
     size = readme_bytes(s)
+    matches = run(s, "grep hello README").splitlines()  # grep writes each line it prints
     pid = next_pid(s)
     command = f"trace {ALL_CALLS} grep hello README"
     calls, _ = traced(run(s, command))
@@ -101,7 +102,10 @@ def trace_all(s):
     check(calls[:3] == first and calls[-1:] == [(pid, "close", 0)],
           f"`{command}` traced {calls}: expected it to begin with {first} (trace itself, exec "
           f"returning grep's argc, open giving fd 3) and end with {(pid, 'close', 0)}")
-    check_reads(command, calls[3:-1], pid, size)
+    writes = [c for c in calls[3:-1] if c[1] == "write"]
+    check(len(writes) == len(matches) and all(c[0] == pid and c[2] > 0 for c in writes),
+          f"`{command}` traced the writes {writes}: grep prints {len(matches)} lines")
+    check_reads(command, [c for c in calls[3:-1] if c[1] != "write"], pid, size)
     pid = next_pid(s)
     command = f"trace {mask('write')} echo hi"
     calls, rest = traced(run(s, command))
