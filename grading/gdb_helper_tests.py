@@ -89,6 +89,10 @@ def stop_at(gdb, q, where, command):
     return out
 
 
+# Inside the kernel heap's window (kernel/kmalloc.h), far past anything it maps.
+UNMAPPED_KERNEL_VA = 0x37f0000000
+
+
 def ps_rows(text):
     """ps's table: {pid: (ppid, state, hart, name)}."""
     rows = {}
@@ -119,6 +123,11 @@ def gdb_magma_ps_lists_what_ps_lists():
             stop_at(gdb, q, f"kernel/proc.c:{line}", "ps")
             out = gdb.run("magma-ps")
             bad_pid = gdb.run("magma-trapframe 4242")
+            link = value_of(gdb, "&all_procs->all_next")
+            was = value_of(gdb, f"*(unsigned long *){link:#x}")
+            gdb.run(f"set var *(unsigned long *){link:#x} = {UNMAPPED_KERNEL_VA:#x}")
+            cut = gdb.run("magma-ps")
+            gdb.run(f"set var *(unsigned long *){link:#x} = {was:#x}")
             gdb.close()
         listed = q.expect(SHELL_PROMPT, SHELL_TIMEOUT)
         shown = ps_rows(q.output[:listed.start()].rsplit("PID", 1)[-1])
@@ -131,6 +140,9 @@ def gdb_magma_ps_lists_what_ps_lists():
     check(re.search(rf"^\s*{sleeper[0]}\s.*\(sched_ticks\)$", out, re.M),
           f"magma-ps does not say sleep waits on sched_ticks:\n{out}")
     check("no process with pid 4242" in bad_pid, f"a wrong pid is not named:\n{bad_pid}")
+    check(len(magma_ps_rows(cut)) == 1 and "the walk stopped early" in cut
+          and f"{UNMAPPED_KERNEL_VA:#x} is not mapped" in cut,
+          f"a list pointing at an unmapped address is not reported:\n{cut}")
 
 
 def elf_segments(path):
@@ -434,3 +446,26 @@ def gdb_magma_trapframe_of_a_faulting_process():
     check(regs.get("stval") == int(addr, 16), f"stval is not the kernel's address {addr}:\n{out}")
     check(re.search(rf"scause\s+0x0*d\s+\({re.escape(cause)};", out),
           f"scause is not 13 ({cause}):\n{out}")
+
+
+HELPERS = ["magma-ps", "magma-pgtbl", "magma-pgtbl 1", "magma-pgtbl kernel", "magma-root",
+           "magma-frames", "magma-heap", "magma-trapframe", "magma-trapframe 1"]
+
+
+@test("gdb_magma_commands_before_boot_say_why")
+def gdb_magma_commands_before_boot_say_why():
+    """On a machine halted before its first instruction (-S: no device tree read,
+    no page table, no process, no heap), every helper prints one line naming the
+    command and what is missing: never a traceback, never made-up figures."""
+    port = free_port()
+    with Qemu(qemu_command() + ["-S", "-gdb", f"tcp:127.0.0.1:{port}"]):
+        gdb = Gdb(port)
+        with gdb.process:
+            outs = {command: gdb.run(command) for command in HELPERS}
+            gdb.run("kill")
+    for command, out in outs.items():
+        lines = [line for line in out.splitlines() if line.strip()]
+        name = command.split()[0]
+        check(len(lines) == 1 and lines[0].startswith(f"{name}: ")
+              and "internal error" not in lines[0],
+              f"`{command}` before boot should print one line saying why:\n{out}")

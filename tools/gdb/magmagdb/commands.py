@@ -28,6 +28,7 @@ class MagmaCommand(gdb.Command):
 
     def invoke(self, arg, from_tty):
         try:
+            target.require_stopped()
             before = self.before(arg)
             with target.Machine() as m:
                 lines = self.run(m, arg, before)
@@ -98,13 +99,7 @@ A '*' marks a process some hart runs right now (harts[].proc)."""
         lines = [f"{'pid':>5} {'ppid':>5}  {'state':<9} {'hart':>4}  {'name':<16} "
                  f"{'pgid':>5}  {'proc':<14} waiting on"]
         for p in plist:
-            parent = int(p.v["parent"])
-            if not parent:
-                ppid = "0"
-            elif parent in by_addr:
-                ppid = str(by_addr[parent].pid)
-            else:
-                ppid = f"?{parent:#x}"
+            ppid = self._ppid(m, int(p.v["parent"]), by_addr)
             mark = "*" if p.addr in on_hart else " "
             lines.append(f"{p.pid:>5} {ppid:>5} {mark}{p.state:<9} {p.hart:>4}  "
                          f"{p.name:<16} {int(p.v['pgid']):>5}  {p.addr:#014x} "
@@ -114,6 +109,19 @@ A '*' marks a process some hart runs right now (harts[].proc)."""
         if problem:
             lines.append(f"the walk stopped early: {problem}")
         return lines
+
+    @staticmethod
+    def _ppid(m, parent, by_addr):
+        """The parent's pid as ps prints it (0 for none), read from the parent itself
+        if the walk did not reach it; "?" and the pointer if it cannot be read."""
+        if not parent:
+            return "0"
+        if parent in by_addr:
+            return str(by_addr[parent].pid)
+        try:
+            return str(int(m.kstruct(parent, "struct proc")["pid"]))
+        except MagmaError:
+            return f"?{parent:#x}"
 
     @staticmethod
     def _waits(p, by_addr):
@@ -132,8 +140,9 @@ class Pgtbl(MagmaCommand):
     """magma-pgtbl [PID|kernel] [all]: a Sv39 page table, one line per run of pages.
 
 With no PID, the process the selected hart runs (or whose table its satp
-holds); `kernel` walks the kernel's own table. A process's kernel half is
-shared with the kernel's table and shown only with `all`. Each line: the
+holds); `kernel` walks the kernel's own table. A process's table from
+USER_TOP up is the kernel's, shared (vm_share_kernel_half): shown only
+with `all`, else just compared with the kernel's. Each line: the
 virtual range, the physical range, the flags RWXUGAD (a letter where the
 bit is set) plus C for magma's copy-on-write bit, and how many pages of
 which size. Runs of pages contiguous in both address spaces with the same

@@ -33,6 +33,18 @@ def _packet(text):
     return out[at + len(marker):].rstrip().rstrip('"') if at >= 0 else ""
 
 
+def require_stopped():
+    """MagmaError unless gdb is attached to a machine that is stopped."""
+    try:
+        thread = gdb.selected_thread()
+    except gdb.error:
+        thread = None
+    if thread is None:
+        raise MagmaError("gdb is attached to nothing: run `make gdb` against `make qemu-gdb`")
+    if thread.is_running():
+        raise MagmaError("the machine is running: stop it first (Ctrl-C)")
+
+
 class Machine:
     """One command's view of the machine: physical mode on while it lasts.
 
@@ -49,14 +61,7 @@ class Machine:
         self._old_mode = None
 
     def __enter__(self):
-        try:
-            thread = gdb.selected_thread()
-        except gdb.error:
-            thread = None
-        if thread is None:
-            raise MagmaError("gdb is attached to nothing: run `make gdb` against `make qemu-gdb`")
-        if thread.is_running():
-            raise MagmaError("the machine is running: stop it first (Ctrl-C)")
+        require_stopped()
         self._old_mode = _packet("qqemu.PhyMemMode")
         if self._old_mode not in ("0", "1"):
             raise MagmaError("this gdb stub cannot read physical memory "
