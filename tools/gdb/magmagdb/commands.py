@@ -351,7 +351,7 @@ in its cache, then its counters (mm/frame.h's struct frame_stats)."""
         lines = [f"frames: {total} total ({total * 4} KiB), {free} free ({free * 4} KiB), "
                  f"{total - free} in use",
                  f"pool: {pool} frames",
-                 f"caches: {cached} frames on {nharts} harts' caches (at most {cache_max} each)",
+                 f"caches: {cached} frames in the harts' caches (at most {cache_max} each)",
                  f"hart cached " + " ".join(f"{s[:8]:>8}" for s in stats)]
         return lines + rows + busy_note(busy, "the frame allocator")
 
