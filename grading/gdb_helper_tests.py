@@ -89,6 +89,56 @@ def stop_at(gdb, q, where, command):
     return out
 
 
+def value_of(gdb, expression):
+    """The number gdb prints for expression."""
+    return int(re.search(r"= (0x[0-9a-f]+|\d+)", gdb.run(f"print/x {expression}")).group(1), 0)
+
+
+def elf_segments(path):
+    """PT_LOAD segments of an ELF64 file: [(vaddr, offset, filesz, memsz, flags)]."""
+    data = Path(path).read_bytes()
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    segments = []
+    for i in range(phnum):
+        ptype, flags, offset, vaddr, _, filesz, memsz, _ = struct.unpack_from(
+            "<IIQQQQQQ", data, phoff + i * phentsize)
+        if ptype == 1:
+            segments.append((vaddr, offset, filesz, memsz, flags))
+    return segments, data
+
+
+def elf_symbol(data, name):
+    """(value, size) of a symbol in an ELF64 file's .symtab."""
+    shoff, = struct.unpack_from("<Q", data, 0x28)
+    shentsize, shnum = struct.unpack_from("<HH", data, 0x3a)
+    sections = [struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * shentsize)
+                for i in range(shnum)]
+    for sh in sections:
+        if sh[1] != 2:  # SHT_SYMTAB
+            continue
+        strtab = sections[sh[6]]
+        for at in range(sh[4], sh[4] + sh[5], 24):
+            st_name, _, _, _, value, size = struct.unpack_from("<IBBHQQ", data, at)
+            start = strtab[4] + st_name
+            if data[start:data.index(b"\0", start)] == name.encode():
+                return value, size
+    raise AssertionError(f"no symbol {name} in the ELF file")
+
+
+def pgtbl_runs(text):
+    """magma-pgtbl's lines: [(va, va_end, pa, pa_end, flags)]."""
+    return [(int(m.group(1), 16), int(m.group(2), 16), int(m.group(3), 16),
+             int(m.group(4), 16), m.group(5)) for m in re.finditer(
+        r"^0x([0-9a-f]+)-0x([0-9a-f]+)\s+0x([0-9a-f]+)-0x([0-9a-f]+)\s+([RWXUGADC-]{8})\s",
+        text, re.M)]
+
+
+def run_covering(runs, va):
+    """The run of pgtbl_runs that maps va, or None."""
+    return next((r for r in runs if r[0] <= va < r[1]), None)
+
+
 # Inside the kernel heap's window (kernel/kmalloc.h), far past anything it maps.
 UNMAPPED_KERNEL_VA = 0x37f0000000
 
@@ -143,32 +193,6 @@ def gdb_magma_ps_lists_what_ps_lists():
     check(len(magma_ps_rows(cut)) == 1 and "the walk stopped early" in cut
           and f"{UNMAPPED_KERNEL_VA:#x} is not mapped" in cut,
           f"a list pointing at an unmapped address is not reported:\n{cut}")
-
-
-def elf_segments(path):
-    """PT_LOAD segments of an ELF64 file: [(vaddr, offset, filesz, memsz, flags)]."""
-    data = Path(path).read_bytes()
-    phoff, = struct.unpack_from("<Q", data, 0x20)
-    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
-    segments = []
-    for i in range(phnum):
-        ptype, flags, offset, vaddr, _, filesz, memsz, _ = struct.unpack_from(
-            "<IIQQQQQQ", data, phoff + i * phentsize)
-        if ptype == 1:
-            segments.append((vaddr, offset, filesz, memsz, flags))
-    return segments, data
-
-
-def pgtbl_runs(text):
-    """magma-pgtbl's lines: [(va, va_end, pa, pa_end, flags)]."""
-    return [(int(m.group(1), 16), int(m.group(2), 16), int(m.group(3), 16),
-             int(m.group(4), 16), m.group(5)) for m in re.finditer(
-        r"^0x([0-9a-f]+)-0x([0-9a-f]+)\s+0x([0-9a-f]+)-0x([0-9a-f]+)\s+([RWXUGADC-]{8})\s",
-        text, re.M)]
-
-
-def run_covering(runs, va):
-    return next((r for r in runs if r[0] <= va < r[1]), None)
 
 
 @test("gdb_magma_pgtbl_walks_a_process_table")
@@ -317,10 +341,6 @@ def gdb_magma_frames_match_memstat():
     check(pool + cached == int(free), f"pool {pool} + caches {cached} != free {free}:\n{out}")
 
 
-def value_of(gdb, expression):
-    return int(re.search(r"= (0x[0-9a-f]+|\d+)", gdb.run(f"print/x {expression}")).group(1), 0)
-
-
 @test("gdb_magma_heap_names_a_corrupted_block")
 def gdb_magma_heap_names_a_corrupted_block():
     """Stopped in memstat() after it walked the heap, magma-heap must find it sound
@@ -392,24 +412,6 @@ def gdb_magma_trapframe_of_a_sleeping_process():
     check(user["USER_STACK_TOP"] - user["USER_STACK_SIZE"] <= regs.get("sp", 0)
           < user["USER_STACK_TOP"], f"sp is not in the user stack:\n{out}")
     check(re.search(r"a7 = \d+ \(sys_sleep\)", out), f"the call is not named:\n{out}")
-
-
-def elf_symbol(data, name):
-    """(value, size) of a symbol in an ELF64 file's .symtab."""
-    shoff, = struct.unpack_from("<Q", data, 0x28)
-    shentsize, shnum = struct.unpack_from("<HH", data, 0x3a)
-    sections = [struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * shentsize)
-                for i in range(shnum)]
-    for sh in sections:
-        if sh[1] != 2:  # SHT_SYMTAB
-            continue
-        strtab = sections[sh[6]]
-        for at in range(sh[4], sh[4] + sh[5], 24):
-            st_name, _, _, _, value, size = struct.unpack_from("<IBBHQQ", data, at)
-            start = strtab[4] + st_name
-            if data[start:data.index(b"\0", start)] == name.encode():
-                return value, size
-    raise AssertionError(f"no symbol {name} in the ELF file")
 
 
 @test("gdb_magma_trapframe_of_a_faulting_process")

@@ -16,7 +16,7 @@ from .target import MagmaError
 
 _RISCV = headers.define_map("kernel/riscv.h")
 _LAYOUT = headers.define_map("include/layout.h")
-_USER = headers.define_map("include/user_layout.h")
+_MAPPED_RAM = headers.define_map("mm/blockzero.h")["BLOCKZERO_MAPPED_RAM"]
 
 
 class MagmaCommand(gdb.Command):
@@ -49,21 +49,27 @@ class MagmaCommand(gdb.Command):
         raise NotImplementedError
 
 
-def harts_inside(file_parts):
-    """Harts whose pc is in a source file whose name contains one of file_parts:
-    their data may be half-changed. Reads only registers (before physical mode)."""
-    busy = []
+def each_hart(read):
+    """{hart: read()} with each hart's thread selected in turn; the selection is put
+    back. For registers only: before physical mode is on."""
+    results = {}
     selected = gdb.selected_thread()
     try:
         for thread in gdb.selected_inferior().threads():
             thread.switch()
-            pc = int(gdb.parse_and_eval("$pc")) & (2**64 - 1)
-            symtab = gdb.find_pc_line(pc).symtab
-            if symtab and any(part in symtab.filename for part in file_parts):
-                busy.append(thread.ptid[1] - 1)
+            results[target.cpu_of_selected_thread()] = read()
     finally:
         selected.switch()
-    return busy
+    return results
+
+
+def harts_inside(file_parts):
+    """Harts whose pc is in a source file whose name contains one of file_parts:
+    what they were changing may be half done."""
+    def inside():
+        symtab = gdb.find_pc_line(target.register("pc")).symtab
+        return bool(symtab) and any(part in symtab.filename for part in file_parts)
+    return sorted(h for h, yes in each_hart(inside).items() if yes)
 
 
 def busy_note(harts, what):
@@ -125,13 +131,14 @@ A '*' marks a process some hart runs right now (harts[].proc)."""
 
     @staticmethod
     def _waits(p, by_addr):
+        killed = " (killed)" if int(p.v["killed"]) else ""
         if p.state != "sleeping":
-            return ("killed, " if int(p.v["killed"]) else "") + "-"
+            return "-" + killed
         chan = int(p.v["chan"])
         if chan in by_addr:
-            return f"{chan:#x} (pid {by_addr[chan].pid}: a child's exit)"
+            return f"{chan:#x} (pid {by_addr[chan].pid}: a child's exit){killed}"
         name = target.describe_address(chan)
-        return f"{chan:#x}" + (f" ({name})" if name else "")
+        return f"{chan:#x}" + (f" ({name})" if name else "") + killed
 
 
 # ------------------------------------------------------------- magma-pgtbl
@@ -299,13 +306,15 @@ the guard's clock, and the board tables the guard published at root+0x1000."""
                 continue
             out.append(f"  {title}: {count} entries")
             for n in range(count):
-                a, b, c = struct.unpack_from("<IIQ", block, at + 8 + 16 * n)
-                if t < 2:
-                    out.append(f"    {n + 1:>3}  {c:#012x}-{c + a + 1:#012x}")
-                else:
-                    d = struct.unpack_from("<IIII", block, at + 8 + 16 * n)
-                    out.append(f"    {n + 1:>3}  {type_names.get(d[0], str(d[0])):<8} "
-                               f"id {d[1]}, {'RAM' if d[2] == 1 else 'I/O'} entry {d[3]}")
+                entry = at + 8 + 16 * n
+                if t < 2:  # struct blockzero_range: size - 1, padding, base
+                    last_byte, _, range_base = struct.unpack_from("<IIQ", block, entry)
+                    out.append(f"    {n + 1:>3}  {range_base:#012x}-"
+                               f"{range_base + last_byte + 1:#012x}")
+                else:  # struct blockzero_device
+                    kind, uid, mapped, index = struct.unpack_from("<IIII", block, entry)
+                    out.append(f"    {n + 1:>3}  {type_names.get(kind, str(kind)):<8} id {uid}, "
+                               f"{'RAM' if mapped == _MAPPED_RAM else 'I/O'} entry {index}")
         return out
 
 
@@ -421,13 +430,7 @@ named from a7 when sepc follows an ecall."""
         super().__init__("magma-trapframe")
 
     def before(self, arg):
-        regs = {}
-        for thread in gdb.selected_inferior().threads():
-            selected = gdb.selected_thread()
-            thread.switch()
-            regs[thread.ptid[1] - 1] = (target.register("scause"), target.register("stval"))
-            selected.switch()
-        return regs
+        return each_hart(lambda: (target.register("scause"), target.register("stval")))
 
     def run(self, m, arg, hart_csrs):
         p = procs.by_argument(m, arg)
@@ -462,7 +465,7 @@ named from a7 when sepc follows an ecall."""
         lines = ["  scause/stval: not saved per process (the kernel reads them at trap "
                  "entry); no hart runs it now"]
         try:
-            word = struct.unpack("<I", self._user_read(m, p, sepc - 4, 4))[0]
+            word = struct.unpack("<I", m.vread(p.pagetable, sepc - 4, 4, f"pid {p.pid}"))[0]
         except MagmaError:
             return lines
         if word == _ECALL:
@@ -470,13 +473,6 @@ named from a7 when sepc follows an ecall."""
             lines.append(f"  in a system call: the instruction before sepc is ecall, "
                          f"a7 = {num} ({syscall_name(m, num)}), a0 = {values['a0']:#x}")
         return lines
-
-    @staticmethod
-    def _user_read(m, p, va, n):
-        pa = sv39.translate(m, p.pagetable, va)
-        if pa is None:
-            raise MagmaError(f"{va:#x} is not mapped in pid {p.pid}")
-        return m.read(pa, n)
 
 
 def cause_name(m, scause):

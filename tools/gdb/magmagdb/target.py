@@ -118,16 +118,6 @@ class Machine:
             n -= take
         return out
 
-    def u64(self, pa):
-        return struct.unpack("<Q", self.read(pa, 8))[0]
-
-    def write(self, pa, data):
-        """Writes bytes to physical RAM (tests corrupt a heap block with it)."""
-        if not self.in_ram(pa, len(data)):
-            raise MagmaError(f"physical address {pa:#x} is not RAM")
-        gdb.selected_inferior().write_memory(pa, data)
-        self._pages.clear()
-
     # ------------------------------------------------ kernel virtual memory
 
     def kernel_root(self):
@@ -137,28 +127,29 @@ class Machine:
             self._kernel_root = struct.unpack("<Q", self.read(va, 8))[0]
         return self._kernel_root
 
-    def ktranslate(self, va):
-        """The physical address of kernel virtual address va."""
-        from . import sv39  # imported here: sv39 reads through a Machine
-        root = self.kernel_root()
-        if not root:
-            if self.in_ram(va):
-                return va  # before paging the kernel runs on physical addresses
-            raise MagmaError(f"kernel address {va:#x}: the kernel has no page table yet")
-        pa = sv39.translate(self, root, va)
-        if pa is None:
-            raise MagmaError(f"kernel address {va:#x} is not mapped")
-        return pa
-
-    def kread(self, va, n):
-        """n bytes at kernel virtual address va."""
+    def vread(self, root, va, n, space):
+        """n bytes at virtual address va of the Sv39 table at physical root; space
+        names the address space in messages ("kernel", "pid 3")."""
+        from . import sv39  # here, not at the top: sv39 reads tables through a Machine
         out = b""
         while n > 0:
             take = min(n, (va | (PAGE_SIZE - 1)) + 1 - va)
-            out += self.read(self.ktranslate(va), take)
+            pa = sv39.translate(self, root, va)
+            if pa is None:
+                raise MagmaError(f"{space} address {va:#x} is not mapped")
+            out += self.read(pa, take)
             va += take
             n -= take
         return out
+
+    def kread(self, va, n):
+        """n bytes at kernel virtual address va."""
+        root = self.kernel_root()
+        if root:
+            return self.vread(root, va, n, "kernel")
+        if self.in_ram(va, n):
+            return self.read(va, n)  # before paging the kernel runs on physical addresses
+        raise MagmaError(f"kernel address {va:#x}: the kernel has no page table yet")
 
     def ku64(self, va):
         return struct.unpack("<Q", self.kread(va, 8))[0]
