@@ -17,10 +17,11 @@ a marker, so the test knows where the command's output ends (and that a
 import re
 import struct
 import subprocess
+import time
 from pathlib import Path
 
 from harness import (Qemu, REPO_ROOT, SHELL_PROMPT, check, free_port, qemu_command,
-                     run_at_prompt, test)
+                     run_at_prompt, scaled, test)
 
 BOOT_TIMEOUT = 120
 GDB_TIMEOUT = 120
@@ -87,6 +88,23 @@ def stop_at(gdb, q, where, command):
     check("Breakpoint" in out, f"gdb did not stop at {where} after `{command}`:\n{out}")
     gdb.run("delete")
     return out
+
+
+def attach_once_asleep(port, pid):
+    """gdb attached at a moment when process pid, the newest, sleeps on the tick
+    counter (inside sleep(n)): the shell prints a background job's pid before
+    the job has even run, so gdb looks, and lets it run on until it does."""
+    deadline = time.monotonic() + scaled(SHELL_TIMEOUT)
+    while True:
+        gdb = Gdb(port)
+        asleep = gdb.run(f"print all_procs->pid == {pid} && all_procs->state == PROC_SLEEPING"
+                         " && all_procs->chan == &sched_ticks")
+        if re.search(r"= 1$", asleep, re.M):
+            return gdb
+        gdb.close()
+        check(time.monotonic() < deadline,
+              f"pid {pid} never slept on sched_ticks within {scaled(SHELL_TIMEOUT):g}s")
+        time.sleep(0.1)
 
 
 def value_of(gdb, expression):
@@ -165,7 +183,9 @@ def gdb_magma_ps_lists_what_ps_lists():
     exactly the processes, parents, states and harts that ps then prints."""
     q, port = boot()
     with q:
-        run_at_prompt(q, "sleep 1000 &", SHELL_TIMEOUT)
+        sleeper = int(re.search(r"\[(\d+)\]", run_at_prompt(q, "sleep 1000 &",
+                                                             SHELL_TIMEOUT)).group(1))
+        attach_once_asleep(port, sleeper).close()
         gdb = Gdb(port)
         with gdb.process:
             line = source_line("kernel/proc.c", "info->name[PROCINFO_NAME_MAX - 1] = 0;",
@@ -186,8 +206,7 @@ def gdb_magma_ps_lists_what_ps_lists():
     check(mine == shown, f"magma-ps and ps disagree:\nps: {shown}\nmagma-ps: {mine}\n{out}")
     check(re.search(rf"^{len(shown)} processes on the list; the kernel counts {len(shown)}$",
                     out, re.M), f"magma-ps's count line is wrong:\n{out}")
-    sleeper = [pid for pid, row in shown.items() if row[3] == "sleep"]
-    check(re.search(rf"^\s*{sleeper[0]}\s.*\(sched_ticks\)$", out, re.M),
+    check(re.search(rf"^\s*{sleeper}\s.*\(sched_ticks\)$", out, re.M),
           f"magma-ps does not say sleep waits on sched_ticks:\n{out}")
     check("no process with pid 4242" in bad_pid, f"a wrong pid is not named:\n{bad_pid}")
     check(len(magma_ps_rows(cut)) == 1 and "the walk stopped early" in cut
@@ -288,12 +307,13 @@ def gdb_magma_root_matches_rootstat():
     fixed = {"protected": "protected", "ON state": "on_state",
              "protect state": "protect_state", "guard hart": "guard_hart",
              "scan period": "scan_period_us", "micro wrap": "micro_wrap",
-             "registered harts": "registered_harts", "initial time": "initial_time",
+             "initial time": "initial_time",
              "OS time delta": "os_time_delta"}
     for theirs, ours in fixed.items():
         check(before.get(theirs) == mine.get(ours) == after.get(theirs),
               f"{ours}: rootstat says {before.get(theirs)}, magma-root {mine.get(ours)}:\n{out}")
-    growing = {"scans": "scan_count", "heartbeat": "heartbeat", "requests ok": "requests_ok"}
+    growing = {"scans": "scan_count", "heartbeat": "heartbeat", "requests ok": "requests_ok",
+               "registered harts": "registered_harts"}
     for theirs, ours in growing.items():
         check(before[theirs] <= mine[ours] <= after[theirs],
               f"{ours}: {mine.get(ours)} is not between rootstat's {before[theirs]} and "
@@ -398,7 +418,7 @@ def gdb_magma_trapframe_of_a_sleeping_process():
     with q:
         pid = int(re.search(r"\[(\d+)\]", run_at_prompt(q, "sleep 1234 &", SHELL_TIMEOUT))
                   .group(1))
-        gdb = Gdb(port)
+        gdb = attach_once_asleep(port, pid)
         with gdb.process:
             out = gdb.run(f"magma-trapframe {pid}")
             gdb.close()
