@@ -32,7 +32,7 @@ def header_defines(relative_path):
     """The plain numeric #defines of a header: name -> number."""
     text = (REPO_ROOT / relative_path).read_text()
     return {m.group(1): int(m.group(2), 0) for m in
-            re.finditer(r"^#define\s+(\w+)\s+(0x[0-9a-fA-F]+|\d+)\b", text, re.M)}
+            re.finditer(r"^#define\s+(\w+)\s+(0x[0-9a-fA-F]+|\d+)[uUlL]*\b", text, re.M)}
 
 
 def source_line(relative_path, after, text):
@@ -365,7 +365,8 @@ def gdb_magma_frames_match_memstat():
 def gdb_magma_heap_names_a_corrupted_block():
     """Stopped in memstat() after it walked the heap, magma-heap must find it sound
     with memstat's totals, then name the very block the test breaks: a used
-    block's magic, its size, a free block's free-list link; sound once restored."""
+    block's magic, its size, a free block's free-list link, a quick-listed block
+    flagged used (as if handed out twice); sound once restored."""
     line = source_line("kernel/sysproc.c", "long sys_memstat(void)", "m.processes =")
     q, port = boot()
     with q:
@@ -385,10 +386,24 @@ def gdb_magma_heap_names_a_corrupted_block():
                     free = head
                     break
             check(free, f"no free block alone in its bin to break:\n{heads}")
+            quick_slot = None
+            for i in range(value_of(gdb, "kheap.narenas")):
+                counts = gdb.run(f"print/d kheap.arenas[{i}].quick_count")
+                counts = [int(c) for c in re.findall(r"\d+", counts.split("=", 1)[1])]
+                cls = next((c for c, n in enumerate(counts) if n), None)
+                if cls is not None:
+                    quick_slot = value_of(gdb, f"&kheap.arenas[{i}].quick[{cls}][0]")
+                    break
+            check(quick_slot, "no quick-listed block to break")
+            quick = value_of(gdb, f"*(unsigned long *){quick_slot:#x}")
+            quick_magic = value_of(gdb, f"*(unsigned long *){quick:#x}")
+            heap_h = header_defines("mm/heap.h")
+            used_magic = heap_h["HEAP_MAGIC_SAFETY"] | heap_h["HEAP_MAGIC_FLAG_SPREAD"]
             found = {}
             for name, addr, bad, good in (("magic", used, 0x1122334455667788, magic),
                                           ("size", used + 8, 8, size),
-                                          ("links", free + 32, used, 0)):
+                                          ("links", free + 32, used, 0),
+                                          ("quick list", quick, used_magic, quick_magic)):
                 gdb.run(f"set var *(unsigned long *){addr:#x} = {bad:#x}")
                 found[name] = gdb.run("magma-heap")
                 gdb.run(f"set var *(unsigned long *){addr:#x} = {good:#x}")
@@ -399,7 +414,8 @@ def gdb_magma_heap_names_a_corrupted_block():
     check(f"memstat would say: kernel heap: {used_bytes} of {total} bytes in use" in sound,
           f"memstat says {used_bytes} of {total}; magma-heap:\n{sound}")
     check(again == sound, f"restored, the heap reads differently:\n{sound}\n{again}")
-    for name, block in (("magic", used), ("size", used), ("links", free)):
+    for name, block in (("magic", used), ("size", used), ("links", free),
+                        ("quick list", quick)):
         check(re.search(rf"^first bad block: block {block:#x} \(chunk \d+\): {name}:",
                         found[name], re.M),
               f"with its {name} broken, block {block:#x} is not named:\n{found[name]}")

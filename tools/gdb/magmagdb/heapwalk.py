@@ -17,6 +17,8 @@ wrong and says what is wrong with it:
   links     a free block whose free-list neighbours disagree: the prev or
             next in its payload is not a free block linking back to it,
             or it has no prev but is not the head of its bin
+  quick list  an entry of an arena's quick lists that is not a Quick
+            block of that arena and of the list's size, or is listed twice
 
 Otherwise it adds up what heap_stats() adds up, so its totals can be set
 beside memstat's. The constants come from mm/heap.h and
@@ -61,7 +63,8 @@ class BadBlock(Exception):
     """The first bad block: where, which check, what was found."""
 
     def __init__(self, block, chunk, check, detail):
-        super().__init__(f"block {block:#x} (chunk {chunk}): {check}: {detail}")
+        where = f"block {block:#x}" + ("" if chunk is None else f" (chunk {chunk})")
+        super().__init__(f"{where}: {check}: {detail}")
         self.block, self.check = block, check
 
 
@@ -90,6 +93,7 @@ class Heap:
         self.narenas = int(self._member("narenas"))
         self.chunks = [(int(c["base"]), int(c["end"]), int(c["arena"]))
                        for c in (chunks[i] for i in range(self.nchunks))]
+        self.blocks = {}  # walked so far: address -> (flag, size, arena)
 
     def _member(self, path):
         return self.m.member(self.va, self.type, path)
@@ -126,7 +130,34 @@ class Heap:
             self._walk_chunk(i, base, end, arena, t)
             t.chunks += 1
             t.total += end - base
+        for arena in range(self.narenas):
+            self._check_quick_lists(arena)
         return t
+
+    def _check_quick_lists(self, arena):
+        """Every entry of the arena's quick lists is a Quick block of the arena, of
+        its class's size, listed once (what heap_check's check_quick asks)."""
+        counts = self._member(f"arenas[{arena}].quick_count")
+        depth = self._member(f"arenas[{arena}].quick[0]").type.range()[1] + 1
+        listed = set()
+        for cls in range(counts.type.range()[1] + 1):
+            n = int(counts[cls])
+            where = f"arena {arena}'s quick list of class {cls}"
+            if n > depth:
+                raise BadBlock(0, None, "quick list", f"{where} counts {n}, above {depth}")
+            want = int(self._member(f"quick_block_bytes[{cls}]"))
+            for j in range(n):
+                p = int(self._member(f"arenas[{arena}].quick[{cls}][{j}]"))
+                flag, size, chunk_arena = self.blocks.get(p, (None, None, None))
+                if flag != QUICK or size != want or chunk_arena != arena or p in listed:
+                    what = ("listed twice" if p in listed else
+                            "no block" if flag is None else
+                            f"a {FLAG_NAMES[flag]} block of {size:#x} bytes in arena "
+                            f"{chunk_arena}")
+                    raise BadBlock(p, self.chunk_of(p), "quick list",
+                                   f"entry {j} of {where} (quick blocks of {want:#x} bytes) "
+                                   f"is {what}")
+                listed.add(p)
 
     def _walk_chunk(self, i, base, end, arena, t):
         b, prev_free = base, False
@@ -169,6 +200,7 @@ class Heap:
                 else:
                     t.quick += size
                     t.quick_blocks += 1
+            self.blocks[b] = (flag, size, arena)
             prev_free = flag == FREE
             if not nxt:
                 return
