@@ -401,7 +401,7 @@ def gdb_magma_heap_names_a_corrupted_block():
             used_magic = heap_h["HEAP_MAGIC_SAFETY"] | heap_h["HEAP_MAGIC_FLAG_SPREAD"]
             found = {}
             for name, addr, bad, good in (("magic", used, 0x1122334455667788, magic),
-                                          ("size", used + 8, 8, size),
+                                          ("size", used + 8, 1 << 40, size),  # past the chunk
                                           ("links", free + 32, used, 0),
                                           ("quick list", quick, used_magic, quick_magic)):
                 gdb.run(f"set var *(unsigned long *){addr:#x} = {bad:#x}")
