@@ -365,8 +365,8 @@ def gdb_magma_frames_match_memstat():
 def gdb_magma_heap_names_a_corrupted_block():
     """Stopped in memstat() after it walked the heap, magma-heap must find it sound
     with memstat's totals, then name the very block the test breaks: a used
-    block's magic, its size, a free block's free-list link, a quick-listed block
-    flagged used (as if handed out twice); sound once restored."""
+    block's magic, its size, a free block's free-list link, a used block put on its
+    size's quick list (as if freed and still in use); sound once restored."""
     line = source_line("kernel/sysproc.c", "long sys_memstat(void)", "m.processes =")
     q, port = boot()
     with q:
@@ -386,27 +386,33 @@ def gdb_magma_heap_names_a_corrupted_block():
                     free = head
                     break
             check(free, f"no free block alone in its bin to break:\n{heads}")
-            quick_slot = None
-            for i in range(value_of(gdb, "kheap.narenas")):
-                counts = gdb.run(f"print/d kheap.arenas[{i}].quick_count")
-                counts = [int(c) for c in re.findall(r"\d+", counts.split("=", 1)[1])]
-                cls = next((c for c, n in enumerate(counts) if n), None)
-                if cls is not None:
-                    quick_slot = value_of(gdb, f"&kheap.arenas[{i}].quick[{cls}][0]")
-                    break
-            check(quick_slot, "no quick-listed block to break")
-            quick = value_of(gdb, f"*(unsigned long *){quick_slot:#x}")
-            quick_magic = value_of(gdb, f"*(unsigned long *){quick:#x}")
-            heap_h = header_defines("mm/heap.h")
-            used_magic = heap_h["HEAP_MAGIC_SAFETY"] | heap_h["HEAP_MAGIC_FLAG_SPREAD"]
+            # The used block goes on its arena's quick list of its own size, as if
+            # freed there and still handed out: only its flag tells it is wrong.
+            gdb.run("set print repeats unlimited")
+            sizes = [int(n) for n in re.findall(r"\d+", gdb.run(
+                "print/d kheap.quick_block_bytes").split("=", 1)[1])]
+            cls = sizes.index(size)
+            arena = next(value_of(gdb, f"kheap.chunks[{i}].arena")
+                         for i in range(value_of(gdb, "kheap.nchunks"))
+                         if value_of(gdb, f"kheap.chunks[{i}].base") <= used
+                         < value_of(gdb, f"kheap.chunks[{i}].end"))
+            count_at = value_of(gdb, f"&kheap.arenas[{arena}].quick_count[{cls}]")
+            listed = value_of(gdb, f"kheap.arenas[{arena}].quick_count[{cls}]")
+            check(listed < header_defines("mm/heap.h")["HEAP_QUICK_DEPTH"],
+                  f"the quick list of class {cls} is full: no room to break it")
+            slot = value_of(gdb, f"&kheap.arenas[{arena}].quick[{cls}][{listed}]")
+            slot_was = value_of(gdb, f"*(unsigned long *){slot:#x}")
+            gdb.run(f"set var *(unsigned long *){slot:#x} = {used:#x}")
             found = {}
             for name, addr, bad, good in (("magic", used, 0x1122334455667788, magic),
                                           ("size", used + 8, 1 << 40, size),  # past the chunk
                                           ("links", free + 32, used, 0),
-                                          ("quick list", quick, used_magic, quick_magic)):
-                gdb.run(f"set var *(unsigned long *){addr:#x} = {bad:#x}")
+                                          ("quick list", count_at, listed + 1, listed)):
+                width = "char" if name == "quick list" else "long"
+                gdb.run(f"set var *(unsigned {width} *){addr:#x} = {bad:#x}")
                 found[name] = gdb.run("magma-heap")
-                gdb.run(f"set var *(unsigned long *){addr:#x} = {good:#x}")
+                gdb.run(f"set var *(unsigned {width} *){addr:#x} = {good:#x}")
+            gdb.run(f"set var *(unsigned long *){slot:#x} = {slot_was:#x}")
             again = gdb.run("magma-heap")
             gdb.close()
         q.expect(SHELL_PROMPT, SHELL_TIMEOUT)
@@ -415,7 +421,7 @@ def gdb_magma_heap_names_a_corrupted_block():
           f"memstat says {used_bytes} of {total}; magma-heap:\n{sound}")
     check(again == sound, f"restored, the heap reads differently:\n{sound}\n{again}")
     for name, block in (("magic", used), ("size", used), ("links", free),
-                        ("quick list", quick)):
+                        ("quick list", used)):
         check(re.search(rf"^first bad block: block {block:#x} \(chunk \d+\): {name}:",
                         found[name], re.M),
               f"with its {name} broken, block {block:#x} is not named:\n{found[name]}")

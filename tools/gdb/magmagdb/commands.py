@@ -97,16 +97,13 @@ A '*' marks a process some hart runs right now (harts[].proc)."""
             raise MagmaError("takes no argument")
         plist, problem = procs.all_procs(m)
         by_addr = {p.addr: p for p in plist}
-        on_hart = {}
-        for hart in range(_LAYOUT["MAGMA_MAX_HARTS"]):
-            p = procs.running_on(m, hart)
-            if p:
-                on_hart[p.addr] = hart
+        running = {p.addr for p in map(lambda h: procs.running_on(m, h),
+                                       range(_LAYOUT["MAGMA_MAX_HARTS"])) if p}
         lines = [f"{'pid':>5} {'ppid':>5}  {'state':<9} {'hart':>4}  {'name':<16} "
                  f"{'pgid':>5}  {'proc':<14} waiting on"]
         for p in plist:
             ppid = self._ppid(m, int(p.v["parent"]), by_addr)
-            mark = "*" if p.addr in on_hart else " "
+            mark = "*" if p.addr in running else " "
             lines.append(f"{p.pid:>5} {ppid:>5} {mark}{p.state:<9} {p.hart:>4}  "
                          f"{p.name:<16} {int(p.v['pgid']):>5}  {p.addr:#014x} "
                          f"{self._waits(p, by_addr)}")
@@ -135,8 +132,10 @@ A '*' marks a process some hart runs right now (harts[].proc)."""
         if p.state != "sleeping":
             return "-" + killed
         chan = int(p.v["chan"])
+        if chan == p.addr:  # proc_wait sleeps on the parent itself
+            return f"{chan:#x} (itself: wait() for a child){killed}"
         if chan in by_addr:
-            return f"{chan:#x} (pid {by_addr[chan].pid}: a child's exit){killed}"
+            return f"{chan:#x} (pid {by_addr[chan].pid}'s struct proc){killed}"
         name = target.describe_address(chan)
         return f"{chan:#x}" + (f" ({name})" if name else "") + killed
 
@@ -193,14 +192,14 @@ flags are one line."""
     @staticmethod
     def _kernel_half(m, root, kroot):
         if not m.in_ram(root, target.PAGE_SIZE):
-            return "kernel half: not compared (the root table is not RAM)"
+            return "from USER_TOP up: not compared (the root table is not RAM)"
         mine = struct.unpack("<512Q", m.read(root, target.PAGE_SIZE))
         kernel = struct.unpack("<512Q", m.read(kroot, target.PAGE_SIZE))
         differ = [i for i in range(sv39.USER_ROOT_ENTRIES, 512) if mine[i] != kernel[i]]
         if not differ:
-            return ("kernel half: the kernel's own root entries (`all` shows them, "
-                    "`magma-pgtbl kernel` the kernel's table)")
-        return (f"kernel half: root entries {differ[:8]} differ from the kernel's "
+            return ("from USER_TOP up: the kernel's own root entries, shared (`all` shows "
+                    "them, `magma-pgtbl kernel` the kernel's table)")
+        return (f"from USER_TOP up: root entries {differ[:8]} differ from the kernel's "
                 "(vm_share_kernel_half copies them all)")
 
 
@@ -256,8 +255,7 @@ the guard's clock, and the board tables the guard published at root+0x1000."""
                 if v or label:
                     out.append(f"  root+{f.offset + i * f.width:#05x}  "
                                f"{f'{f.name}[{i}]':<18} {v:>20}  {label}".rstrip())
-            zeros = sum(1 for v in value if not v)
-            if zeros and len(out) < len(value):
+            if len(out) < len(value):
                 out.append(f"  root+{f.offset:#05x}  {f.name}[]: the other "
                            f"{len(value) - len(out)} of {len(value)} are 0")
             return out
