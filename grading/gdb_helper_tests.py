@@ -80,14 +80,36 @@ def boot():
 
 
 def stop_at(gdb, q, where, command):
-    """Breaks at where, types command at the shell, waits until the break hits."""
-    gdb.run(f"break {where}")
-    gdb.process.send("continue\n")
-    q.send(command + "\n")
-    out = gdb.run("echo stopped", timeout=GDB_TIMEOUT)
-    check("Breakpoint" in out, f"gdb did not stop at {where} after `{command}`:\n{out}")
-    gdb.run("delete")
-    return out
+    """Breaks at where, types command at the shell and waits until the break hits,
+    at a moment when no other hart runs a process: one that did (the shell on its
+    way into wait(), starved by a loaded host) could change what the test compares
+    while the command looks. Then the command runs to its end and is typed again.
+    Returns where in the console output the last command's line starts."""
+    deadline = time.monotonic() + scaled(GDB_TIMEOUT)
+    while True:
+        gdb.run(f"break {where}")
+        gdb.process.send("continue\n")
+        start = len(q.output)
+        q.send(command + "\n")
+        out = gdb.run("echo stopped", timeout=GDB_TIMEOUT)
+        check("Breakpoint" in out, f"gdb did not stop at {where} after `{command}`:\n{out}")
+        gdb.run("delete")
+        busy = other_harts_running(gdb)
+        if not busy:
+            return start
+        check(time.monotonic() < deadline,
+              f"hart {busy} ran a process every time {where} was reached")
+        gdb.run(f"break {where}")  # the retyped command stops here
+        gdb.process.send("continue\n")
+        q.expect(SHELL_PROMPT, SHELL_TIMEOUT)
+
+
+def other_harts_running(gdb):
+    """Kernel harts, other than the one gdb stopped on, that run a process now."""
+    stopped = value_of(gdb, "$_thread") - 1  # QEMU's thread N is CPU N - 1, hart N - 1
+    harts = [value_of(gdb, f"smp.kernel[{i}]") for i in range(value_of(gdb, "smp.kernel_count"))]
+    return [h for h in harts
+            if h != stopped and value_of(gdb, f"(unsigned long)harts[{h}].proc")]
 
 
 def attach_once_asleep(port, pid):
@@ -340,11 +362,11 @@ def gdb_magma_frames_match_memstat():
     with q:
         gdb = Gdb(port)
         with gdb.process:
-            stop_at(gdb, q, f"kernel/sysproc.c:{line}", "memstat")
+            start = stop_at(gdb, q, f"kernel/sysproc.c:{line}", "memstat")
             out = gdb.run("magma-frames")
             gdb.close()
         q.expect(SHELL_PROMPT, SHELL_TIMEOUT)
-    text = q.output
+    text = q.output[start:]
     total, free = re.search(r"frames: (\d+) total \(\d+ KiB\), (\d+) free", text).groups()
     mine = re.search(r"^frames: (\d+) total \(\d+ KiB\), (\d+) free", out, re.M)
     check(mine and mine.groups() == (total, free),
@@ -372,7 +394,7 @@ def gdb_magma_heap_names_a_corrupted_block():
     with q:
         gdb = Gdb(port)
         with gdb.process:
-            stop_at(gdb, q, f"kernel/sysproc.c:{line}", "memstat")
+            start = stop_at(gdb, q, f"kernel/sysproc.c:{line}", "memstat")
             sound = gdb.run("magma-heap")
             used = value_of(gdb, "(unsigned long)all_procs") - 24  # memstat's struct proc
             magic = value_of(gdb, f"*(unsigned long *){used:#x}")
@@ -416,7 +438,8 @@ def gdb_magma_heap_names_a_corrupted_block():
             again = gdb.run("magma-heap")
             gdb.close()
         q.expect(SHELL_PROMPT, SHELL_TIMEOUT)
-    used_bytes, total = re.search(r"kernel heap: (\d+) of (\d+) bytes in use", q.output).groups()
+    used_bytes, total = re.search(r"kernel heap: (\d+) of (\d+) bytes in use",
+                                  q.output[start:]).groups()
     check(f"memstat would say: kernel heap: {used_bytes} of {total} bytes in use" in sound,
           f"memstat says {used_bytes} of {total}; magma-heap:\n{sound}")
     check(again == sound, f"restored, the heap reads differently:\n{sound}\n{again}")
