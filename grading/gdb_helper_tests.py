@@ -64,6 +64,20 @@ class Gdb:
               f"`{command}` printed a Python traceback:\n{out}")
         return out
 
+    def resume(self):
+        """`continue`: the machine runs until a breakpoint (wait_for_break). gdb reads
+        on meanwhile, but refuses most commands until it stops: send none before."""
+        self.process.send("continue\n")
+
+    def wait_for_break(self, what):
+        """Waits until gdb reports a breakpoint hit; its line. what says which, for
+        the failure."""
+        index, stop = self.process.expect_any([r"Breakpoint \d+, .*\n", r"\[Inferior \d+ .*\n"],
+                                           GDB_TIMEOUT)
+        check(index == 0, f"gdb did not stop {what}:\n{self.process.tail()}")
+        self.run("echo stopped")  # gdb is at its prompt again
+        return stop.group(0)
+
     def close(self):
         """Lets the machine run on (detach) and ends gdb."""
         self.run("detach")
@@ -86,21 +100,19 @@ def stop_at(gdb, q, where, command):
     while the command looks. Then the command runs to its end and is typed again.
     Returns where in the console output the last command's line starts."""
     deadline = time.monotonic() + scaled(GDB_TIMEOUT)
+    gdb.run(f"break {where}")
+    gdb.resume()
     while True:
-        gdb.run(f"break {where}")
-        gdb.process.send("continue\n")
         start = len(q.output)
         q.send(command + "\n")
-        out = gdb.run("echo stopped", timeout=GDB_TIMEOUT)
-        check("Breakpoint" in out, f"gdb did not stop at {where} after `{command}`:\n{out}")
-        gdb.run("delete")
+        gdb.wait_for_break(f"at {where} after `{command}`")
         busy = other_harts_running(gdb)
         if not busy:
+            gdb.run("delete")
             return start
         check(time.monotonic() < deadline,
               f"hart {busy} ran a process every time {where} was reached")
-        gdb.run(f"break {where}")  # the retyped command stops here
-        gdb.process.send("continue\n")
+        gdb.resume()  # the breakpoint stays, for the command typed again
         q.expect(SHELL_PROMPT, SHELL_TIMEOUT)
 
 
@@ -490,16 +502,15 @@ def gdb_magma_trapframe_of_a_faulting_process():
         with gdb.process:
             gdb.run("user-symbols echo")
             gdb.run("user-break echo main")
-            gdb.process.send("continue\n")
+            gdb.resume()
             q.send("echo hi\n")
-            stopped = gdb.run("echo stopped")
-            check("Breakpoint" in stopped, f"gdb did not stop in echo's main:\n{stopped}")
+            gdb.wait_for_break("in echo's main")
             gdb.run("set var argv = (char **)0x10")
             gdb.run("delete")
             gdb.run("break proc_fault")
-            gdb.process.send("continue\n")
-            faulted = gdb.run("echo stopped")
-            check("proc_fault" in faulted, f"gdb did not stop in proc_fault:\n{faulted}")
+            gdb.resume()
+            check("proc_fault" in gdb.wait_for_break("in proc_fault"),
+                  f"gdb stopped elsewhere than proc_fault:\n{gdb.process.tail()}")
             out = gdb.run("magma-trapframe")
             gdb.run("delete")
             gdb.close()
