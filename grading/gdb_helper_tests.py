@@ -10,8 +10,9 @@ layout headers, and blocks it corrupts itself from gdb. No helper output
 may ever be a Python traceback.
 
 gdb runs on pipes, reading commands one at a time: after each, gdb echoes
-a marker, so the test knows where the command's output ends (and that a
-`continue` has reached its breakpoint).
+a marker, so the test knows where the command's output ends. After a
+`continue` the test waits for gdb's own "Breakpoint N, " line: gdb reads
+on while the machine runs, and would refuse the commands sent meanwhile.
 """
 
 import re
