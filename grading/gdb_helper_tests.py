@@ -254,7 +254,8 @@ def gdb_magma_pgtbl_walks_a_process_table():
     """Stopped in ps's procinfo(), magma-pgtbl (the current process, by satp) must
     map ps's ELF segments with their permissions onto frames holding the file's
     bytes, the root read-only at USER_ROOT_VA onto the root's own frames, the
-    info page and the stack; a bad page-table pointer must be a clear line."""
+    info page and the stack; a bad page-table pointer and a table that points at
+    itself must be clear lines."""
     user = header_defines("include/user_layout.h")
     layout = header_defines("include/layout.h")
     segments, elf = elf_segments(REPO_ROOT / "build/user/ps")
@@ -279,12 +280,19 @@ def gdb_magma_pgtbl_walks_a_process_table():
             gdb.run(f"set var *(unsigned long *){slot} = 0x1000")
             broken = gdb.run(f"magma-pgtbl {pid}")
             gdb.run(f"set var *(unsigned long *){slot} = {table}")
+            entry0 = value_of(gdb, f"*(unsigned long *){table}")
+            looped = int(table, 16) >> 12 << 10 | 1  # root entry 0 points at the root
+            gdb.run(f"set var *(unsigned long *){table} = {looped:#x}")
+            loop = gdb.run(f"magma-pgtbl {pid}")
+            gdb.run(f"set var *(unsigned long *){table} = {entry0:#x}")
             words = gdb.run("magma-pgtbl twelve")
             gdb.close()
         q.expect(SHELL_PROMPT, SHELL_TIMEOUT)
     check("Traceback" not in broken and "not a page of RAM" in broken,
           f"a page table pointer of 0x1000 is not reported clearly:\n{broken}")
     check("not a pid" in words, f"`magma-pgtbl twelve` is not refused clearly:\n{words}")
+    check("is reached twice (a loop?)" in loop,
+          f"a root entry pointing at the root is not reported:\n{loop}")
     got = b"".join(struct.pack("<Q", int(w, 16)) for w in re.findall(r"0x[0-9a-f]{16}", dump))
     check(got == elf[offset:offset + 64],
           f"the frame magma-pgtbl gives for {vaddr:#x} ({pa:#x}) does not hold ps's bytes:\n"

@@ -91,17 +91,38 @@ class Mapping:
                 f"{self.pa + self.size:#012x}  {flags_text(self.flags)}  {pages}")
 
 
+MAX_TABLES = 4096  # 16 MiB of tables: far beyond a real tree, a bound on a corrupted one
+MAX_PROBLEMS = 32
+
+
+class _GiveUp(Exception):
+    """Raised inside walk() to stop it: too many problems."""
+
+
 def walk(m, root, entries=range(512)):
     """(mappings, problems): every leaf under root's given root entries, coalesced,
-    and a sentence per entry that could not be followed."""
-    mappings, problems = [], []
+    and a sentence per entry that could not be followed. A table reached twice
+    (a loop, in a corrupted tree) is walked once; the walk gives up after
+    MAX_TABLES tables or MAX_PROBLEMS problems, and says so."""
+    mappings, problems, seen = [], [], set()
+
+    def problem(text):
+        problems.append(text)
+        if len(problems) == MAX_PROBLEMS:
+            problems.append(f"stopped after {MAX_PROBLEMS} problems")
+            raise _GiveUp
 
     def visit(table_pa, level, va_base, indices):
+        where = f"level-{level} table for {canonical(va_base):#x}"
+        if table_pa in seen:
+            return problem(f"{where}: table {table_pa:#x} is reached twice (a loop?)")
+        if len(seen) == MAX_TABLES:
+            return problem(f"stopped after {MAX_TABLES} tables")
+        seen.add(table_pa)
         try:
-            table = _table(m, table_pa, f"level-{level} table for {canonical(va_base):#x}")
+            table = _table(m, table_pa, where)
         except MagmaError as e:
-            problems.append(str(e))
-            return
+            return problem(str(e))
         for i in indices:
             pte = table[i]
             if not pte & _FLAG_BITS["V"]:
@@ -109,8 +130,8 @@ def walk(m, root, entries=range(512)):
             va = va_base + i * level_size(level)
             if is_leaf(pte):
                 if pte & _FLAG_BITS["W"] and not pte & _FLAG_BITS["R"]:
-                    problems.append(f"PTE {pte:#x} for {canonical(va):#x}: W without R "
-                                    "(reserved by the spec)")
+                    problem(f"PTE {pte:#x} for {canonical(va):#x}: W without R "
+                            "(reserved by the spec)")
                 pa, size = pte_pa(pte), level_size(level)
                 cva = canonical(va)
                 if mappings and mappings[-1].extends(cva, pa, pte, size):
@@ -118,9 +139,12 @@ def walk(m, root, entries=range(512)):
                 else:
                     mappings.append(Mapping(cva, pa, size, pte, size))
             elif level == 0:
-                problems.append(f"PTE {pte:#x} for {canonical(va):#x}: a pointer at level 0")
+                problem(f"PTE {pte:#x} for {canonical(va):#x}: a pointer at level 0")
             else:
                 visit(pte_pa(pte), level - 1, va, range(512))
 
-    visit(root, LEVELS - 1, 0, entries)
+    try:
+        visit(root, LEVELS - 1, 0, entries)
+    except _GiveUp:
+        pass  # the last problem says why
     return mappings, problems
