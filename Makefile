@@ -130,7 +130,7 @@ all: user
 # A user program is one thread: its heap (mm/heap, user/umalloc.c) needs one arena.
 $(USER_OBJS) $(USER_USYS): CFLAGS := $(filter-out -Wextra,$(CFLAGS)) -I. -DHEAP_MAX_ARENAS=1
 
-$(BUILD)/user/usys.S: user/usys.py kernel/syscall.h user/user.h
+$(BUILD)/user/usys.S: user/usys.py kernel/syscall.h user/user.h Makefile # USER_LIBRARY_CALLS
 	@mkdir -p $(dir $@)
 	$(PYTHON) user/usys.py --syscalls kernel/syscall.h --user-h user/user.h \
 		$(foreach c,$(USER_LIBRARY_CALLS),--in-library $(c)) -o $@
