@@ -2,9 +2,8 @@
  * tests/test_elf_symbol.c - lib/elf_symbol: exported functions found by name, and
  * every broken section or symbol table refused with its own code, never read past.
  *
- * The files are tests/elf_build.h's minimal executable with a section header
- * table appended: [0] null, [1] .strtab, [2] .symtab (null symbol, then the
- * symbols a test asks for).
+ * The files are tests/elf_build.h's minimal executable with a symbol table
+ * (eb_symbols).
  */
 #include "check.h"
 #include "elf_build.h"
@@ -13,72 +12,21 @@
 
 #include <string.h>
 
-#define STRTAB_AT 0x2010u
-#define SYMTAB_AT 0x2100u
-#define SHDRS_AT  0x2400u
-#define SHNUM     3u
-
-struct sym {
-	const char *name;
-	unsigned info; /* bind << 4 | type */
-	unsigned shndx;
-	uint64_t value;
-};
-
-#define FUNC_GLOBAL (1u << 4 | 2u)
-#define FUNC_WEAK   (2u << 4 | 2u)
-#define FUNC_LOCAL  (0u << 4 | 2u)
-#define OBJ_GLOBAL  (1u << 4 | 1u)
-
 static uint8_t file[EB_BUFFER_SIZE];
 
-static void shdr(unsigned i, uint32_t type, uint64_t offset, uint64_t size, uint32_t link,
-		 uint64_t entsize)
-{
-	uint8_t *sh = file + SHDRS_AT + 64u * i;
-	eb_put(sh + 4, type, 4);
-	eb_put(sh + 24, offset, 8);
-	eb_put(sh + 32, size, 8);
-	eb_put(sh + 40, link, 4);
-	eb_put(sh + 56, entsize, 8);
-}
-
-/* The executable with a symbol table of `n` symbols; returns the file's size. */
-static size_t build(const struct sym *syms, unsigned n)
-{
-	eb_minimal(file);
-	uint64_t str = 1; /* offset 0 is the empty name */
-	for (unsigned i = 0; i < n; i++) {
-		uint8_t *s = file + SYMTAB_AT + 24u * (i + 1);
-		size_t len = strlen(syms[i].name) + 1;
-		memcpy(file + STRTAB_AT + str, syms[i].name, len);
-		eb_put(s + 0, str, 4);
-		s[4] = (uint8_t)syms[i].info;
-		eb_put(s + 6, syms[i].shndx, 2);
-		eb_put(s + 8, syms[i].value, 8);
-		str += len;
-	}
-	eb_put(file + 40, SHDRS_AT, 8);
-	eb_put(file + 58, 64, 2);
-	eb_put(file + 60, SHNUM, 2);
-	shdr(1, 3 /* STRTAB */, STRTAB_AT, str, 0, 0);
-	shdr(2, 2 /* SYMTAB */, SYMTAB_AT, 24u * (n + 1), 1, 24);
-	return SHDRS_AT + 64u * SHNUM;
-}
-
-static const struct sym MODULE[] = {
-	{ "main", FUNC_GLOBAL, 1, 0x1000 },
-	{ "_get_module_information", FUNC_GLOBAL, 1, 0x1040 },
-	{ "_allocate_module_instance", FUNC_WEAK, 1, 0x1080 },
-	{ "helper", FUNC_LOCAL, 1, 0x10c0 },
-	{ "table", OBJ_GLOBAL, 2, 0x3000 },
-	{ "missing_weak", FUNC_WEAK, 0 /* SHN_UNDEF */, 0 },
+static const struct eb_sym MODULE[] = {
+	{ "main", EB_FUNC_GLOBAL, 1, 0x1000 },
+	{ "_get_module_information", EB_FUNC_GLOBAL, 1, 0x1040 },
+	{ "_allocate_module_instance", EB_FUNC_WEAK, 1, 0x1080 },
+	{ "helper", EB_FUNC_LOCAL, 1, 0x10c0 },
+	{ "table", EB_OBJ_GLOBAL, 2, 0x3000 },
+	{ "missing_weak", EB_FUNC_WEAK, 0 /* SHN_UNDEF */, 0 },
 };
 #define NMODULE (sizeof MODULE / sizeof MODULE[0])
 
 TEST(global_and_weak_functions_are_found)
 {
-	size_t size = build(MODULE, NMODULE);
+	size_t size = eb_symbols(file, MODULE, NMODULE);
 	uint64_t v = 0;
 	CHECK_EQ(elf_find_function(file, size, "_get_module_information", &v), 0);
 	CHECK_EQ(v, 0x1040);
@@ -88,7 +36,7 @@ TEST(global_and_weak_functions_are_found)
 
 TEST(locals_objects_undefined_and_absent_are_not)
 {
-	size_t size = build(MODULE, NMODULE);
+	size_t size = eb_symbols(file, MODULE, NMODULE);
 	uint64_t v = 7;
 	CHECK_EQ(elf_find_function(file, size, "helper", &v), ELF_SYM_NOT_FOUND);
 	CHECK_EQ(elf_find_function(file, size, "table", &v), ELF_SYM_NOT_FOUND);
@@ -103,7 +51,7 @@ TEST(not_an_elf_file)
 	uint64_t v;
 	memset(file, 0, sizeof file);
 	CHECK_EQ(elf_find_function(file, sizeof file, "main", &v), ELF_SYM_NOT_ELF);
-	size_t size = build(MODULE, NMODULE);
+	size_t size = eb_symbols(file, MODULE, NMODULE);
 	CHECK_EQ(elf_find_function(file, 63, "main", &v), ELF_SYM_NOT_ELF);
 	file[4] = 1; /* 32-bit */
 	CHECK_EQ(elf_find_function(file, size, "main", &v), ELF_SYM_NOT_ELF);
@@ -112,16 +60,16 @@ TEST(not_an_elf_file)
 TEST(broken_section_header_tables)
 {
 	uint64_t v;
-	size_t size = build(MODULE, NMODULE);
+	size_t size = eb_symbols(file, MODULE, NMODULE);
 	eb_put(file + 60, 0, 2);
 	CHECK_EQ(elf_find_function(file, size, "main", &v), ELF_SYM_NO_SECTIONS);
-	size = build(MODULE, NMODULE);
+	size = eb_symbols(file, MODULE, NMODULE);
 	eb_put(file + 58, 40, 2);
 	CHECK_EQ(elf_find_function(file, size, "main", &v), ELF_SYM_SHENTSIZE);
-	size = build(MODULE, NMODULE);
+	size = eb_symbols(file, MODULE, NMODULE);
 	eb_put(file + 60, 0xffff, 2);
 	CHECK_EQ(elf_find_function(file, size, "main", &v), ELF_SYM_SHNUM);
-	size = build(MODULE, NMODULE);
+	size = eb_symbols(file, MODULE, NMODULE);
 	CHECK_EQ(elf_find_function(file, size - 1, "main", &v), ELF_SYM_SH_PAST_EOF);
 	eb_put(file + 40, UINT64_MAX - 10, 8); /* an offset that wraps */
 	CHECK_EQ(elf_find_function(file, size, "main", &v), ELF_SYM_SH_PAST_EOF);
@@ -130,33 +78,33 @@ TEST(broken_section_header_tables)
 TEST(broken_symbol_and_string_tables)
 {
 	uint64_t v;
-	size_t size = build(MODULE, NMODULE);
-	shdr(2, 2, SYMTAB_AT, UINT64_MAX, 1, 24);
+	size_t size = eb_symbols(file, MODULE, NMODULE);
+	eb_shdr(file, 2, 2, EB_SYMTAB_AT, UINT64_MAX, 1, 24);
 	CHECK_EQ(elf_find_function(file, size, "main", &v), ELF_SYM_TABLE_PAST_EOF);
-	size = build(MODULE, NMODULE);
-	shdr(2, 2, SYMTAB_AT, 24u * (NMODULE + 1), 1, 16);
+	size = eb_symbols(file, MODULE, NMODULE);
+	eb_shdr(file, 2, 2, EB_SYMTAB_AT, 24u * (NMODULE + 1), 1, 16);
 	CHECK_EQ(elf_find_function(file, size, "main", &v), ELF_SYM_ENTSIZE);
-	size = build(MODULE, NMODULE);
-	shdr(2, 2, SYMTAB_AT, 24u * (NMODULE + 1), 2 /* itself */, 24);
+	size = eb_symbols(file, MODULE, NMODULE);
+	eb_shdr(file, 2, 2, EB_SYMTAB_AT, 24u * (NMODULE + 1), 2 /* itself */, 24);
 	CHECK_EQ(elf_find_function(file, size, "main", &v), ELF_SYM_STRTAB);
-	size = build(MODULE, NMODULE);
-	shdr(2, 2, SYMTAB_AT, 24u * (NMODULE + 1), 9 /* no such section */, 24);
+	size = eb_symbols(file, MODULE, NMODULE);
+	eb_shdr(file, 2, 2, EB_SYMTAB_AT, 24u * (NMODULE + 1), 9 /* no such section */, 24);
 	CHECK_EQ(elf_find_function(file, size, "main", &v), ELF_SYM_STRTAB);
-	size = build(MODULE, NMODULE);
-	shdr(1, 3, STRTAB_AT, size, 0, 0); /* the string table runs past the file */
+	size = eb_symbols(file, MODULE, NMODULE);
+	eb_shdr(file, 1, 3, EB_STRTAB_AT, size, 0, 0); /* the string table runs past the file */
 	CHECK_EQ(elf_find_function(file, size, "main", &v), ELF_SYM_TABLE_PAST_EOF);
 }
 
 TEST(a_name_that_runs_off_its_table_does_not_match)
 {
 	uint64_t v;
-	size_t size = build(MODULE, NMODULE);
+	size_t size = eb_symbols(file, MODULE, NMODULE);
 	/* The string table ends in the middle of "main": no NUL inside it. */
-	shdr(1, 3, STRTAB_AT, 3, 0, 0);
+	eb_shdr(file, 1, 3, EB_STRTAB_AT, 3, 0, 0);
 	CHECK_EQ(elf_find_function(file, size, "main", &v), ELF_SYM_NOT_FOUND);
 	/* A name offset far past the table. */
-	size = build(MODULE, NMODULE);
-	eb_put(file + SYMTAB_AT + 24, 0xfffffff0u, 4);
+	size = eb_symbols(file, MODULE, NMODULE);
+	eb_put(file + EB_SYMTAB_AT + 24, 0xfffffff0u, 4);
 	CHECK_EQ(elf_find_function(file, size, "main", &v), ELF_SYM_NOT_FOUND);
 }
 
