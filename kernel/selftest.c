@@ -226,8 +226,8 @@ static void test_frame_harts(void)
 		const struct frame_stats *b = &run.before[id], *a = &run.after[id];
 		kprintf("magma: test frame_harts: hart %lu: %lu allocs, %lu frees, %lu pool locks, "
 			"%lu steals, %d short bursts\n",
-			id, a->allocs - b->allocs, a->frees - b->frees, a->pool_locks - b->pool_locks,
-			a->steals - b->steals, run.short_bursts[id]);
+			id, a->allocs - b->allocs, a->frees - b->frees,
+			a->pool_locks - b->pool_locks, a->steals - b->steals, run.short_bursts[id]);
 	}
 	uint64_t free_before = frame_count_free(fa), taken = 0;
 	uint64_t *chain = 0; /* the taken frames form a list through their first word */
