@@ -330,6 +330,61 @@ static void test_kmalloc(void)
 		(unsigned long)stats.used_payload_bytes, broken == 0 && check == 0 ? "OK" : "FAIL");
 }
 
+#define COALESCE_BYTES 5000 /* above HEAP_QUICK_MAX_BYTES: freed the general way at once */
+
+static struct heap_stats kheap_stats(void)
+{
+	struct heap_stats stats = { 0 };
+	struct heap_fault fault;
+	push_intr_off();
+	heap_stats(kmalloc_heap(), &stats, &fault);
+	pop_intr_off();
+	return stats;
+}
+
+/*
+ * Three neighbouring blocks freed middle first, then the others: coalescing
+ * leaves no more free blocks than before they were allocated, and a largest
+ * free block no smaller.
+ */
+static void test_heap_coalesce(void)
+{
+	struct heap_stats before = kheap_stats();
+	void *a = kmalloc(COALESCE_BYTES), *b = kmalloc(COALESCE_BYTES),
+	     *c = kmalloc(COALESCE_BYTES);
+	struct heap_stats held = kheap_stats();
+	kfree(b);
+	kfree(a);
+	kfree(c);
+	struct heap_stats after = kheap_stats();
+	kprintf("magma: test heap_coalesce: free blocks %lu before, %lu with 3 held, %lu after; "
+		"largest free %lu before, %lu after: %s\n",
+		(unsigned long)before.free_blocks, (unsigned long)held.free_blocks,
+		(unsigned long)after.free_blocks, (unsigned long)before.largest_free_bytes,
+		(unsigned long)after.largest_free_bytes,
+		after.free_blocks <= before.free_blocks &&
+				after.largest_free_bytes >= before.largest_free_bytes
+			? "OK"
+			: "FAIL");
+}
+
+/* Writes one byte past a block's payload, into its trailer; kfree must panic naming it. */
+static void test_heap_overrun(void)
+{
+	uint8_t *p = kmalloc(64);
+	size_t usable = 0;
+	struct heap_fault fault;
+	push_intr_off();
+	heap_usable_size(kmalloc_heap(), p, &usable, &fault);
+	pop_intr_off();
+	kprintf("magma: test heap_overrun: writing byte %lu of the %lu-byte payload of block "
+		"0x%lx\n",
+		(unsigned long)usable, (unsigned long)usable, (uintptr_t)(p - HEAP_HEADER_BYTES));
+	p[usable] ^= 0x01;
+	kfree(p);
+	kprintf("magma: test heap_overrun: FAIL: kfree accepted an overrun block\n");
+}
+
 /* Overwrites one byte of a block header; kfree must panic naming block and field. */
 static void test_heap_corrupt(void)
 {
@@ -412,6 +467,8 @@ void selftest_run(void)
 		{ "walker", selftest_walker },
 		{ "ring", selftest_ring },
 		{ "board", selftest_board },
+		{ "heap_coalesce", test_heap_coalesce },
+		{ "heap_overrun", test_heap_overrun },
 		{ "heap_corrupt", test_heap_corrupt },
 		{ "panic", test_panic },
 		{ "ping_loop", selftest_ping_loop },
