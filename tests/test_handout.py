@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """tests/test_handout.py - tools/handout.py: markers checked, student trees and the lab repo."""
 
+import os
 import subprocess
 import sys
 import tempfile
@@ -159,6 +160,20 @@ class Trees(unittest.TestCase):
         self.assertIn("int two_solved;", c)
         self.assertNotIn("two_stub", c)
         self.assertNotIn("three_solved", c)
+
+    def test_a_tree_rewritten_keeps_what_did_not_change(self):
+        handout.write_tree(self.root, "three", True, self.out)
+        (self.out / "build").mkdir()
+        (self.out / "build" / "kernel.o").write_text("object")
+        py, c = self.out / "grading/g.py", self.out / "kernel/f.c"
+        for path in (py, c):
+            os.utime(path, (1000, 1000))
+        handout.write_tree(self.root, "three", False, self.out)
+        self.assertEqual(py.stat().st_mtime, 1000, "an unchanged file was written again")
+        self.assertNotEqual(c.stat().st_mtime, 1000, "a changed file kept its old time")
+        self.assertTrue((self.out / "build" / "kernel.o").exists(), "build/ was touched")
+        handout.write_tree(self.root, "one", False, self.out)
+        self.assertFalse((self.out / "labs" / "three").exists(), "a later lab was left behind")
 
     def test_unknown_lab_is_refused(self):
         with self.assertRaises(SystemExit) as caught:

@@ -164,16 +164,20 @@ def render(parts: list[str | Region], solved: set[str]) -> str:
 def tree_files(root: Path) -> list[Path]:
     """The files of the tree, relative: git's list in a checkout, else everything but build/."""
     try:
-        listed = subprocess.run(["git", "-C", str(root), "ls-files", "-z"], check=True,
-                                capture_output=True).stdout.decode()
-        return sorted(Path(p) for p in listed.split("\0") if p and (root / p).is_file())
+        top = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel"], check=True,
+                             capture_output=True, text=True).stdout.strip()
+        if Path(top).resolve() == root.resolve():  # not a plain tree inside another checkout
+            listed = subprocess.run(["git", "-C", str(root), "ls-files", "-z"], check=True,
+                                    capture_output=True).stdout.decode()
+            return sorted(Path(p) for p in listed.split("\0") if p and (root / p).is_file())
     except (OSError, subprocess.CalledProcessError):
-        skip = {"build", ".git"}
-        found = []
-        for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = [d for d in dirnames if not (Path(dirpath) == root and d in skip)]
-            found += [Path(dirpath, f).relative_to(root) for f in filenames]
-        return sorted(found)
+        pass
+    skip = {"build", ".git"}
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not (Path(dirpath) == root and d in skip)]
+        found += [Path(dirpath, f).relative_to(root) for f in filenames]
+    return sorted(found)
 
 
 def check(root: Path) -> list[str]:
@@ -203,29 +207,57 @@ def write_tree(root: Path, lab: str, solved_too: bool, out: Path) -> None:
     index = labs.index(lab)
     solved = set(labs[: index + 1] if solved_too else labs[:index])
     released = set(labs[: index + 1])
-    if out.exists():
-        for child in out.iterdir():
-            if child.name != ".git":
-                shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
     out.mkdir(parents=True, exist_ok=True)
-    for path in tree_files(root):
+    files = tree_files(root)
+    remove_others(out, {p for p in files if not (len(p.parts) >= 3 and p.parts[0] == "labs"
+                                                 and p.parts[1] not in released)} | {Path("LAB.md")})
+    for path in files:
         parts = path.parts
         if len(parts) >= 3 and parts[0] == "labs" and parts[1] not in released:
             continue
         source = root / path
         target = out / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        if leader_of(path) is None:
-            shutil.copy2(source, target)
-            continue
-        try:
-            text = source.read_text()
-        except UnicodeDecodeError:
-            shutil.copy2(source, target)
-            continue
-        target.write_text(render(parse(text, str(path), labs), solved))
-        shutil.copymode(source, target)
-    shutil.copy2(handout, out / "LAB.md")
+        text = None
+        if leader_of(path) is not None:
+            try:
+                text = source.read_text()
+            except UnicodeDecodeError:
+                pass
+        rendered = render(parse(text, str(path), labs), solved) if text is not None else None
+        if rendered is None or rendered == text:
+            copy_if_changed(source, target)
+        else:
+            write_if_changed(target, rendered)
+            shutil.copymode(source, target)
+    copy_if_changed(handout, out / "LAB.md")
+
+
+def remove_others(out: Path, keep: set[Path]) -> None:
+    """Everything in `out` that is not in `keep`, except .git and build/, goes."""
+    for dirpath, dirnames, filenames in os.walk(out, topdown=True):
+        here = Path(dirpath).relative_to(out)
+        if here == Path("."):
+            dirnames[:] = [d for d in dirnames if d not in (".git", "build")]
+        for name in filenames:
+            if here / name not in keep:
+                (Path(dirpath) / name).unlink()
+    for dirpath, _, _ in os.walk(out, topdown=False):
+        here = Path(dirpath).relative_to(out)
+        if here.parts and here.parts[0] not in (".git", "build") and not os.listdir(dirpath):
+            os.rmdir(dirpath)
+
+
+# A file already there with the same bytes keeps its time, so a build already made in
+# `out` (grading/lab_check.py reuses one) remakes only what a changed file touches.
+def copy_if_changed(source: Path, target: Path) -> None:
+    if not (target.is_file() and target.read_bytes() == source.read_bytes()):
+        shutil.copy2(source, target)
+
+
+def write_if_changed(target: Path, text: str) -> None:
+    if not (target.is_file() and target.read_text() == text):
+        target.write_text(text)
 
 
 def git(repo: Path, *args: str) -> str:
