@@ -185,7 +185,7 @@ def declare_boot(cpus: int, mem: str) -> None:
         check_memstat_total(s.run("memstat"), found["frames"])
 
 
-declare_boot(2, "129M")
+declare_boot(2, "130M")
 declare_boot(8, "1G")
 
 # Reservations added to magma's own tree: over RAM's end, overlapping, unaligned.
