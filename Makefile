@@ -427,6 +427,18 @@ handout:
 handout-repo:
 	@$(PYTHON) tools/handout.py repo --out $(or $(OUT),$(BUILD)/handout-repo)
 
+# The memory labs' host programs (labs/memmap, labs/frames, labs/heap): `make lab-host-LAB`
+# builds what that lab's grader runs, with the host tests' sanitizers.
+$(BUILD)/host/lab_memmap: labs/memmap/lab_memmap.c
+$(BUILD)/host/lab_heap_frag: labs/heap/lab_heap_frag.c
+$(BUILD)/host/lab_memmap $(BUILD)/host/lab_heap_frag: $(MM_SRCS) $(wildcard mm/*.h)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) $(filter labs/%.c,$^) $(MM_SRCS) $(LIB_HOST_SRCS) -o $@
+.PHONY: lab-host-memmap lab-host-frames lab-host-heap
+lab-host-memmap: $(BUILD)/host/test_memmap $(BUILD)/host/lab_memmap $(TEST_DTBS) gen-trees
+lab-host-frames: $(BUILD)/host/test_frame
+lab-host-heap: $(BUILD)/host/test_heap $(BUILD)/host/lab_heap_frag
+
 # Everything: host tests, Python and tool tests, the format check, then the QEMU system tests.
 test: deps
 	@$(MAKE) --no-print-directory host-test-build all
