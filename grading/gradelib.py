@@ -269,6 +269,7 @@ class Grader:
         self.items: list[Boot | Test] = []  # in declaration order
         self.results: list[Result] = []
         self.out_dir = RESULTS_DIR / lab
+        self.reruns = True  # a failed test runs once more (main's --no-rerun turns it off)
         self._log_count: dict[str, int] = {}
 
     def boot(self, name: str, points: int = 0, setup: Callable[[Shell], None] | None = None,
@@ -343,7 +344,11 @@ class Grader:
                             help="time a calibration boot even if one is cached for this build")
         parser.add_argument("--strict", action="store_true",
                             help="exit 1 if a test was flaky, even on full marks (CI)")
+        parser.add_argument("--no-rerun", action="store_true",
+                            help="a failed test is not run again (for a tree that is meant to "
+                                 "fail, as grading/lab_check.py grades a starter)")
         args = parser.parse_args(argv)
+        self.reruns = not args.no_rerun
         self.out_dir = args.out or self.out_dir
         (self.out_dir / "logs").mkdir(parents=True, exist_ok=True)
         user_scale = float(os.environ.get("MAGMA_TIMEOUT_SCALE", "1"))
@@ -401,13 +406,13 @@ class Grader:
 
     def _run_alone(self, t: Test) -> None:
         first = self._attempt(t.fn, t.name)
-        rerun = self._attempt(t.fn, t.name) if first.failure else None
+        rerun = self._attempt(t.fn, t.name) if first.failure and self.reruns else None
         self._record(t, None, first, rerun)
 
     def _run_boot(self, boot: Boot) -> None:
         """The boot, then its tests in order; a failure ends the shared boot."""
         first = self._start(boot)
-        rerun = self._start(boot) if first.failure else None
+        rerun = self._start(boot) if first.failure and self.reruns else None
         self._record(boot, None, first, rerun)
         shell = (rerun or first).shell
         for t in boot.children:
@@ -419,6 +424,10 @@ class Grader:
                 self._record(t, boot, attempt, None)
                 continue
             self._end(shell)
+            if not self.reruns:
+                self._record(t, boot, attempt, None)
+                shell = self._start(boot).shell
+                continue
             retry = self._start(boot)
             rerun = self._on_shell(t, retry.shell) if retry.shell else retry
             self._record(t, boot, attempt, rerun)

@@ -56,7 +56,7 @@ def copy_build(tree: Path) -> None:
 BUILD_FAILED = -1
 
 
-def grade(tree: Path, lab: str, log: Path) -> tuple[int, str, str]:
+def grade(tree: Path, lab: str, log: Path, *flags: str) -> tuple[int, str, str]:
     """What `make grade LAB=lab` does in tree, in its two steps (make's own exit status
     would not tell a low score from a broken grader): build, then the lab's grade.py.
     Returns the grader's exit status (BUILD_FAILED if the build failed), the Score line
@@ -66,7 +66,7 @@ def grade(tree: Path, lab: str, log: Path) -> tuple[int, str, str]:
                                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         status = BUILD_FAILED
         if built.returncode == 0:
-            status = subprocess.run([sys.executable, f"labs/{lab}/grade.py"], cwd=tree,
+            status = subprocess.run([sys.executable, f"labs/{lab}/grade.py", *flags], cwd=tree,
                                     stdout=out, stderr=subprocess.STDOUT,
                                     stdin=subprocess.DEVNULL).returncode
     text = log.read_text(errors="replace")
@@ -114,7 +114,8 @@ def check_lab(lab: str, report: Report) -> None:
 
     start = time.monotonic()
     handout.write_tree(REPO, lab, False, tree)
-    status, score, tail = grade(tree, lab, logs / f"{lab}-starter.log")
+    # A starter is meant to fail: its failed tests are not run again (--no-rerun).
+    status, score, tail = grade(tree, lab, logs / f"{lab}-starter.log", "--no-rerun")
     scored = score_of(score)
     problem = None
     where = f"log {logs / f'{lab}-starter.log'}"
@@ -158,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     order = handout.read_order(REPO)
     labs = args.labs or order
     report = Report()
+    WORK.mkdir(parents=True, exist_ok=True)
     problems = handout.check(REPO)
     report.record("lab_markers_balanced_and_known", 0.0,
                   "; ".join(problems) if problems else None)

@@ -300,6 +300,14 @@ class FlakyAndExitTest(GraderRun):
         self.assertEqual(status, 1)
         self.assertIn("Score: 3/3", lines)
 
+    def test_no_rerun_fails_a_flaky_test_at_once(self):
+        status, lines = self.grade(self.lab(ALL_PASS_LAB), "--no-rerun")
+        self.assertEqual(status, 1)
+        self.assertIn("Score: 1/3", lines)
+        self.assertLine(r"flaky: FAIL \(\d+\.\ds\)", lines)
+        self.assertFalse(any("again on the rerun" in line for line in lines), lines)
+        self.assertEqual(len(self.results()["tests"]), 3)
+
     def test_flaky_scores_nothing_when_the_lab_says_so(self):
         status, lines = self.grade(self.lab(ALL_PASS_LAB), FLAKY_SCORES="0")
         self.assertEqual(status, 1)
