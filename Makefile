@@ -391,6 +391,13 @@ grade:
 	@$(MAKE) --no-print-directory build-for-run
 	@$(PYTHON) labs/$(LAB)/grade.py $(GRADE_FLAGS)
 
+# Lab guard's host checks of lib/mbox (labs/guard/lab_guard.c), run by its grader.
+$(BUILD)/host/lab_guard: labs/guard/lab_guard.c $(LIB_HOST_SRCS) $(wildcard lib/*.h) tests/check.h
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) $< $(LIB_HOST_SRCS) -o $@
+.PHONY: lab-host-guard
+lab-host-guard: $(BUILD)/host/lab_guard
+
 # Everything: host tests, Python and tool tests, the format check, then the QEMU system tests.
 test: deps
 	@$(MAKE) --no-print-directory host-test-build all

@@ -340,6 +340,7 @@ void selftest_run(void)
 		{ "walker", selftest_walker },
 		{ "ring", selftest_ring },
 		{ "board", selftest_board },
+		{ "slot_stats", selftest_slot_stats },
 		{ "heap_corrupt", test_heap_corrupt },
 		{ "panic", test_panic },
 		{ "ping_loop", selftest_ping_loop },
