@@ -201,7 +201,7 @@ def crc_store_flip_caught():
     with Machine() as m:
         flip(m.port, [(stored_crc + 1, 0x10)])
         let_the_guard_scan(m.port)
-        for _ in range(5):  # the machine may have stopped between a write and its fold
+        for _ in range(3):  # the machine may have stopped between a write and its fold
             data, crc_bytes = read_ranges(m.port, [(ROOT, ROOT_SIZE), (stored_crc, 4)])
             crc = int.from_bytes(crc_bytes, "little")
             if crc == crc32c(data):
