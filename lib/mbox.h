@@ -158,7 +158,7 @@ _Static_assert(sizeof(struct mbox_incidents) <= MBOX_REPLY_BYTES, "incidents fit
  * requests, the sequence number to carry on from (last_seq).
  */
 struct mbox_slot_stats {
-	uint32_t session;  /* the slot's session id, 0 if none is open */
+	uint32_t session; /* the slot's session id, 0 if none is open */
 	uint32_t pad;
 	uint64_t last_seq; /* the highest seq the session has had accepted */
 	uint64_t accepted; /* requests served on the slot since the guard started */

@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "grading"))
 
 from gradelib import Grader, LeakRule, check  # noqa: E402
-from harness import REPO_ROOT, Qemu, free_port, gdb_physical, qemu_command  # noqa: E402
+from harness import REPO_ROOT, Qemu, elf_symbol, free_port, gdb_physical, qemu_command  # noqa: E402
 
 REFERENCE_BOOT_SECONDS = 1.0
 TIMEOUT = 30
@@ -65,17 +65,11 @@ def observed():
     """One boot of test=slot_stats, shared by the QEMU tests (a failing test boots again)."""
     if _seen:
         return _seen
-    nm = next((n for n in ("riscv64-unknown-elf-nm", "riscv64-linux-gnu-nm")
-               if subprocess.run(["which", n], capture_output=True).returncode == 0), None)
-    check(nm, "no riscv64 nm found (riscv64-unknown-elf-nm or riscv64-linux-gnu-nm)")
-    syms = subprocess.run([nm, "build/kernel/kernel.elf"], cwd=REPO_ROOT, capture_output=True,
-                          text=True, check=True).stdout
-    go = re.search(r"^([0-9a-f]+) \w selftest_guard_go$", syms, re.M)
-    check(go, "no symbol selftest_guard_go in the kernel")
+    go = elf_symbol("build/kernel/kernel.elf", "selftest_guard_go")
     port = free_port()
     with Qemu(qemu_command(bootargs="test=slot_stats") + ["-gdb", f"tcp:127.0.0.1:{port}"]) as q:
         q.expect(r"magma: test slot_stats: waiting for the grader", TIMEOUT)
-        before = read_counters(port, [f"set {{int}}0x{go.group(1)} = 1"])
+        before = read_counters(port, [f"set {{int}}{go:#x} = 1"])
         q.expect(r"magma: test slot_stats: done\n", TIMEOUT)
         after = read_counters(port)
         _seen.update(before=before, after=after, output=q.output)

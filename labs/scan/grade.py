@@ -14,7 +14,6 @@ lines that the kernel prints are checked too, as the lab's incidents.
 
 import random
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,8 +22,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "grading"))
 
 from gradelib import Grader, LeakRule, check, leak_problems, parse_memstat  # noqa: E402
-from harness import (REPO_ROOT, Qemu, free_port, gdb_physical, qemu_command,  # noqa: E402
-                     run_at_prompt)
+from harness import (Qemu, elf_symbol, free_port, gdb_physical, qemu_command,  # noqa: E402
+                     run_at_prompt, scaled)
 
 REFERENCE_BOOT_SECONDS = 1.0
 TIMEOUT = 30
@@ -66,16 +65,7 @@ crc32c.table = _table()
 
 
 def guard_symbol(name):
-    for nm in ("riscv64-unknown-elf-nm", "riscv64-linux-gnu-nm"):
-        try:
-            out = subprocess.run([nm, "build/guard/guard.elf"], cwd=REPO_ROOT,
-                                 capture_output=True, text=True, check=True).stdout
-        except (OSError, subprocess.CalledProcessError):
-            continue
-        m = re.search(rf"^([0-9a-f]+) \w {name}$", out, re.M)
-        check(m, f"no symbol {name} in the guard")
-        return int(m.group(1), 16)
-    check(False, "no riscv64 nm found (riscv64-unknown-elf-nm or riscv64-linux-gnu-nm)")
+    return elf_symbol("build/guard/guard.elf", name)
 
 
 def read_ranges(port, ranges, extra=()):
@@ -111,10 +101,11 @@ def scans(port):
 def let_the_guard_scan(port):
     """Waits until the guard has scanned SCANS_TO_WAIT times more (its own count, in the root)."""
     start = scans(port)
-    deadline = time.monotonic() + TIMEOUT
+    deadline = time.monotonic() + scaled(TIMEOUT)
     while (now := scans(port)) < start + SCANS_TO_WAIT:
         check(time.monotonic() < deadline,
-              f"the guard stopped scanning (ROOT_SCAN_COUNT {start} -> {now} in {TIMEOUT} s)")
+              f"the guard stopped scanning (ROOT_SCAN_COUNT {start} -> {now} in "
+              f"{scaled(TIMEOUT):g} s)")
         time.sleep(SCAN_US * SCANS_TO_WAIT / 1e6)
 
 
