@@ -110,6 +110,8 @@ int mbox_parse_request(const struct mbox_request *req)
 		if (req->arg1 != 0)
 			return MBOX_ERR_MALFORMED;
 		return 0;
+	// LAB(guard) stub
+	// /* TODO(lab guard): the shape of MBOX_OP_SLOT_STATS (labs/guard/README.md). */
 	// LAB(guard) end
 	case MBOX_OP_INCIDENTS: /* arg0: first incident index, any value */
 		if (req->payload_len != 0)
