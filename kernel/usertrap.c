@@ -5,8 +5,8 @@
  * first offered to uvm_resolve (a lazy page, a copy-on-write copy); any
  * fault it cannot answer kills only the faulting process, with a line
  * naming the process, pc, address and cause. So does an access fault: the
- * page table allowed the access and PMP refused it (pmp.h says why). A killed process exits at
- * its next return to user mode.
+ * page table allowed the access and PMP refused it (pmp.h says why). A
+ * killed process exits at its next return to user mode.
  */
 #include "usertrap.h"
 
