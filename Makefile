@@ -439,6 +439,13 @@ lab-host-memmap: $(BUILD)/host/test_memmap $(BUILD)/host/lab_memmap $(TEST_DTBS)
 lab-host-frames: $(BUILD)/host/test_frame
 lab-host-heap: $(BUILD)/host/test_heap $(BUILD)/host/lab_heap_frag
 
+# Lab guard's host checks of lib/mbox (labs/guard/lab_guard.c), run by its grader.
+$(BUILD)/host/lab_guard: labs/guard/lab_guard.c $(LIB_HOST_SRCS) $(wildcard lib/*.h) tests/check.h
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) $< $(LIB_HOST_SRCS) -o $@
+.PHONY: lab-host-guard
+lab-host-guard: $(BUILD)/host/lab_guard
+
 # Everything: host tests, Python and tool tests, the format check, then the QEMU system tests.
 test: deps
 	@$(MAKE) --no-print-directory host-test-build all

@@ -9,11 +9,10 @@ the guard's repair.
 
 import random
 import re
-import subprocess
 import tempfile
 import time
 
-from harness import Qemu, REPO_ROOT, check, free_port, gdb_physical, qemu_command, scaled, test
+from harness import Qemu, check, elf_symbol, free_port, gdb_physical, qemu_command, scaled, test
 
 BOOT_TIMEOUT = 30
 ROOT = 0x80100000
@@ -40,11 +39,7 @@ def flip_byte(port, address, mask):
 
 
 def guard_symbol(name):
-    nm = subprocess.run(["riscv64-unknown-elf-nm", "build/guard/guard.elf"], cwd=REPO_ROOT,
-                        capture_output=True, text=True, check=True).stdout
-    match = re.search(rf"^([0-9a-f]+) \w {name}$", nm, re.M)
-    check(match, f"no symbol {name} in the guard")
-    return int(match.group(1), 16)
+    return elf_symbol("build/guard/guard.elf", name)
 
 
 def boot_with_gdb(aia, tests="", scan_us=SCAN_US):

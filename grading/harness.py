@@ -87,6 +87,25 @@ def gdb_physical(port: int, commands: list[str]) -> str:
     return done.stdout + done.stderr
 
 
+def elf_symbol(elf: str, name: str) -> int:
+    """The address of symbol `name` in an ELF file of the build (e.g. build/guard/guard.elf).
+
+    The kernel's and the guard's addresses are also physical ones (both run
+    identity-mapped or with paging off), so gdb_physical can use them as they are.
+    """
+    for nm in ("riscv64-unknown-elf-nm", "riscv64-linux-gnu-nm"):
+        try:
+            out = subprocess.run([nm, elf], cwd=REPO_ROOT, capture_output=True, text=True,
+                                 check=True).stdout
+        except (OSError, subprocess.CalledProcessError):
+            continue
+        match = re.search(rf"^([0-9a-f]+) \w {re.escape(name)}$", out, re.M)
+        check(match, f"no symbol {name} in {elf}")
+        return int(match.group(1), 16)
+    raise TestFailure(f"cannot list the symbols of {elf}: no riscv64-unknown-elf-nm or "
+                      f"riscv64-linux-gnu-nm (tools/deps.sh installs one)")
+
+
 def scaled(timeout: float) -> float:
     """Return `timeout` multiplied by $MAGMA_TIMEOUT_SCALE."""
     return timeout * float(os.environ.get("MAGMA_TIMEOUT_SCALE", "1"))

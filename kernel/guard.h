@@ -47,6 +47,7 @@ struct mbox_request;
 struct mbox_reply;
 struct mbox_status;
 struct mbox_incidents;
+struct mbox_slot_stats;
 
 /*
  * Opens this hart's session under `name`: the reply carries the session key,
@@ -66,6 +67,8 @@ int guard_status(struct mbox_status *status);
 int guard_write_root(uint32_t offset, const void *src, uint16_t len);
 int guard_force_scan(uint32_t *repaired);
 int guard_incidents(uint64_t first_seq, struct mbox_incidents *out);
+/* What the guard counted on `slot` (a hart id): only this hart's own may be asked for. */
+int guard_slot_stats(uint32_t slot, struct mbox_slot_stats *out);
 
 /*
  * Low level, for tests of the guard's refusals: sends req as it is (tag and

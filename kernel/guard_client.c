@@ -234,3 +234,19 @@ int guard_incidents(uint64_t first_seq, struct mbox_incidents *out)
 		memcpy(out, reply.data, sizeof(*out));
 	return err;
 }
+
+int guard_slot_stats(uint32_t slot, struct mbox_slot_stats *out)
+{
+	// LAB(guard) begin
+	struct mbox_reply reply;
+	int err = call(MBOX_OP_SLOT_STATS, slot, 0, 0, 0, &reply);
+	if (!err)
+		memcpy(out, reply.data, sizeof(*out));
+	return err;
+	// LAB(guard) stub
+	// /* TODO(lab guard): a signed MBOX_OP_SLOT_STATS request on this hart's session. */
+	// (void)slot;
+	// (void)out;
+	// return MBOX_ERR_UNKNOWN_OP;
+	// LAB(guard) end
+}

@@ -8,7 +8,27 @@
 #ifndef KERNEL_PMP_H
 #define KERNEL_PMP_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+/* A range of physical memory the kernel must not reach (or only read). */
+struct pmp_range {
+	uint64_t base, size;
+	const char *name; /* "root range" */
+	const char *rule; /* "read-only to the kernel" */
+	int readable;     /* loads must work and stores fault; otherwise loads fault */
+};
+
+#define PMP_RANGES_MAX 4
+
+/*
+ * The guarded ranges of this board: guard private and the root range (from
+ * the tree's reserved-memory nodes), the OpenSBI firmware and, if the board
+ * has one, fw_cfg. Returns how many it wrote to out.
+ */
+int pmp_guarded_ranges(struct pmp_range out[PMP_RANGES_MAX]);
+/* Whether pa lies in a guarded range: 1 and *out set, or 0. */
+int pmp_range_holding(uint64_t pa, struct pmp_range *out);
 
 /*
  * With paging off, probes the first and the last byte of every range the
@@ -24,5 +44,13 @@ int pmp_prove_lock(void);
  * names PMP, the address and the range. Returns otherwise. va is stval.
  */
 void pmp_explain_fault(uint64_t scause, uint64_t va, uint64_t pc);
+
+/*
+ * Why PMP refused a user process's access to va (an access fault: the page
+ * table allowed it), in words for the line that kills the process: the
+ * physical address va maps to in pagetable and the guarded range holding
+ * it. Writes a NUL-terminated text of at most n bytes to buf; returns buf.
+ */
+const char *pmp_explain_user_fault(uint64_t *pagetable, uint64_t va, char *buf, size_t n);
 
 #endif

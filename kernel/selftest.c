@@ -469,6 +469,7 @@ void selftest_run(void)
 		{ "board", selftest_board },
 		{ "heap_coalesce", test_heap_coalesce },
 		{ "heap_overrun", test_heap_overrun },
+		{ "slot_stats", selftest_slot_stats },
 		{ "heap_corrupt", test_heap_corrupt },
 		{ "panic", test_panic },
 		{ "ping_loop", selftest_ping_loop },

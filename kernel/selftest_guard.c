@@ -2,8 +2,9 @@
  * kernel/selftest_guard.c - self-tests against the guard (see selftest_guard.h).
  *
  * Each test prints "magma: test <name>: ... OK" or "... FAIL"; grading/
- * guard_tests.py boots them and matches the lines. The root is read only
- * through the kernel's facades (rootview.h).
+ * guard_tests.py boots them and matches the lines. slot_stats prints no
+ * verdict: labs/guard/grade.py judges it from the root, read through gdb.
+ * The root is read only through the kernel's facades (rootview.h).
  */
 #include "selftest_guard.h"
 
@@ -656,4 +657,76 @@ void selftest_board(void)
 	}
 	kfree(block);
 	kprintf("magma: test board: %s\n", bad ? "FAIL" : "OK");
+}
+
+/* --- MBOX_OP_SLOT_STATS, attacked: graded from outside (labs/guard/grade.py) --- */
+
+/* Set to 1 through gdb by the grader once it has read the root's counters. */
+volatile int selftest_guard_go;
+
+static void wait_for_grader(void)
+{
+	kprintf("magma: test slot_stats: waiting for the grader to set selftest_guard_go (gdb)\n");
+	for (uint64_t start = timer_now_us(), said = 0; !selftest_guard_go; wfi()) {
+		uint64_t seconds = (timer_now_us() - start) / 1000000;
+		if (seconds / 10 > said) {
+			said = seconds / 10;
+			kprintf("magma: test slot_stats: still waiting for the grader after %lu s\n",
+				seconds);
+		}
+	}
+}
+
+static void print_stats(const char *what, int err, const struct mbox_slot_stats *st)
+{
+	kprintf("magma: test slot_stats: %s: status %d (%s), session %u, last seq %lu, accepted "
+		"%lu, refused %lu\n",
+		what, err, mbox_strerror(err), err ? 0 : st->session, err ? 0 : st->last_seq,
+		err ? 0 : st->accepted, err ? 0 : st->refused);
+}
+
+/* A SLOT_STATS request about `slot`, signed with this hart's session key. */
+static struct mbox_request signed_stats_request(uint32_t slot)
+{
+	struct mbox_request req = plain_request(MBOX_OP_SLOT_STATS);
+	req.arg0 = slot;
+	guard_sign(&req);
+	return req;
+}
+
+/*
+ * Once the grader has read the root's counters: a good SLOT_STATS request,
+ * a forged one (its tag damaged), one replayed (sent twice), one about
+ * another hart's slot, a good one again and a ping. It prints each status
+ * and reply and no verdict: the grader judges from the guard's counters in
+ * the root, which it reads itself through gdb before and after.
+ */
+void selftest_slot_stats(void)
+{
+	uint32_t self = (uint32_t)this_hartid(), other = self;
+	for (int i = 0; i < smp.kernel_count; i++)
+		other = smp.kernel[i] != self ? (uint32_t)smp.kernel[i] : other;
+	wait_for_grader();
+	struct mbox_slot_stats st = { 0 };
+	print_stats("own slot", guard_slot_stats(self, &st), &st);
+
+	struct mbox_reply reply;
+	struct mbox_request req = signed_stats_request(self);
+	req.tag[0] ^= 1;
+	kprintf("magma: test slot_stats: forged (tag bit flipped): status %d\n",
+		guard_submit(&req, &reply));
+
+	req = signed_stats_request(self);
+	int first = guard_submit(&req, &reply);
+	kprintf("magma: test slot_stats: sent twice: status %d, then %d\n", first,
+		guard_submit(&req, &reply));
+
+	req = signed_stats_request(other);
+	kprintf("magma: test slot_stats: slot of hart %u: status %d\n", other,
+		guard_submit(&req, &reply));
+
+	print_stats("own slot again", guard_slot_stats(self, &st), &st);
+	uint64_t echo;
+	kprintf("magma: test slot_stats: ping: status %d\n", guard_ping(0, &echo));
+	kprintf("magma: test slot_stats: done\n");
 }

@@ -12,5 +12,6 @@ void selftest_walker(void);      /* QEMU's page-table walker writes the root; it
 void selftest_ring(void);        /* a scribbled event ring fools neither guard nor kernel */
 void selftest_ping_loop(void);   /* pings every millisecond, for fault injection from gdb */
 void selftest_board(void);       /* the board tables, read back through facades */
+void selftest_slot_stats(void);  /* SLOT_STATS forged, replayed, denied: graded from gdb */
 
 #endif

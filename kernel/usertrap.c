@@ -4,8 +4,9 @@
  * A system call, a device or timer interrupt, or a fault. A page fault is
  * first offered to uvm_resolve (a lazy page, a copy-on-write copy); any
  * fault it cannot answer kills only the faulting process, with a line
- * naming the process, pc, address and cause. A killed process exits at
- * its next return to user mode.
+ * naming the process, pc, address and cause. So does an access fault: the
+ * page table allowed the access and PMP refused it (pmp.h says why). A
+ * killed process exits at its next return to user mode.
  */
 #include "usertrap.h"
 
@@ -13,6 +14,7 @@
 #include "../include/user_layout.h"
 #include "hart.h"
 #include "panic.h"
+#include "pmp.h"
 #include "proc.h"
 #include "riscv.h"
 #include "sched.h"
@@ -65,6 +67,19 @@ void user_trap(struct trap_frame *frame)
 		if (err)
 			proc_fault(trap_cause_name(scause), frame->sepc, stval,
 				   explain(stval, err));
+	} else if (scause == EXC_INST_ACCESS || scause == EXC_LOAD_ACCESS ||
+		   scause == EXC_STORE_ACCESS) {
+		// LAB(pmp) begin
+		/* The page table allowed it and PMP did not: only the process pays. */
+		char why[160];
+		proc_fault(trap_cause_name(scause), frame->sepc, stval,
+			   pmp_explain_user_fault(p->pagetable, stval, why, sizeof(why)));
+		// LAB(pmp) stub
+		// /* TODO(lab pmp): kill only the process, naming the address and why. */
+		// panic("user_trap: %s (scause %lu) at pc 0x%lx, address 0x%lx: a process's access "
+		//       "fault is not handled yet",
+		//       trap_cause_name(scause), scause, frame->sepc, stval);
+		// LAB(pmp) end
 	} else {
 		proc_fault(trap_cause_name(scause), frame->sepc, stval,
 			   scause == EXC_ILLEGAL_INST ? "not an instruction user code may run"

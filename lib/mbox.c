@@ -103,6 +103,16 @@ int mbox_parse_request(const struct mbox_request *req)
 		    req->arg1 != req->payload_len)
 			return MBOX_ERR_BAD_LENGTH;
 		return 0;
+	// LAB(guard) begin
+	case MBOX_OP_SLOT_STATS: /* arg0 (the slot) is mbox_slot_stats_acl's to judge */
+		if (req->payload_len != 0)
+			return MBOX_ERR_BAD_LENGTH;
+		if (req->arg1 != 0)
+			return MBOX_ERR_MALFORMED;
+		return 0;
+	// LAB(guard) stub
+	// /* TODO(lab guard): the shape of MBOX_OP_SLOT_STATS (labs/guard/README.md). */
+	// LAB(guard) end
 	case MBOX_OP_INCIDENTS: /* arg0: first incident index, any value */
 		if (req->payload_len != 0)
 			return MBOX_ERR_BAD_LENGTH;
@@ -257,4 +267,18 @@ int mbox_acl_check(uint32_t offset, uint64_t len, uint32_t hart)
 		return 0;
 	}
 	return MBOX_ERR_DENIED;
+}
+
+int mbox_slot_stats_acl(uint32_t slot, uint32_t hart)
+{
+	// LAB(guard) begin
+	if (slot >= MBOX_MAX_SLOTS)
+		return MBOX_ERR_BAD_OFFSET;
+	return slot == hart ? 0 : MBOX_ERR_DENIED;
+	// LAB(guard) stub
+	// /* TODO(lab guard): a hart may ask about its own slot only (labs/guard/README.md). */
+	// (void)slot;
+	// (void)hart;
+	// return MBOX_ERR_DENIED;
+	// LAB(guard) end
 }

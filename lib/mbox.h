@@ -112,6 +112,7 @@ enum mbox_op {
 	MBOX_OP_SCAN = 6,       /* force a CRC scan now; reply: incidents found */
 	MBOX_OP_INCIDENTS = 7,  /* arg0: first incident index; reply: up to N incidents */
 	MBOX_OP_CLOSE = 8,      /* ends the session: its key and name are forgotten */
+	MBOX_OP_SLOT_STATS = 9, /* arg0: a slot (hart id); reply: struct mbox_slot_stats */
 	MBOX_OP_COUNT
 };
 
@@ -149,6 +150,21 @@ struct mbox_incidents {
 	struct mbox_incident events[MBOX_INCIDENTS_MAX];
 };
 _Static_assert(sizeof(struct mbox_incidents) <= MBOX_REPLY_BYTES, "incidents fit a reply");
+
+/*
+ * The reply data of MBOX_OP_SLOT_STATS: what the guard counted on one slot.
+ * A hart learns from it whether somebody has been sending requests in its
+ * name (refusals it did not cause) and, after losing track of its own
+ * requests, the sequence number to carry on from (last_seq).
+ */
+struct mbox_slot_stats {
+	uint32_t session; /* the slot's session id, 0 if none is open */
+	uint32_t pad;
+	uint64_t last_seq; /* the highest seq the session has had accepted */
+	uint64_t accepted; /* requests served on the slot since the guard started */
+	uint64_t refused;  /* requests refused on the slot, every kind */
+};
+_Static_assert(sizeof(struct mbox_slot_stats) <= MBOX_REPLY_BYTES, "slot stats fit a reply");
 
 /*
  * Doorbells on the AIA machine: the identity a side writes into the other
@@ -219,5 +235,12 @@ int mbox_verify(const struct mbox_key *key, uint64_t last_seq, const struct mbox
  * hart is the requesting hart: only its own vector-clock slot is writable.
  */
 int mbox_acl_check(uint32_t offset, uint64_t len, uint32_t hart);
+
+/*
+ * Whether hart may ask MBOX_OP_SLOT_STATS about `slot`: only about its own
+ * (another hart's traffic is that hart's business). 0, MBOX_ERR_DENIED (a
+ * slot of another hart), or MBOX_ERR_BAD_OFFSET (no such slot).
+ */
+int mbox_slot_stats_acl(uint32_t slot, uint32_t hart);
 
 #endif

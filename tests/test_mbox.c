@@ -166,6 +166,7 @@ TEST(parse_ops)
 		request(MBOX_OP_SCAN, 5, 0, 0, 0, 0x77),
 		request(MBOX_OP_INCIDENTS, 6, 0, 3, 0, 0x77),
 		request(MBOX_OP_CLOSE, 7, 0, 0, 0, 0x77),
+		request(MBOX_OP_SLOT_STATS, 8, 0, 2, 0, 0x77),
 	};
 	CHECK_EQ(sizeof ok / sizeof ok[0], MBOX_OP_COUNT - 1);
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {

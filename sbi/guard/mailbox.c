@@ -35,6 +35,12 @@ static uint8_t served[MBOX_MAX_SLOTS]; /* slots of real kernel harts */
 static uint32_t next_session_id = 1;
 static int have_boot_seed;
 static uint32_t refused[MBOX_ERR_KINDS], refused_published[MBOX_ERR_KINDS];
+// LAB(guard) begin
+/* Per slot, for MBOX_OP_SLOT_STATS: requests served and refused there. */
+static uint64_t slot_accepted[MBOX_MAX_SLOTS], slot_refused[MBOX_MAX_SLOTS];
+// LAB(guard) stub
+// /* TODO(lab guard): what MBOX_OP_SLOT_STATS needs to count, per slot. */
+// LAB(guard) end
 
 static volatile struct mbox_slot *slot(uint32_t i)
 {
@@ -197,6 +203,21 @@ static void incidents(uint64_t first, struct mbox_reply *reply)
 	reply->len = sizeof(out);
 }
 
+// LAB(guard) begin
+/* What the guard counted on `slot`, for the hart of slot `index` if the ACL lets it ask. */
+static int slot_stats(uint32_t index, uint32_t slot, struct mbox_reply *reply)
+{
+	int err = mbox_slot_stats_acl(slot, sessions[index].hart);
+	if (err)
+		return err;
+	struct mbox_slot_stats st = { sessions[slot].id, 0, sessions[slot].last_seq,
+				      slot_accepted[slot], slot_refused[slot] };
+	copy_in(reply->data, &st, sizeof(st));
+	reply->len = sizeof(st);
+	return 0;
+}
+// LAB(guard) end
+
 /* Runs an authenticated request of session `index`; 0 or an MBOX_ERR_*. */
 static int act(uint32_t index, const struct mbox_request *req, struct mbox_reply *reply)
 {
@@ -223,6 +244,11 @@ static int act(uint32_t index, const struct mbox_request *req, struct mbox_reply
 	}
 	case MBOX_OP_INCIDENTS: incidents(req->arg0, reply); return 0;
 	case MBOX_OP_CLOSE: close_session(index); return 0;
+	// LAB(guard) begin
+	case MBOX_OP_SLOT_STATS: return slot_stats(index, req->arg0, reply);
+	// LAB(guard) stub
+	// /* TODO(lab guard): serve MBOX_OP_SLOT_STATS, its ACL first. */
+	// LAB(guard) end
 	default: return MBOX_ERR_UNKNOWN_OP;
 	}
 }
@@ -255,8 +281,16 @@ void mailbox_publish_counters(void)
 }
 
 /* An accepted request: its root writes, the counters and one seal. A refusal: a private count. */
-static void count(int err)
+static void count(uint32_t index, int err)
 {
+	// LAB(guard) begin
+	if (err)
+		slot_refused[index]++;
+	else
+		slot_accepted[index]++;
+	// LAB(guard) stub
+	// (void)index; /* TODO(lab guard): count per slot for MBOX_OP_SLOT_STATS */
+	// LAB(guard) end
 	if (err) {
 		int k = mbox_error_index(err);
 		if (k >= 0)
@@ -283,7 +317,7 @@ int mailbox_serve(void)
 		reply.seq = req.seq;
 		int err = handle(i, &req, &reply);
 		reply.status = err;
-		count(err);
+		count(i, err);
 		copy_out(&s->reply, &reply, sizeof(reply));
 		md_wipe(&reply, sizeof(reply));
 		__atomic_store_n(&s->state, MBOX_REPLY, __ATOMIC_RELEASE);
