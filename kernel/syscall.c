@@ -19,7 +19,7 @@ long sys_kill(void), sys_exec(void), sys_fstat(void), sys_chdir(void), sys_dup(v
 long sys_getpid(void), sys_sbrk(void), sys_sleep(void), sys_uptime(void), sys_open(void);
 long sys_write(void), sys_mknod(void), sys_unlink(void), sys_link(void), sys_mkdir(void);
 long sys_close(void), sys_setpgid(void), sys_fgset(void), sys_memstat(void);
-long sys_procinfo(void), sys_getppid(void);
+long sys_procinfo(void), sys_getppid(void), sys_mmap(void), sys_munmap(void);
 
 static long (*const handlers[SYS_COUNT])(void) = {
 	[SYS_fork] = sys_fork,       [SYS_exit] = sys_exit,         [SYS_wait] = sys_wait,
@@ -31,6 +31,7 @@ static long (*const handlers[SYS_COUNT])(void) = {
 	[SYS_link] = sys_link,       [SYS_mkdir] = sys_mkdir,       [SYS_close] = sys_close,
 	[SYS_pause] = sys_sleep,     [SYS_setpgid] = sys_setpgid,   [SYS_fgset] = sys_fgset,
 	[SYS_memstat] = sys_memstat, [SYS_procinfo] = sys_procinfo, [SYS_getppid] = sys_getppid,
+	[SYS_mmap] = sys_mmap,       [SYS_munmap] = sys_munmap,
 };
 
 void syscall_dispatch(struct proc *p, struct trap_frame *frame)

@@ -38,7 +38,9 @@
 #define SYS_procinfo 26 /* procinfo(struct procinfo *, int max): for ps */
 #define SYS_lsdev    27 /* reserved */
 #define SYS_getppid  28
-#define SYS_COUNT    29
+#define SYS_mmap     32 /* mmap(addr, len, prot, flags, fd, offset): kernel/mmap.h */
+#define SYS_munmap   33 /* munmap(addr, len) */
+#define SYS_COUNT    34
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>

@@ -15,11 +15,15 @@
 struct proc;
 
 #define PTE_COW (1ul << 8) /* an RSW bit: writable once copied (or once no longer shared) */
+/* An RSW bit: a MAP_SHARED page (kernel/mmap.c), which fork shares writable, never copies. */
+#define PTE_SHARED     (1ul << 9)
+#define PTE_FLAGS_MASK 0x3fful /* a leaf's flag bits, V to RSW */
 
 /* Why an access to user memory failed. */
 #define UVM_ERR_BAD_ADDRESS -300 /* not user memory: unmapped and not heap or stack */
 #define UVM_ERR_NO_MEMORY   -301 /* a page was due but no frame was free */
 #define UVM_ERR_PROTECTION  -302 /* mapped, but not for this kind of access */
+#define UVM_ERR_CANNOT_SLEEP -303 /* a mapped file's page was due where the disk cannot be waited for */
 
 /* Kinds of access to resolve. */
 #define UVM_READ  1
