@@ -78,11 +78,21 @@ obj = $(patsubst %,$(BUILD)/$(1)/%.o,$(basename $(2)))
 KERNEL_OBJS := $(call obj,kernel,$(KERNEL_SRCS))
 GUARD_OBJS := $(call obj,guard,$(GUARD_SRCS))
 
-.PHONY: all qemu qemu-gdb qemu-cmd gdb grade test host-test host-test-build qemu-test stress doctor deps \
+.PHONY: all markers handout handout-repo qemu qemu-gdb qemu-cmd gdb grade test host-test host-test-build qemu-test stress doctor deps \
 	clean kernel guard dtb build-for-run crash-test gen-trees fuzz bench bench-host new-seed guard-tree FORCE \
 	format format-check
 
-all: kernel guard dtb
+all: kernel guard dtb markers
+
+# The labs' solution markers (tools/handout.py, labs/ORDER): an unbalanced marker or one
+# naming an unknown lab fails the build. Checked again whenever a file changes.
+MARKER_STAMP := $(BUILD)/markers.ok
+MARKED_FILES := $(shell git ls-files 2>/dev/null || find . -path ./build -prune -o -type f -print)
+markers: $(MARKER_STAMP)
+$(MARKER_STAMP): $(filter-out $(wildcard build/*),$(wildcard $(MARKED_FILES)))
+	@mkdir -p $(dir $@)
+	@$(PYTHON) tools/handout.py check
+	@touch $@
 
 kernel: $(KERNEL)
 guard: $(GUARD)
@@ -100,7 +110,7 @@ dtb: $(DTB)
 # it is in USER_PROGS (and so in the disk image) with no other change. A
 # program of several files lists its other files as its parts, below.
 USER_LIB_SRCS := user/ulib.c user/printf.c user/umalloc.c user/random.c user/time.c user/uroot.c \
-	user/root_time.c user/sh_parse.c user/match.c user/args.c lib/fmt.c lib/mbox.c \
+	user/grade_report.c user/root_time.c user/sh_parse.c user/match.c user/args.c lib/fmt.c lib/mbox.c \
 	lib/hmac_sha256.c lib/sha256.c lib/md_block.c mm/heap.c mm/heap_block.c mm/heap_check.c mm/heap_quick.c \
 	mm/facade.c mm/root_clock.c mm/blockzero.c mm/fdt.c
 USER_PARTS_usertests := $(wildcard user/usertests_*.c)
@@ -124,7 +134,20 @@ all: user
 # they compile with xv6's warnings (-Wall -Werror, not -Wextra), as xv6's printf has no
 # format checking either: a lab solution written for xv6 builds here unchanged.
 # A user program is one thread: its heap (mm/heap, user/umalloc.c) needs one arena.
-$(USER_OBJS) $(USER_USYS): CFLAGS := $(filter-out -Wextra,$(CFLAGS)) -I. -DHEAP_MAX_ARENAS=1
+$(USER_OBJS) $(USER_USYS): CFLAGS := $(filter-out -Wextra,$(CFLAGS)) -I. -I$(BUILD)/grade \
+	-DHEAP_MAX_ARENAS=1
+
+# Tagged grade reports (user/grade_report.c): the secret the labs' test programs and
+# grading/gradelib.py share is made once per build tree (random, never typed at the console).
+GRADE_SECRET := $(BUILD)/grade/secret
+GRADE_SECRET_H := $(BUILD)/grade/grade_secret.h
+$(GRADE_SECRET):
+	@mkdir -p $(dir $@)
+	@od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > $@.tmp && echo >> $@.tmp && mv $@.tmp $@
+$(GRADE_SECRET_H): $(GRADE_SECRET)
+	@{ echo '/* generated from $< by the Makefile: the secret of the grade reports */'; \
+	  echo 'static const unsigned char grade_secret[] = {'; sed 's/../0x&,/g' $<; echo '};'; } > $@
+$(BUILD)/user/user/grade_report.o: $(GRADE_SECRET_H)
 
 $(BUILD)/user/usys.S: user/usys.py kernel/syscall.h user/user.h
 	@mkdir -p $(dir $@)
@@ -390,6 +413,15 @@ grade:
 		$(notdir $(patsubst %/grade.py,%,$(wildcard labs/*/grade.py))) >&2; exit 2; }
 	@$(MAKE) --no-print-directory build-for-run
 	@$(PYTHON) labs/$(LAB)/grade.py $(GRADE_FLAGS)
+
+# A lab's student tree (tools/handout.py): labs before LAB solved, LAB and later labs as
+# their stubs, LAB's handout as LAB.md. handout-repo: a git repository, a branch per lab.
+OUT ?=
+handout:
+	@test -n "$(LAB)" || { echo "make handout: say LAB=name, one of: $$($(PYTHON) tools/handout.py list)" >&2; exit 2; }
+	@$(PYTHON) tools/handout.py tree $(LAB) --out $(or $(OUT),$(BUILD)/handout/$(LAB))
+handout-repo:
+	@$(PYTHON) tools/handout.py repo --out $(or $(OUT),$(BUILD)/handout-repo)
 
 # Everything: host tests, Python and tool tests, the format check, then the QEMU system tests.
 test: deps

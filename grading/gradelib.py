@@ -92,6 +92,7 @@ TAIL_LINES = 40
 INDENT = "    "
 PAGE_SIZE = 4096
 RESULTS_DIR = harness.REPO_ROOT / "build" / "grade"
+GRADER_ERROR = 2  # main's exit status when the grader breaks, not the code under test
 DEFAULT_SECRET = RESULTS_DIR / "secret"  # written by the build of the labs' test programs
 
 
@@ -320,7 +321,21 @@ class Grader:
     # ------------------------------------------------------------ running
 
     def main(self, argv: list[str] | None = None) -> int:
-        """Run every test, print the lines and the score, write the results; exit status."""
+        """Run every test, print the lines and the score, write the results; exit status.
+
+        0: full marks; 1: below full marks (or, with --strict, a flaky test);
+        2: the grader itself broke (a test's own failure never gets here).
+        """
+        try:
+            return self._main(argv)
+        except Exception:  # noqa: BLE001  (reported, and told apart from a low score)
+            traceback.print_exc()
+            print(f"grader error: lab {self.lab}'s grader stopped before it could score",
+                  file=sys.stderr)
+            harness.kill_all()
+            return GRADER_ERROR
+
+    def _main(self, argv: list[str] | None) -> int:
         sys.stdout.reconfigure(line_buffering=True)
         parser = argparse.ArgumentParser(description=f"Grade lab {self.lab}.")
         parser.add_argument("--out", type=Path, help=f"results and logs (default {self.out_dir})")

@@ -2,14 +2,16 @@
 """tests/run_all.py - runs every suite of `make test` and adds up the results.
 
 Suites, in order: host unit tests (C, with sanitizers), the Python unit
-tests (device-tree generator, QEMU harness, lab grader), the tool-script tests, the
-layout of the C sources (clang-format, one test per file), the crash test
-(`make crash-test`: one test, passed when its thousands of crash states
-are all right), and the QEMU system tests. Each suite's own output is shown as it runs; the last
+tests (device-tree generator, QEMU harness, lab grader, handout markers), the
+tool-script tests, the layout of the C sources (clang-format, one test per
+file), the crash test (`make crash-test`: one test, passed when its thousands
+of crash states are all right), the QEMU system tests, and the labs
+(grading/lab_check.py: each lab's solved tree at full marks, its starter
+below them). Each suite's own output is shown as it runs; the last
 line is the total, `N passed, N failed`. Exits 1 if anything failed or a
 suite could not report a count (a suite that ran no test counts as failed).
 
-    tests/run_all.py [--only host|python|tools|format|crash|qemu ...]
+    tests/run_all.py [--only host|python|tools|format|crash|qemu|labs ...]
 """
 import argparse
 import glob
@@ -108,7 +110,8 @@ def host_suites():
 
 def python_suites():
     results = []
-    for path in ("tests/test_mkdts.py", "tests/test_usys.py", "grading/test_harness_selftest.py",
+    for path in ("tests/test_mkdts.py", "tests/test_usys.py", "tests/test_handout.py",
+                 "grading/test_harness_selftest.py",
                  "grading/test_gradelib.py"):
         results.append(counted_unittest(*run([sys.executable, path], f"python: {path}")))
     return results
@@ -140,8 +143,12 @@ def qemu_suites():
     return [counted(*run([sys.executable, "grading/run_tests.py"], "qemu: grading/run_tests.py"))]
 
 
+def lab_suites():
+    return [counted(*run([sys.executable, "grading/lab_check.py"], "labs: grading/lab_check.py"))]
+
+
 SUITES = {"host": host_suites, "python": python_suites, "tools": tools_suites,
-          "format": format_suites, "crash": crash_suites, "qemu": qemu_suites}
+          "format": format_suites, "crash": crash_suites, "qemu": qemu_suites, "labs": lab_suites}
 
 
 def main():

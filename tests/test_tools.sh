@@ -97,6 +97,22 @@ check "deps.sh (non-Debian) -> exit 1 with the full package list" \
           contains "device-tree-compiler gdb-multiarch python3 gcc make"'
 check "deps.sh (non-Debian) does not run apt-get" lacks "+ apt-get"
 
+# A QEMU too old for magma, or one that never answers: a message naming what to install.
+oldqemu=$tmp/oldqemu
+fake_path "$oldqemu" dtc gdb-multiarch python3 cc make clang-format riscv64-unknown-elf-gcc timeout
+printf '#!/bin/sh\necho "QEMU emulator version 6.2.0 (Debian 1:6.2+dfsg-2ubuntu6)"\n' > "$oldqemu/qemu-system-riscv64"
+chmod +x "$oldqemu/qemu-system-riscv64"
+run env PATH="$oldqemu" "$BASH" "$tools/deps.sh"
+check "deps.sh: QEMU 6.2 -> exit 1" [ "$rc" -eq 1 ]
+check "deps.sh: QEMU 6.2 -> says which version is needed and what to install" \
+    eval 'contains "version 6.2; magma needs QEMU 7.2 or newer" && contains "install qemu-system-misc"'
+printf '#!/bin/sh\nexec sleep 300\n' > "$oldqemu/qemu-system-riscv64"
+start=$EPOCHREALTIME
+run env PATH="$oldqemu" DEPS_QEMU_TIMEOUT=1 "$BASH" "$tools/deps.sh"
+elapsed_ms=$(( (${EPOCHREALTIME/./} - ${start/./}) / 1000 ))
+check "deps.sh: a QEMU that never answers -> exit 1 after the timeout (${elapsed_ms} ms)" \
+    eval '[ "$rc" -eq 1 ] && [ "$elapsed_ms" -lt 6000 ] && contains "did not answer"'
+
 # ---- firmware_version.py ---------------------------------------------------
 run "$tools/firmware_version.py"
 check "firmware_version.py -> exit 0"               [ "$rc" -eq 0 ]

@@ -15,6 +15,7 @@
 #   DEPS_OS_RELEASE=FILE  read FILE instead of /etc/os-release
 #   DEPS_DRY_RUN=1        print the install commands instead of running them
 #                         (then exit 1, since nothing was installed)
+#   DEPS_QEMU_TIMEOUT=S   wait at most S seconds (default 10) for qemu --version
 #
 # Only bash builtins are used before installing, so it also works with a
 # deliberately tiny PATH.
@@ -94,8 +95,36 @@ is_debian_like() {
     [[ " $words " == *" debian "* || " $words " == *" ubuntu "* ]]
 }
 
+# A QEMU that is there but too old (no aia=aplic-imsic, another OpenSBI) fails in ways that
+# look like magma's bugs: say so here, before anything boots. Never waits more than
+# QEMU_VERSION_TIMEOUT seconds for a QEMU that does not answer.
+QEMU_MIN=7.2
+QEMU_VERSION_TIMEOUT=${DEPS_QEMU_TIMEOUT:-10}
+qemu_version_problem() {
+    local line major minor want_major=${QEMU_MIN%.*} want_minor=${QEMU_MIN#*.} bound=()
+    have timeout && bound=(timeout "$QEMU_VERSION_TIMEOUT")
+    if ! line=$("${bound[@]}" qemu-system-riscv64 --version 2>/dev/null </dev/null); then
+        echo "deps.sh: 'qemu-system-riscv64 --version' failed or did not answer in ${QEMU_VERSION_TIMEOUT} s: reinstall qemu-system-misc" >&2
+        return 0
+    fi
+    if ! [[ $line =~ version\ ([0-9]+)\.([0-9]+) ]]; then
+        echo "deps.sh: cannot read a version from qemu-system-riscv64 --version ('${line%%$'\n'*}')" >&2
+        return 0
+    fi
+    major=${BASH_REMATCH[1]} minor=${BASH_REMATCH[2]}
+    if (( major < want_major || (major == want_major && minor < want_minor) )); then
+        echo "deps.sh: qemu-system-riscv64 is version $major.$minor; magma needs QEMU $QEMU_MIN or newer" >&2
+        echo "  (the virt machine's AIA interrupts and the OpenSBI it bundles): install qemu-system-misc" >&2
+        echo "  from Debian 12 (bookworm) or Ubuntu 23.04 or later, or build QEMU $QEMU_MIN+ from source" >&2
+        echo "  and put its qemu-system-riscv64 first on PATH." >&2
+        return 0
+    fi
+    return 1
+}
+
 find_missing
 if (( ${#missing_what[@]} == 0 )); then
+    qemu_version_problem && exit 1
     exit 0
 fi
 
@@ -157,4 +186,5 @@ if (( ${#missing_what[@]} )); then
     report_missing >&2
     exit 1
 fi
+qemu_version_problem && exit 1
 echo "deps.sh: all dependencies installed"
