@@ -64,6 +64,9 @@ int setpgid(int pid);          /* pid (0: the caller) leads a new process group;
 int fgset(int pgid);           /* the console's foreground group, which Ctrl-C kills (0: none) */
 int memstat(struct memstat *); /* include/sysinfo.h */
 int procinfo(struct procinfo *, int max); /* fills up to max entries; how many */
+/* xv6's mmap lab: addr 0, prot PROT_*, flags MAP_SHARED or MAP_PRIVATE (kernel/fcntl.h). */
+void *mmap(void *addr, unsigned long len, int prot, int flags, int fd, long offset);
+int munmap(void *addr, unsigned long len); /* 0, or -1 */
 
 /* magma's own library */
 int snprintf(char *, int, const char *, ...) __attribute__((format(printf, 3, 4)));
