@@ -1,5 +1,5 @@
 /*
- * kernel/mmap.c - file-backed mappings (mmap.h).
+ * kernel/mmap.c - file-backed mappings (mmap.h) and their system calls.
  *
  * A page of a region is read from the file on its first touch and mapped
  * with the region's permissions (always readable: RISC-V has no
@@ -21,6 +21,7 @@
 #include "pageref.h"
 #include "proc.h"
 #include "riscv.h"
+#include "syscall.h"
 #include "uvm.h"
 #include "vm.h"
 
@@ -34,6 +35,21 @@ const char *mmap_strerror(int err)
 	case MMAP_ERR_NOT_IMPLEMENTED: return "mmap is not implemented (lab lazy)";
 	}
 	return "unknown mmap error";
+}
+
+/* mmap(addr, len, prot, flags, fd, offset): addr must be 0 (the kernel picks); -1 on error. */
+long sys_mmap(void)
+{
+	struct file *f;
+	if (arg_u64(0) != 0 || arg_fd(4, NULL, &f) < 0)
+		return -1;
+	int64_t va = mmap_map(myproc(), arg_u64(1), arg_int(2), arg_int(3), f, arg_u64(5));
+	return va < 0 ? -1 : va;
+}
+
+long sys_munmap(void)
+{
+	return mmap_unmap(myproc(), arg_u64(0), arg_u64(1)) < 0 ? -1 : 0;
 }
 
 // LAB(lazy) begin
@@ -85,8 +101,7 @@ static uint64_t find_room(struct proc *p, uint64_t len)
 	return 0;
 }
 
-int64_t mmap_map(struct proc *p, uint64_t len, int prot, int flags, struct file *f,
-		 uint64_t offset)
+int64_t mmap_map(struct proc *p, uint64_t len, int prot, int flags, struct file *f, uint64_t offset)
 {
 	if (len == 0 || len > USER_STACK_GUARD || (prot & ~PROT_ALL) ||
 	    (flags != MAP_SHARED && flags != MAP_PRIVATE) || offset % PAGE_SIZE)
@@ -166,8 +181,8 @@ static void write_back(struct proc *p, const struct mmap_region *r, uint64_t va,
 	uint64_t off = r->offset + (va - r->start);
 	log_begin_op();
 	inode_lock(ip);
-	int want = off < ip->size ? (int)(ip->size - off < PAGE_SIZE ? ip->size - off : PAGE_SIZE)
-				  : 0;
+	uint64_t left = off < ip->size ? ip->size - off : 0;
+	int want = (int)(left < PAGE_SIZE ? left : PAGE_SIZE);
 	int wrote = want ? inode_write(ip, 0, pa, off, (uint32_t)want) : 0;
 	inode_unlock(ip);
 	log_end_op();

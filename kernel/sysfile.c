@@ -357,18 +357,3 @@ long sys_chdir(void)
 	log_end_op();
 	return 0;
 }
-
-/* mmap(addr, len, prot, flags, fd, offset): addr must be 0 (the kernel picks); -1 on error. */
-long sys_mmap(void)
-{
-	struct file *f;
-	if (arg_u64(0) != 0 || arg_fd(4, NULL, &f) < 0)
-		return -1;
-	int64_t va = mmap_map(myproc(), arg_u64(1), arg_int(2), arg_int(3), f, arg_u64(5));
-	return va < 0 ? -1 : va;
-}
-
-long sys_munmap(void)
-{
-	return mmap_unmap(myproc(), arg_u64(0), arg_u64(1)) < 0 ? -1 : 0;
-}

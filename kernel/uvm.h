@@ -20,10 +20,10 @@ struct proc;
 #define PTE_FLAGS_MASK 0x3fful /* a leaf's flag bits, V to RSW */
 
 /* Why an access to user memory failed. */
-#define UVM_ERR_BAD_ADDRESS -300 /* not user memory: unmapped and not heap or stack */
-#define UVM_ERR_NO_MEMORY   -301 /* a page was due but no frame was free */
-#define UVM_ERR_PROTECTION  -302 /* mapped, but not for this kind of access */
-#define UVM_ERR_CANNOT_SLEEP -303 /* a mapped file's page was due where the disk cannot be waited for */
+#define UVM_ERR_BAD_ADDRESS  -300 /* not user memory: unmapped and not heap or stack */
+#define UVM_ERR_NO_MEMORY    -301 /* a page was due but no frame was free */
+#define UVM_ERR_PROTECTION   -302 /* mapped, but not for this kind of access */
+#define UVM_ERR_CANNOT_SLEEP -303 /* a mapped file's page was due under a lock: no disk wait */
 
 /* Kinds of access to resolve. */
 #define UVM_READ  1

@@ -31,12 +31,12 @@ static struct grade_report report;
 static int failed;
 
 /* A check of the reporting process: a report line says what went wrong, and the test fails. */
-#define EXPECT(cond, ...)                                    \
-	do {                                                 \
-		if (!(cond)) {                               \
+#define EXPECT(cond, ...)                                        \
+	do {                                                     \
+		if (!(cond)) {                                   \
 			grade_report_line(&report, __VA_ARGS__); \
-			failed = 1;                          \
-		}                                            \
+			failed = 1;                              \
+		}                                                \
 	} while (0)
 
 /* A check of a child: it says what on stderr and exits 1. */
@@ -179,9 +179,11 @@ static int test_three(void)
 		}
 		if (grandchild == 0) {
 			stamp(base, 0, q, 1, 2);
-			CHILD_EXPECT(first_wrong(base, 0, q, 1, 2) < 0, "the grandchild lost a write");
+			CHILD_EXPECT(first_wrong(base, 0, q, 1, 2) < 0,
+				     "the grandchild lost a write");
 			int bad = first_wrong(base, q, n, 1, 0);
-			CHILD_EXPECT(bad < 0, "the grandchild sees another's write on page %d", bad);
+			CHILD_EXPECT(bad < 0, "the grandchild sees another's write on page %d",
+				     bad);
 			exit(0);
 		}
 		stamp(base, q, 2 * q, 1, 1);
@@ -251,10 +253,11 @@ static int test_race(void)
 			if (pids[k] == 0)
 				race_child(base, n, k);
 			if (pids[k] < 0) {
-				grade_report_line(&report,
-						  "round %d: fork %d of a process holding %d of %lu "
-						  "free frames failed: %s",
-						  round, k + 1, n, free_frames, why_fork_failed);
+				grade_report_line(
+					&report,
+					"round %d: fork %d of a process holding %d of %lu "
+					"free frames failed: %s",
+					round, k + 1, n, free_frames, why_fork_failed);
 				while (wait(0) >= 0)
 					;
 				return 0;
@@ -267,12 +270,13 @@ static int test_race(void)
 			if (wait(&status) < 0 || status != 0)
 				bad_children++;
 		}
-		EXPECT(bad_children == 0, "round %d: %d of %d children failed", round,
-		       bad_children, RACE_CHILDREN);
-		EXPECT(first_wrong(base, 0, HOT_PAGES, 1, 50) < 0, "round %d: the parent lost a write",
-		       round);
+		EXPECT(bad_children == 0, "round %d: %d of %d children failed", round, bad_children,
+		       RACE_CHILDREN);
+		EXPECT(first_wrong(base, 0, HOT_PAGES, 1, 50) < 0,
+		       "round %d: the parent lost a write", round);
 		int bad = first_wrong(base, HOT_PAGES, n, 1, 0);
-		EXPECT(bad < 0, "round %d: a child's write reached the parent's page %d", round, bad);
+		EXPECT(bad < 0, "round %d: a child's write reached the parent's page %d", round,
+		       bad);
 		stamp(base, 0, HOT_PAGES, 1, 0);
 		struct memstat after = mem();
 		long lost = (long)before.frames_spare - (long)after.frames_spare;
@@ -285,8 +289,9 @@ static int test_race(void)
 			return 0;
 	}
 	free_pages(n);
-	grade_report_line(&report, "%d rounds of %d children sharing %d pages: every write stayed "
-				   "in its process, every frame came back",
+	grade_report_line(&report,
+			  "%d rounds of %d children sharing %d pages: every write stayed "
+			  "in its process, every frame came back",
 			  RACE_ROUNDS, RACE_CHILDREN, n);
 	return 1;
 }
@@ -361,8 +366,9 @@ static int test_copyout(void)
 	}
 	int pid = fork();
 	if (pid < 0) {
-		grade_report_line(&report, "fork of a process holding %d of %lu free frames failed: %s",
-				  n, free_frames, why_fork_failed);
+		grade_report_line(&report,
+				  "fork of a process holding %d of %lu free frames failed: %s", n,
+				  free_frames, why_fork_failed);
 		return 0;
 	}
 	if (pid == 0) {
@@ -389,8 +395,9 @@ static int test_copyout(void)
 	unlink(COPY_FILE);
 	if (failed)
 		return 0;
-	grade_report_line(&report, "read(), a pipe and fstat wrote into pages a fork of %d pages "
-				   "shared: each write stayed in its own process",
+	grade_report_line(&report,
+			  "read(), a pipe and fstat wrote into pages a fork of %d pages "
+			  "shared: each write stayed in its own process",
 			  n);
 	return 1;
 }
@@ -410,8 +417,9 @@ static int test_free(void)
 		struct memstat before = mem();
 		int pid = fork();
 		if (pid < 0) {
-			grade_report_line(&report, "round %d: fork of a process holding %d of %lu "
-						   "free frames failed: %s",
+			grade_report_line(&report,
+					  "round %d: fork of a process holding %d of %lu "
+					  "free frames failed: %s",
 					  round, n, free_frames, why_fork_failed);
 			return 0;
 		}
@@ -436,8 +444,9 @@ static int test_free(void)
 	free_pages(n);
 	if (failed)
 		return 0;
-	grade_report_line(&report, "%d forks of a process holding %d of %lu free frames: every "
-				   "child's frames came back",
+	grade_report_line(&report,
+			  "%d forks of a process holding %d of %lu free frames: every "
+			  "child's frames came back",
 			  ROUNDS, n, free_frames);
 	return 1;
 }
@@ -484,7 +493,7 @@ struct cow_test {
 };
 
 static const struct cow_test tests[] = {
-	{ "simple", test_simple }, { "three", test_three }, { "race", test_race },
+	{ "simple", test_simple },   { "three", test_three }, { "race", test_race },
 	{ "copyout", test_copyout }, { "free", test_free },
 };
 #define NTESTS ((int)(sizeof tests / sizeof tests[0]))

@@ -34,20 +34,20 @@ static struct grade_report report;
 static int failed;
 
 /* A check of the reporting process: a report line says what went wrong, and the test fails. */
-#define EXPECT(cond, ...)                                    \
-	do {                                                 \
-		if (!(cond)) {                               \
+#define EXPECT(cond, ...)                                        \
+	do {                                                     \
+		if (!(cond)) {                                   \
 			grade_report_line(&report, __VA_ARGS__); \
-			failed = 1;                          \
-		}                                            \
+			failed = 1;                              \
+		}                                                \
 	} while (0)
 
 /* Like EXPECT, and the test ends there. */
-#define REQUIRE(cond, ...)                \
-	do {                              \
+#define REQUIRE(cond, ...)                 \
+	do {                               \
 		EXPECT(cond, __VA_ARGS__); \
-		if (failed)               \
-			return 0;         \
+		if (failed)                \
+			return 0;          \
 	} while (0)
 
 /* A check of a child: it says what on stderr and exits 1. */
@@ -221,8 +221,9 @@ static int test_sbrk(void)
 	EXPECT(frames_taken(&before, &shrunk) <= 2, "%ld frames not given back by sbrk(-%d)",
 	       frames_taken(&before, &shrunk), pages * PGSIZE);
 	if (!failed)
-		grade_report_line(&report, "sbrk of %d pages: nothing until touched, 16 touched, "
-					   "read() into untouched ones",
+		grade_report_line(&report,
+				  "sbrk of %d pages: nothing until touched, 16 touched, "
+				  "read() into untouched ones",
 				  pages);
 	return !failed;
 }
@@ -250,8 +251,9 @@ static int test_read(void)
 				       "not kill the process");
 	unlink(F1);
 	if (!failed)
-		grade_report_line(&report, "a read-only private mapping showed the file, zeros past "
-					   "its end, and nothing after munmap");
+		grade_report_line(&report,
+				  "a read-only private mapping showed the file, zeros past "
+				  "its end, and nothing after munmap");
 	return !failed;
 }
 
@@ -331,8 +333,9 @@ static int test_shared(void)
 	EXPECT(bad == -1, "after munmap the file differs at byte %d", bad);
 	unlink(F1);
 	if (!failed)
-		grade_report_line(&report, "stores into a shared mapping reached the file at munmap, "
-					   "none past its end");
+		grade_report_line(&report,
+				  "stores into a shared mapping reached the file at munmap, "
+				  "none past its end");
 	return !failed;
 }
 
@@ -418,8 +421,9 @@ static int test_fork(void)
 	unlink(F1);
 	unlink(F2);
 	if (!failed)
-		grade_report_line(&report, "fork's child had both mappings; its shared stores reached "
-					   "the parent, its private ones did not");
+		grade_report_line(&report,
+				  "fork's child had both mappings; its shared stores reached "
+				  "the parent, its private ones did not");
 	return !failed;
 }
 
@@ -519,8 +523,9 @@ static int test_lazy(void)
 	       frames_taken(&before, &after));
 	unlink(F1);
 	if (!failed)
-		grade_report_line(&report, "%d mapped pages cost nothing until touched; 3 touched "
-					   "cost %ld frames",
+		grade_report_line(&report,
+				  "%d mapped pages cost nothing until touched; 3 touched "
+				  "cost %ld frames",
 				  pages, taken);
 	return !failed;
 }
@@ -609,9 +614,9 @@ struct mmap_test {
 };
 
 static const struct mmap_test tests[] = {
-	{ "sbrk", test_sbrk },       { "read", test_read },       { "private", test_private },
-	{ "refused", test_refused }, { "shared", test_shared },   { "partial", test_partial },
-	{ "fork", test_fork },       { "exit", test_exit },       { "syscall", test_syscall },
+	{ "sbrk", test_sbrk },       { "read", test_read },     { "private", test_private },
+	{ "refused", test_refused }, { "shared", test_shared }, { "partial", test_partial },
+	{ "fork", test_fork },       { "exit", test_exit },     { "syscall", test_syscall },
 	{ "lazy", test_lazy },
 };
 #define NTESTS ((int)(sizeof tests / sizeof tests[0]))

@@ -505,7 +505,8 @@ static void test_mmap_limits(void)
 		if (maps[i] < lowest)
 			lowest = maps[i];
 		for (int j = 0; j < i; j++)
-			CHECK(maps[i] != maps[j], "mappings %d and %d are both at %p", j, i, maps[i]);
+			CHECK(maps[i] != maps[j], "mappings %d and %d are both at %p", j, i,
+			      maps[i]);
 	}
 	CHECK(munmap(maps[3] + 1, PGSIZE) == -1, "munmap of an unaligned address was allowed");
 	CHECK(munmap(maps[3], 0) == -1, "munmap of 0 bytes was allowed");
@@ -537,7 +538,8 @@ static void test_mmap_unmap_span(void)
 	char *head = mmap(0, PGSIZE, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
 	CHECK(tail != MAP_FAILED && head != MAP_FAILED, "mmap failed");
-	CHECK(memcmp(tail, data + 2 * PGSIZE, 2 * PGSIZE) == 0, "the mapping from offset 8192 "
+	CHECK(memcmp(tail, data + 2 * PGSIZE, 2 * PGSIZE) == 0,
+	      "the mapping from offset 8192 "
 	      "does not show the file from there");
 	CHECK(head + PGSIZE <= tail, "the second mapping is not below the first");
 	CHECK(munmap(head, (uint64)(tail - head) + 2 * PGSIZE) == 0, "munmap of both failed");
