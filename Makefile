@@ -123,7 +123,11 @@ USER_OBJS := $(call obj,user,$(USER_LIB_SRCS) $(USER_PROG_SRCS) $(USER_PART_SRCS
 USER_LIB := $(BUILD)/user/libuser.a
 USER_LD := $(BUILD)/user/user.ld
 # System calls the library answers without a trap: user/time.c reads uptime from the root.
+# LAB(pgtbl) begin
 USER_LIBRARY_CALLS := uptime
+# LAB(pgtbl) stub
+# USER_LIBRARY_CALLS :=
+# LAB(pgtbl) end
 AR := $(CROSS)ar
 
 .PHONY: user
@@ -149,7 +153,7 @@ $(GRADE_SECRET_H): $(GRADE_SECRET)
 	  echo 'static const unsigned char grade_secret[] = {'; sed 's/../0x&,/g' $<; echo '};'; } > $@
 $(BUILD)/user/user/grade_report.o: $(GRADE_SECRET_H)
 
-$(BUILD)/user/usys.S: user/usys.py kernel/syscall.h user/user.h
+$(BUILD)/user/usys.S: user/usys.py kernel/syscall.h user/user.h Makefile # USER_LIBRARY_CALLS
 	@mkdir -p $(dir $@)
 	$(PYTHON) user/usys.py --syscalls kernel/syscall.h --user-h user/user.h \
 		$(foreach c,$(USER_LIBRARY_CALLS),--in-library $(c)) -o $@
@@ -422,6 +426,18 @@ handout:
 	@$(PYTHON) tools/handout.py tree $(LAB) --out $(or $(OUT),$(BUILD)/handout/$(LAB))
 handout-repo:
 	@$(PYTHON) tools/handout.py repo --out $(or $(OUT),$(BUILD)/handout-repo)
+
+# The memory labs' host programs (labs/memmap, labs/frames, labs/heap): `make lab-host-LAB`
+# builds what that lab's grader runs, with the host tests' sanitizers.
+$(BUILD)/host/lab_memmap: labs/memmap/lab_memmap.c
+$(BUILD)/host/lab_heap_frag: labs/heap/lab_heap_frag.c
+$(BUILD)/host/lab_memmap $(BUILD)/host/lab_heap_frag: $(MM_SRCS) $(wildcard mm/*.h)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) $(filter labs/%.c,$^) $(MM_SRCS) $(LIB_HOST_SRCS) -o $@
+.PHONY: lab-host-memmap lab-host-frames lab-host-heap
+lab-host-memmap: $(BUILD)/host/test_memmap $(BUILD)/host/lab_memmap $(TEST_DTBS) gen-trees
+lab-host-frames: $(BUILD)/host/test_frame
+lab-host-heap: $(BUILD)/host/test_heap $(BUILD)/host/lab_heap_frag
 
 # Everything: host tests, Python and tool tests, the format check, then the QEMU system tests.
 test: deps

@@ -10,6 +10,9 @@
  * them, sp 16-byte aligned (RISC-V psABI); the pages they need are mapped
  * now, the rest of the stack page by page on first touch, above a guard
  * page that is never mapped.
+ *
+ * With vmprint=NAME[,NAME...] (or vmprint=all) in the bootargs, exec
+ * prints the page table a program of that name starts on (uvm_print).
  */
 #include "exec.h"
 
@@ -24,6 +27,7 @@
 #include "param.h"
 #include "proc.h"
 #include "riscv.h"
+#include "selftest.h"
 #include "stat.h"
 #include "syscall.h"
 #include "trap.h"
@@ -210,6 +214,8 @@ int exec_kernel(const char *path, char *const argv[])
 	csr_write(satp, SATP_SV39(pagetable));
 	sfence_vma_all();
 	uvm_free(old);
+	if (bootarg_selected("vmprint", p->name)) /* lab pgtbl: the table the program starts on */
+		uvm_print(pagetable, p->pid, p->name);
 	return argc;
 }
 

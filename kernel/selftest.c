@@ -176,6 +176,77 @@ static void test_frames(void)
 		bad == 0 && taken == free_before && free_after == free_before ? "OK" : "FAIL");
 }
 
+#define FRAME_HARTS_ROUNDS 100
+#define FRAME_HARTS_BURST  96
+
+struct frame_harts_run {
+	struct frame_stats before[MAGMA_MAX_HARTS], after[MAGMA_MAX_HARTS];
+	int short_bursts[MAGMA_MAX_HARTS]; /* bursts that found memory short (never expected) */
+};
+
+/* One hart's share: bursts of allocs, then the frees, with interrupts off. */
+static void frame_bursts_on_this_hart(void *arg)
+{
+	struct frame_harts_run *run = arg;
+	uint64_t id = this_hartid();
+	struct frame_allocator *fa = kalloc_frames();
+	struct frame_hart *me = frame_hart(fa, (uint32_t)id);
+	uint64_t held[FRAME_HARTS_BURST];
+	int was_on = intr_enabled();
+	intr_off();
+	frame_hart_stats(fa, (uint32_t)id, &run->before[id]);
+	for (int round = 0; round < FRAME_HARTS_ROUNDS; round++) {
+		for (int i = 0; i < FRAME_HARTS_BURST; i++)
+			held[i] = frame_alloc(me);
+		for (int i = 0; i < FRAME_HARTS_BURST; i++) {
+			if (!held[i])
+				run->short_bursts[id]++;
+			else if (frame_free(me, held[i]))
+				panic("test frame_harts: free of 0x%lx refused", held[i]);
+		}
+	}
+	frame_hart_stats(fa, (uint32_t)id, &run->after[id]);
+	if (was_on)
+		intr_on();
+}
+
+/*
+ * Every kernel hart allocates and frees bursts of frames at once; each
+ * reports its allocs, frees, pool-lock takings and steals. Then this hart
+ * takes every free frame, the ones left in the other harts' caches too (it
+ * must steal them), gives them back, and frame_check() checks the lists.
+ */
+static void test_frame_harts(void)
+{
+	static struct frame_harts_run run;
+	struct frame_allocator *fa = kalloc_frames();
+	smp_call_all(frame_bursts_on_this_hart, &run);
+	for (int i = 0; i < smp.kernel_count; i++) {
+		uint64_t id = smp.kernel[i];
+		const struct frame_stats *b = &run.before[id], *a = &run.after[id];
+		kprintf("magma: test frame_harts: hart %lu: %lu allocs, %lu frees, %lu pool locks, "
+			"%lu steals, %d short bursts\n",
+			id, a->allocs - b->allocs, a->frees - b->frees,
+			a->pool_locks - b->pool_locks, a->steals - b->steals, run.short_bursts[id]);
+	}
+	uint64_t free_before = frame_count_free(fa), taken = 0;
+	uint64_t *chain = 0; /* the taken frames form a list through their first word */
+	for (uint64_t *page; (page = page_alloc_dirty()); taken++) {
+		*page = (uint64_t)chain;
+		chain = page;
+	}
+	while (chain) {
+		uint64_t *next = (uint64_t *)*chain;
+		page_free(chain);
+		chain = next;
+	}
+	uint64_t bad_pa = 0;
+	int check = frame_check(fa, &bad_pa);
+	kprintf("magma: test frame_harts: took %lu of %lu free frames, frame_check %s (0x%lx): %s\n",
+		taken, free_before, check ? frame_strerror(check) : "clean", bad_pa,
+		taken == free_before && check == 0 ? "OK" : "FAIL");
+}
+
 /* A deterministic xorshift: the same "random" pattern on every boot. */
 static uint64_t next_random(uint64_t *state)
 {
@@ -259,6 +330,61 @@ static void test_kmalloc(void)
 		(unsigned long)stats.used_payload_bytes, broken == 0 && check == 0 ? "OK" : "FAIL");
 }
 
+#define COALESCE_BYTES 5000 /* above HEAP_QUICK_MAX_BYTES: freed the general way at once */
+
+static struct heap_stats kheap_stats(void)
+{
+	struct heap_stats stats = { 0 };
+	struct heap_fault fault;
+	push_intr_off();
+	heap_stats(kmalloc_heap(), &stats, &fault);
+	pop_intr_off();
+	return stats;
+}
+
+/*
+ * Three neighbouring blocks freed middle first, then the others: coalescing
+ * leaves no more free blocks than before they were allocated, and a largest
+ * free block no smaller.
+ */
+static void test_heap_coalesce(void)
+{
+	struct heap_stats before = kheap_stats();
+	void *a = kmalloc(COALESCE_BYTES), *b = kmalloc(COALESCE_BYTES),
+	     *c = kmalloc(COALESCE_BYTES);
+	struct heap_stats held = kheap_stats();
+	kfree(b);
+	kfree(a);
+	kfree(c);
+	struct heap_stats after = kheap_stats();
+	kprintf("magma: test heap_coalesce: free blocks %lu before, %lu with 3 held, %lu after; "
+		"largest free %lu before, %lu after: %s\n",
+		(unsigned long)before.free_blocks, (unsigned long)held.free_blocks,
+		(unsigned long)after.free_blocks, (unsigned long)before.largest_free_bytes,
+		(unsigned long)after.largest_free_bytes,
+		after.free_blocks <= before.free_blocks &&
+				after.largest_free_bytes >= before.largest_free_bytes
+			? "OK"
+			: "FAIL");
+}
+
+/* Writes one byte past a block's payload, into its trailer; kfree must panic naming it. */
+static void test_heap_overrun(void)
+{
+	uint8_t *p = kmalloc(64);
+	size_t usable = 0;
+	struct heap_fault fault;
+	push_intr_off();
+	heap_usable_size(kmalloc_heap(), p, &usable, &fault);
+	pop_intr_off();
+	kprintf("magma: test heap_overrun: writing byte %lu of the %lu-byte payload of block "
+		"0x%lx\n",
+		(unsigned long)usable, (unsigned long)usable, (uintptr_t)(p - HEAP_HEADER_BYTES));
+	p[usable] ^= 0x01;
+	kfree(p);
+	kprintf("magma: test heap_overrun: FAIL: kfree accepted an overrun block\n");
+}
+
 /* Overwrites one byte of a block header; kfree must panic naming block and field. */
 static void test_heap_corrupt(void)
 {
@@ -332,6 +458,7 @@ void selftest_run(void)
 		{ "pmp_store", test_pmp_store },
 		{ "vm", vm_selftest },
 		{ "frames", test_frames },
+		{ "frame_harts", test_frame_harts },
 		{ "double_free", test_double_free },
 		{ "kmalloc", test_kmalloc },
 		{ "mailbox", selftest_mailbox },
@@ -340,6 +467,8 @@ void selftest_run(void)
 		{ "walker", selftest_walker },
 		{ "ring", selftest_ring },
 		{ "board", selftest_board },
+		{ "heap_coalesce", test_heap_coalesce },
+		{ "heap_overrun", test_heap_overrun },
 		{ "heap_corrupt", test_heap_corrupt },
 		{ "panic", test_panic },
 		{ "ping_loop", selftest_ping_loop },

@@ -13,6 +13,7 @@
 #include "../include/sysinfo.h"
 #include "../include/user_layout.h"
 #include "../lib/string.h"
+#include "console.h"
 #include "kalloc.h"
 #include "mmap.h"
 #include "pageref.h"
@@ -47,10 +48,15 @@ uint64_t *uvm_create(void)
 	if (!root)
 		return 0;
 	vm_share_kernel_half(root);
+	// LAB(pgtbl) begin
+	/* The guard's root, read-only, so user code reads the clock with no system call. */
 	if (vm_map(root, USER_ROOT_VA, MAGMA_ROOT_BASE, MAGMA_ROOT_SIZE, PTE_R | PTE_U)) {
 		uvm_free(root);
 		return 0;
 	}
+	// LAB(pgtbl) stub
+	// /* TODO(lab pgtbl): map the root range read-only for user code at USER_ROOT_VA. */
+	// LAB(pgtbl) end
 	return root;
 }
 
@@ -300,6 +306,52 @@ int uvm_set_info(uint64_t *pagetable, int pid, const char *name)
 	strlcpy(info->name, name, sizeof info->name);
 	return 0;
 }
+
+// LAB(pgtbl) begin
+/* What each level's lines start with: one " .." per level below the root, plus one. */
+static const char *const print_indent[VM_LEVELS] = { " .. .. ..", " .. ..", " .." };
+
+/*
+ * Prints the first `slots` entries of table, a table at `level` whose
+ * first entry maps va, and the tables under them, depth first. The
+ * kernel's own tables are never reached: the caller passes only the
+ * user half of a root, and a user table points only to user tables.
+ */
+static void print_table(const pte_t *table, int level, uint64_t va, uint64_t slots)
+{
+	for (uint64_t i = 0; i < slots; i++) {
+		pte_t pte = table[i];
+		if (!(pte & PTE_V))
+			continue;
+		uint64_t at = va + i * VM_LEVEL_SIZE(level);
+		if (!(pte & PTE_LEAF)) {
+			kprintf("%s[%lu] pte 0x%lx pa 0x%lx\n", print_indent[level], i, pte,
+				PTE2PA(pte));
+			if (level == 0)
+				continue; /* a level-0 entry that is no leaf is reserved: nothing below */
+			print_table((const pte_t *)PTE2PA(pte), level - 1, at, 512);
+			continue;
+		}
+		kprintf("%s[%lu] pte 0x%lx pa 0x%lx va 0x%lx %c%c%c%c\n", print_indent[level], i,
+			pte, PTE2PA(pte), at, pte & PTE_R ? 'r' : '-', pte & PTE_W ? 'w' : '-',
+			pte & PTE_X ? 'x' : '-', pte & PTE_U ? 'u' : '-');
+	}
+}
+
+void uvm_print(uint64_t *pagetable, int pid, const char *name)
+{
+	kprintf("vmprint: pid %d (%s): page table 0x%lx, user half\n", pid, name,
+		(uint64_t)pagetable);
+	print_table(pagetable, VM_LEVELS - 1, 0, PX(VM_LEVELS - 1, USER_TOP));
+}
+// LAB(pgtbl) stub
+// void uvm_print(uint64_t *pagetable, int pid, const char *name)
+// {
+// 	/* TODO(lab pgtbl): print the user half of pagetable, a line per valid PTE. */
+// 	(void)pagetable;
+// 	kprintf("vmprint: pid %d (%s): not implemented (lab pgtbl)\n", pid, name);
+// }
+// LAB(pgtbl) end
 
 uint64_t uvm_lazy_faults(void)
 {

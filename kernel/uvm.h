@@ -60,6 +60,13 @@ void *uvm_map_fresh(uint64_t *pagetable, uint64_t va, uint64_t perm);
  * pid and name, for debuggers and the user library. 0 or UVM_ERR_NO_MEMORY.
  */
 int uvm_set_info(uint64_t *pagetable, int pid, const char *name);
+/*
+ * vmprint: prints the user half of pagetable (root slots below USER_TOP),
+ * a header line naming the process, then a line per valid PTE, depth
+ * first, indented one " .." per level: its slot, the PTE, the physical
+ * address it names and, for a leaf, the virtual address and r/w/x/u.
+ */
+void uvm_print(uint64_t *pagetable, int pid, const char *name);
 /* Whether va is a lazily backed address of p (heap beyond the image, or stack). */
 int uvm_is_lazy(struct proc *p, uint64_t va);
 /* Counters for memstat. */

@@ -96,12 +96,24 @@ static void lock_take(struct mm_spin *lock, uint64_t *contended)
 		lock_wait(lock, contended);
 }
 
+/*
+ * Every taking of the pool's lock on behalf of a hart goes through here, so
+ * its pool_locks counts them all (the frames lab's grader reads it).
+ */
+static void pool_lock(struct frame_hart *hc)
+{
+	stat_inc(&hc->stats.pool_locks);
+	lock_take(&hc->fa->pool.lock, &hc->stats.pool_contended);
+}
+
+// LAB(frames) begin
 /* Takes two hart locks, lower index first, so two thieves cannot deadlock. */
 static void lock_two(struct frame_hart *a, struct frame_hart *b, uint64_t *contended)
 {
 	lock_take(a < b ? &a->lock : &b->lock, contended);
 	lock_take(a < b ? &b->lock : &a->lock, contended);
 }
+// LAB(frames) end
 
 /* List lengths are read by other harts without the lock (peeks, counts). */
 static void set_count(uint64_t *count, uint64_t n)
@@ -121,11 +133,13 @@ static void state_set(struct frame_allocator *fa, uint64_t idx, uint32_t state)
 	__atomic_store_n(&fa->meta[idx].state, state, __ATOMIC_RELAXED);
 }
 
+// LAB(frames) begin
 /* Moves a free frame to another list's place, keeping its flags. */
 static void set_place(struct frame_allocator *fa, uint64_t idx, uint32_t place)
 {
 	state_set(fa, idx, (state_get(fa, idx) & ~PLACE_MASK) | place);
 }
+// LAB(frames) end
 
 static int pa_to_index(const struct frame_allocator *fa, uint64_t pa, uint64_t *idx)
 {
@@ -282,6 +296,15 @@ struct frame_hart *frame_hart(struct frame_allocator *fa, uint32_t hart)
 	return hart < fa->nharts ? &fa->harts[hart] : NULL;
 }
 
+static SLOW_PATH int refuse(struct frame_hart *hc, int err, uint64_t pa)
+{
+	hc->last_err = err;
+	hc->last_err_pa = pa;
+	stat_inc(&hc->stats.bad_frees);
+	return err;
+}
+
+// LAB(frames) begin
 /* --- moving batches (all with the cache's lock held) --- */
 
 /* Moves up to FRAME_BATCH frames from the pool into hc's empty cache. */
@@ -290,7 +313,7 @@ static SLOW_PATH bool refill(struct frame_hart *hc)
 	struct frame_allocator *fa = hc->fa;
 	if (__atomic_load_n(&fa->pool.count, __ATOMIC_RELAXED) == 0)
 		return false; /* dry: do not queue on the pool lock for nothing */
-	lock_take(&fa->pool.lock, &hc->stats.pool_contended);
+	pool_lock(hc);
 	uint32_t n = fa->pool.count < FRAME_BATCH ? (uint32_t)fa->pool.count : FRAME_BATCH;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t idx = fa->pool.head;
@@ -310,7 +333,7 @@ static SLOW_PATH bool refill(struct frame_hart *hc)
 static SLOW_PATH void drain(struct frame_hart *hc)
 {
 	struct frame_allocator *fa = hc->fa;
-	lock_take(&fa->pool.lock, &hc->stats.pool_contended);
+	pool_lock(hc);
 	for (uint32_t i = 1; i <= FRAME_BATCH; i++) {
 		uint32_t idx = hc->cache[hc->count - i];
 		set_place(fa, idx, PLACE_POOL);
@@ -404,14 +427,6 @@ uint64_t frame_alloc(struct frame_hart *me)
 	return take_top(me);
 }
 
-static SLOW_PATH int refuse(struct frame_hart *hc, int err, uint64_t pa)
-{
-	hc->last_err = err;
-	hc->last_err_pa = pa;
-	stat_inc(&hc->stats.bad_frees);
-	return err;
-}
-
 /*
  * With hc locked: claims frame idx for hc's cache, ALLOCATED -> here in one
  * compare-and-swap, so of two racing frees one wins. On failure *seen is the
@@ -470,6 +485,55 @@ int frame_free(struct frame_hart *me, uint64_t pa)
 		return refuse_claim(me, seen, pa);
 	return push_top(me, idx);
 }
+// LAB(frames) stub
+// /*
+//  * TODO(lab frames): the simple allocator. Every alloc and every free takes
+//  * the shared pool's lock, so on several harts they all queue on it. Give
+//  * each hart a cache (frame_hart's cache[] and count) in front of the pool:
+//  * refill and drain it in batches of FRAME_BATCH, and when the pool is dry,
+//  * steal from the other harts' caches (frame.h and LAB.md say how).
+//  */
+// uint64_t frame_alloc(struct frame_hart *me)
+// {
+// 	struct frame_allocator *fa = me->fa;
+// 	pool_lock(me);
+// 	if (fa->pool.count == 0) {
+// 		mm_spin_unlock(&fa->pool.lock);
+// 		stat_inc(&me->stats.alloc_failures);
+// 		return 0;
+// 	}
+// 	uint32_t idx = fa->pool.head;
+// 	fa->pool.head = fa->meta[idx].next;
+// 	set_count(&fa->pool.count, fa->pool.count - 1);
+// 	state_set(fa, idx, ST_ALLOCATED);
+// 	mm_spin_unlock(&fa->pool.lock);
+// 	stat_inc(&me->stats.allocs);
+// 	return index_to_pa(fa, idx);
+// }
+//
+// int frame_free(struct frame_hart *me, uint64_t pa)
+// {
+// 	struct frame_allocator *fa = me->fa;
+// 	uint64_t idx;
+// 	int err = pa_to_index(fa, pa, &idx);
+// 	if (err)
+// 		return refuse(me, err, pa);
+// 	pool_lock(me);
+// 	uint32_t seen = ST_ALLOCATED; /* of two racing frees of one frame, one wins */
+// 	if (!__atomic_compare_exchange_n(&fa->meta[idx].state, &seen, PLACE_POOL | FLAG_USED,
+// 					 false, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+// 		mm_spin_unlock(&fa->pool.lock);
+// 		return refuse(me, seen & FLAG_USED ? FRAME_ERR_DOUBLEFREE : FRAME_ERR_NEVERALLOC,
+// 			      pa);
+// 	}
+// 	fa->meta[idx].next = fa->pool.head;
+// 	fa->pool.head = (uint32_t)idx;
+// 	set_count(&fa->pool.count, fa->pool.count + 1);
+// 	mm_spin_unlock(&fa->pool.lock);
+// 	stat_inc(&me->stats.frees);
+// 	return 0;
+// }
+// LAB(frames) end
 
 /* --- reports --- */
 
@@ -497,6 +561,7 @@ int frame_hart_stats(const struct frame_allocator *fa, uint32_t hart, struct fra
 	out->refills = stat_get(&s->refills);
 	out->drains = stat_get(&s->drains);
 	out->steals = stat_get(&s->steals);
+	out->pool_locks = stat_get(&s->pool_locks);
 	out->pool_contended = stat_get(&s->pool_contended);
 	out->hart_contended = stat_get(&s->hart_contended);
 	return 0;

@@ -76,6 +76,7 @@ struct frame_stats {
 	uint64_t refills;        /* batches moved pool -> cache */
 	uint64_t drains;         /* batches moved cache -> pool */
 	uint64_t steals;         /* times this hart took frames from another hart's cache */
+	uint64_t pool_locks;     /* times this hart took the shared pool's lock */
 	uint64_t pool_contended; /* pool lock found held (trylock failed) before taking it */
 	uint64_t hart_contended; /* a hart-cache lock found held: own (by a thief) or a victim's */
 };

@@ -14,12 +14,17 @@
 /* The flag of a well-formed magic, or HEAP_ERR_MAGIC / HEAP_ERR_FLAGS. */
 static int magic_flag(uint64_t magic)
 {
+	// LAB(heap) begin
 	if ((magic & HEAP_MAGIC_SAFETY_MASK) != HEAP_MAGIC_SAFETY)
 		return HEAP_ERR_MAGIC;
 	uint64_t flag = magic & 0xf;
 	if (magic != HEAP_MAGIC(flag) || flag > HEAP_FLAG_QUICK)
 		return HEAP_ERR_FLAGS;
 	return (int)flag;
+	// LAB(heap) stub
+	// /* TODO(lab heap): check the safety nibbles and that all eight flag nibbles agree. */
+	// return (int)(magic & 0xf);
+	// LAB(heap) end
 }
 
 /* --- chunks --- */
@@ -33,6 +38,7 @@ static const struct heap_chunk *arena_chunk_of(const struct op *op, uintptr_t b)
 
 /* --- validation --- */
 
+// LAB(heap) begin
 /* Whether p, the successor of b that one of b's fields claims, could be one (end: none). */
 static bool successor_plausible(const struct heap_chunk *c, uintptr_t b, uintptr_t p)
 {
@@ -105,6 +111,29 @@ int heap_check_free_block(const struct op *op, const struct heap_chunk *c, uintp
 	return 0;
 }
 
+// LAB(heap) stub
+// int heap_check_block(const struct op *op, const struct heap_chunk *c, uintptr_t b)
+// {
+// 	/*
+// 	 * TODO(lab heap): validate the header at b before anything follows it:
+// 	 * magic (magic_flag), size (aligned, at least a block, inside the chunk,
+// 	 * leaving room for a block or nothing) and next (where size says), and
+// 	 * report the first bad field with fail().
+// 	 */
+// 	(void)op;
+// 	(void)c;
+// 	return magic_flag(load_magic(b));
+// }
+//
+// int heap_check_free_block(const struct op *op, const struct heap_chunk *c, uintptr_t b)
+// {
+// 	/* TODO(lab heap): a free block's trailer is its address; its bin links agree. */
+// 	(void)op;
+// 	(void)c;
+// 	(void)b;
+// 	return 0;
+// }
+// LAB(heap) end
 int heap_listed_block_at(const struct op *op, uintptr_t p, int want_flag, const char *list,
 			 const struct heap_chunk **c)
 {
@@ -135,6 +164,7 @@ int heap_find_free_after(const struct op *op, const struct heap_chunk *c, uintpt
 	return err;
 }
 
+// LAB(heap) begin
 int heap_find_free_before(const struct op *op, const struct heap_chunk *c, uintptr_t b,
 			  uintptr_t *before)
 {
@@ -157,6 +187,18 @@ int heap_find_free_before(const struct op *op, const struct heap_chunk *c, uintp
 	return err;
 }
 
+// LAB(heap) stub
+// int heap_find_free_before(const struct op *op, const struct heap_chunk *c, uintptr_t b,
+// 			  uintptr_t *before)
+// {
+// 	/* TODO(lab heap): the trailer just below b says whether the block before is free. */
+// 	(void)op;
+// 	(void)c;
+// 	(void)b;
+// 	*before = 0;
+// 	return 0;
+// }
+// LAB(heap) end
 int heap_check_used(const struct op *op, const struct heap_chunk *c, uintptr_t b)
 {
 	uint64_t magic = load_magic(b);
@@ -169,9 +211,13 @@ int heap_check_used(const struct op *op, const struct heap_chunk *c, uintptr_t b
 	if (flag != HEAP_FLAG_USED)
 		return fail(op, HEAP_ERR_DOUBLE_FREE, b, "magic flags", (uint64_t)flag,
 			    HEAP_FLAG_USED);
+	// LAB(heap) begin
 	uint64_t t = *trailer(b, blk(b)->size);
 	if (t != HEAP_TRAILER_USED)
 		return fail(op, HEAP_ERR_TRAILER, b, "trailer", t, HEAP_TRAILER_USED);
+	// LAB(heap) stub
+	// /* TODO(lab heap): a used block's trailer that changed is a payload overrun. */
+	// LAB(heap) end
 	return 0;
 }
 

@@ -79,6 +79,7 @@ static int add(struct memmap *map, int reservation, uint64_t base, uint64_t size
 		note(map, MEMMAP_NOTE_EMPTY, reservation, base, size, from, 0);
 		return 0;
 	}
+	// LAB(memmap) begin
 	uint64_t room = 0 - base; /* bytes from base to 2^64; 0 means all 2^64 (base 0) */
 	if (room && size > room) {
 		note(map, reservation ? MEMMAP_NOTE_CLAMPED : MEMMAP_NOTE_RAM_WRAPS, reservation,
@@ -87,6 +88,9 @@ static int add(struct memmap *map, int reservation, uint64_t base, uint64_t size
 			return 0;
 		size = room;
 	}
+	// LAB(memmap) stub
+	// /* TODO(lab memmap): a range whose end passes 2^64: drop RAM, clamp a reservation. */
+	// LAB(memmap) end
 	struct memmap_range *table = reservation ? map->reserved : map->ram;
 	int *count = reservation ? &map->reserved_count : &map->ram_count;
 	if (*count == (reservation ? MEMMAP_MAX_RESERVED : MEMMAP_MAX_RAM))
@@ -268,6 +272,7 @@ static int push_usable(struct memmap *map, uint64_t base, uint64_t last)
 static int emit_aligned(struct memmap *map, uint64_t first, uint64_t last)
 {
 	const uint64_t mask = MM_PAGE_SIZE - 1;
+	// LAB(memmap) begin
 	if (first > UINT64_MAX - mask)
 		return 0;
 	uint64_t base = (first + mask) & ~mask;
@@ -279,6 +284,13 @@ static int emit_aligned(struct memmap *map, uint64_t first, uint64_t last)
 	}
 	if (base > last)
 		return 0;
+	// LAB(memmap) stub
+	// /* TODO(lab memmap): round inward without ever computing a value past 2^64 - 1. */
+	// uint64_t base = (first + mask) & ~mask, end = (last + 1) & ~mask;
+	// if (end <= base)
+	// 	return 0;
+	// last = end - 1;
+	// LAB(memmap) end
 	/* All 2^64 bytes have no 64-bit size: they go in as two halves. */
 	if (base == 0 && last == UINT64_MAX) {
 		int err = push_usable(map, 0, UINT64_MAX / 2);
@@ -298,6 +310,7 @@ int memmap_finalize(struct memmap *map)
 	int nresv = to_spans(map->reserved, map->reserved_count, resv);
 
 	/* Both lists are sorted and disjoint: one pass subtracts reservations. */
+	// LAB(memmap) begin
 	int r = 0;
 	for (int i = 0; i < nram; i++) {
 		uint64_t from = ram[i].base; /* the first byte not yet emitted or reserved */
@@ -323,6 +336,29 @@ int memmap_finalize(struct memmap *map)
 				return err;
 		}
 	}
+	// LAB(memmap) stub
+	// /*
+	//  * TODO(lab memmap): this handles only reservations that lie wholly inside
+	//  * one RAM range. One that covers a RAM range's first or last byte, or all
+	//  * of it, is ignored here, and the memory it reserves is handed out.
+	//  */
+	// for (int i = 0; i < nram; i++) {
+	// 	uint64_t from = ram[i].base;
+	// 	for (int k = 0; k < nresv; k++) {
+	// 		if (resv[k].base < ram[i].base || resv[k].last > ram[i].last)
+	// 			continue;
+	// 		if (resv[k].base > from) {
+	// 			int err = emit_aligned(map, from, resv[k].base - 1);
+	// 			if (err)
+	// 				return err;
+	// 		}
+	// 		from = resv[k].last + 1;
+	// 	}
+	// 	int err = emit_aligned(map, from, ram[i].last);
+	// 	if (err)
+	// 		return err;
+	// }
+	// LAB(memmap) end
 	map->finalized = 1;
 	return map->usable_count ? 0 : MEMMAP_ERR_NORAM;
 }

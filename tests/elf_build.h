@@ -96,4 +96,59 @@ static inline uint64_t eb_minimal(uint8_t *f)
 	return EB_FILE_SIZE;
 }
 
+/* Symbols, for lib/elf_symbol's tests. */
+#define EB_STRTAB_AT 0x2010u
+#define EB_SYMTAB_AT 0x2100u
+#define EB_SHDRS_AT  0x2400u
+#define EB_SHNUM     3u
+
+struct eb_sym {
+	const char *name;
+	unsigned info; /* bind << 4 | type */
+	unsigned shndx;
+	uint64_t value;
+};
+
+#define EB_FUNC_GLOBAL (1u << 4 | 2u)
+#define EB_FUNC_WEAK   (2u << 4 | 2u)
+#define EB_FUNC_LOCAL  (0u << 4 | 2u)
+#define EB_OBJ_GLOBAL  (1u << 4 | 1u)
+
+static inline void eb_shdr(uint8_t *file, unsigned i, uint32_t type, uint64_t offset, uint64_t size,
+			   uint32_t link, uint64_t entsize)
+{
+	uint8_t *sh = file + EB_SHDRS_AT + 64u * i;
+	eb_put(sh + 4, type, 4);
+	eb_put(sh + 24, offset, 8);
+	eb_put(sh + 32, size, 8);
+	eb_put(sh + 40, link, 4);
+	eb_put(sh + 56, entsize, 8);
+}
+
+/*
+ * The minimal executable with a section header table appended: [0] null,
+ * [1] .strtab, [2] .symtab (the null symbol, then syms); returns the file's size.
+ */
+static inline size_t eb_symbols(uint8_t *file, const struct eb_sym *syms, unsigned n)
+{
+	eb_minimal(file);
+	uint64_t str = 1; /* offset 0 is the empty name */
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t *s = file + EB_SYMTAB_AT + 24u * (i + 1);
+		size_t len = strlen(syms[i].name) + 1;
+		memcpy(file + EB_STRTAB_AT + str, syms[i].name, len);
+		eb_put(s + 0, str, 4);
+		s[4] = (uint8_t)syms[i].info;
+		eb_put(s + 6, syms[i].shndx, 2);
+		eb_put(s + 8, syms[i].value, 8);
+		str += len;
+	}
+	eb_put(file + 40, EB_SHDRS_AT, 8);
+	eb_put(file + 58, 64, 2);
+	eb_put(file + 60, EB_SHNUM, 2);
+	eb_shdr(file, 1, 3 /* STRTAB */, EB_STRTAB_AT, str, 0, 0);
+	eb_shdr(file, 2, 2 /* SYMTAB */, EB_SYMTAB_AT, 24u * (n + 1), 1, 24);
+	return EB_SHDRS_AT + 64u * EB_SHNUM;
+}
+
 #endif

@@ -17,6 +17,8 @@ for target in "$@"; do
     mkdir -p "$corpus"
     case $name in
         *fdt*) cp build/host/dts/*.dtb build/dt/*.dtb "$corpus"/ 2>/dev/null || true ;;
+        # Real executables with their symbol tables: the user programs.
+        *elf_symbol*) cp build/user/echo build/user/ls "$corpus"/ 2>/dev/null || true ;;
         # Small images from mkfs (host-test-build makes build/host/mkfs): a file
         # past the direct blocks, and an empty file system.
         *fsck*)

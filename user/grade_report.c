@@ -24,7 +24,8 @@ static void add(struct grade_report *r, const char *text)
 int grade_report_start(struct grade_report *r, int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(2, "usage: %s TEST NONCE (the grader gives both)\n", argc ? argv[0] : "test");
+		fprintf(2, "usage: %s TEST NONCE (the grader gives both)\n",
+			argc ? argv[0] : "test");
 		return -1;
 	}
 	uint8_t key[HMAC_SHA256_BYTES];

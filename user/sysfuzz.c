@@ -224,8 +224,10 @@ static int access_of(uint64 va)
 		return READ_WRITE;
 	if (va >= USER_INFO_VA && va < USER_INFO_VA + PAGE)
 		return READ_ONLY;
+	// LAB(pgtbl) begin
 	if (va >= USER_ROOT_VA && va < USER_TOP)
 		return READ_ONLY;
+	// LAB(pgtbl) end
 	return NONE;
 }
 

@@ -22,6 +22,7 @@
  */
 #define TIMEBASE_HZ 10000000ul
 
+// LAB(pgtbl) begin
 /* The guard's clock in 10 ms units since it installed the root; -1 if the root has none. */
 int uptime(void)
 {
@@ -30,12 +31,23 @@ int uptime(void)
 		return -1;
 	return (int)units;
 }
+// LAB(pgtbl) stub
+// /*
+//  * TODO(lab pgtbl): uptime() here, from the guard's clock in the mapped root,
+//  * and "uptime" back in the Makefile's USER_LIBRARY_CALLS. Until then
+//  * uptime() is the system call stub usys.py writes.
+//  */
+// LAB(pgtbl) end
 
 /* The guard's micro ticks (one per scan) since it installed the root; 0 if unreadable. */
 unsigned long root_ticks(void)
 {
+	// LAB(pgtbl) begin
 	uint64_t ticks;
 	return root_time_ticks(uroot(), &ticks) ? 0 : ticks;
+	// LAB(pgtbl) stub
+	// return 0; /* TODO(lab pgtbl): read them from the mapped root */
+	// LAB(pgtbl) end
 }
 
 /* Microseconds since the platform's clock started (the time CSR). */

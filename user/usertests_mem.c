@@ -335,6 +335,21 @@ static void test_cow_chain(void)
 	CHECK(bad < 0, "a descendant's write reached the first generation at byte %ld", bad);
 }
 
+/* The read-only page at USER_INFO_VA says who the process is; fork and exec rewrite it. */
+static void test_info_page(void)
+{
+	volatile const struct user_info *info = (const struct user_info *)USER_INFO_VA;
+	CHECK(info->pid == getpid(), "the info page says pid %d, getpid %d", info->pid, getpid());
+	CHECK(strncmp((const char *)info->name, "usertests", sizeof info->name) == 0,
+	      "the info page names %.16s", (const char *)info->name);
+	int pid = ut_fork();
+	if (pid == 0)
+		exit(info->pid == getpid() ? 0 : 1);
+	CHECK(ut_wait(pid) == 0, "the child's info page does not have its own pid");
+	ut_expect_killed(store_at, (void *)USER_INFO_VA, "a store to the info page");
+}
+
+// LAB(pgtbl) begin
 static void test_root_read(void)
 {
 	volatile const uchar *root = (const uchar *)USER_ROOT_VA;
@@ -353,20 +368,6 @@ static void test_root_read(void)
 	CHECK(*ticks != t0, "the guard's ticks in the mapped root never moved from %lu", t0);
 }
 
-/* The read-only page at USER_INFO_VA says who the process is; fork and exec rewrite it. */
-static void test_info_page(void)
-{
-	volatile const struct user_info *info = (const struct user_info *)USER_INFO_VA;
-	CHECK(info->pid == getpid(), "the info page says pid %d, getpid %d", info->pid, getpid());
-	CHECK(strncmp((const char *)info->name, "usertests", sizeof info->name) == 0,
-	      "the info page names %.16s", (const char *)info->name);
-	int pid = ut_fork();
-	if (pid == 0)
-		exit(info->pid == getpid() ? 0 : 1);
-	CHECK(ut_wait(pid) == 0, "the child's info page does not have its own pid");
-	ut_expect_killed(store_at, (void *)USER_INFO_VA, "a store to the info page");
-}
-
 static void test_root_store(void)
 {
 	uchar version = *(volatile uchar *)(USER_ROOT_VA + ROOT_VERSION_MAJOR);
@@ -377,6 +378,7 @@ static void test_root_store(void)
 	CHECK(*(volatile uchar *)(USER_ROOT_VA + ROOT_VERSION_MAJOR) == version,
 	      "the root changed");
 }
+// LAB(pgtbl) end
 
 static void test_null_deref(void)
 {
@@ -622,8 +624,10 @@ const struct ut_test ut_mem_tests[] = {
 	{ "cow_lazy_copy", test_cow_lazy_copy, 1, 0 },
 	{ "cow_kernel_write", test_cow_kernel_write, 1, 0 },
 	{ "cow_chain", test_cow_chain, 1, 0 },
+	// LAB(pgtbl) begin
 	{ "root_read", test_root_read, 1, 0 },
 	{ "root_store", test_root_store, 1, 0 },
+	// LAB(pgtbl) end
 	{ "info_page", test_info_page, 1, 0 },
 	{ "null_deref", test_null_deref, 1, 0 },
 	{ "kernel_memory", test_kernel_memory, 1, 0 },

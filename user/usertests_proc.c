@@ -203,9 +203,11 @@ static void test_sleep_uptime(void)
 	CHECK(pause(5) == 0, "pause(5) did not return 0");
 	int u1 = uptime();
 	CHECK(u1 > u0, "uptime did not advance over 150 ms: %d then %d", u0, u1);
+	// LAB(pgtbl) begin
 	uint64 r0 = root_ticks();
 	sleep(5);
 	CHECK(root_ticks() > r0, "root_ticks did not advance over 50 ms");
+	// LAB(pgtbl) end
 	uint64 t1 = time_us(), t2 = time_us();
 	CHECK(t2 >= t1 && t1 > t0, "time_us is not monotonic: %lu, %lu, %lu", t0, t1, t2);
 }

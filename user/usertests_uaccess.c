@@ -112,7 +112,9 @@ static void test_write_args(void)
 		close(p[1]);
 	}
 	/* read-only memory is a fine source */
+	// LAB(pgtbl) begin
 	CHECK(write(fd, (void *)USER_ROOT_VA, 256) == 256, "write from the root range failed");
+	// LAB(pgtbl) end
 	CHECK(write(fd, (void *)&test_write_args, 64) == 64, "write from text failed");
 	char buf[8] = "abcdefg";
 	CHECK(write(fd, buf, -1) == -1, "write of -1 bytes did not return -1");
@@ -124,10 +126,12 @@ static void test_write_args(void)
 	int rfd = open("ua_out", O_RDONLY);
 	CHECK(write(rfd, buf, 1) == -1, "write to a read-only fd did not return -1");
 
+	// LAB(pgtbl) begin
 	/* what came from the root is what the root holds */
 	char back[256];
 	CHECK(read(rfd, back, 256) == 256, "read back failed");
 	CHECK(memcmp(back, (void *)USER_ROOT_VA, 256) == 0, "the root's bytes came back changed");
+	// LAB(pgtbl) end
 	close(rfd);
 	close(fd);
 
