@@ -123,13 +123,11 @@ static int share_leaf(void *ctx, uint64_t va, pte_t *pte)
 	pte_t *dst = vm_walk(child, va, 1);
 	if (!dst)
 		return UVM_ERR_NO_MEMORY;
-	// LAB(lazy) begin
-	if (*pte & PTE_SHARED) { /* a MAP_SHARED page: one frame, writable in both */
+	if (*pte & PTE_SHARED) { /* MAP_SHARED (kernel/mmap.c): one frame, writable in both */
 		*dst = *pte;
 		pageref_inc(PTE2PA(*pte));
 		return 0;
 	}
-	// LAB(lazy) end
 	// LAB(cow) begin
 	if (*pte & PTE_W)
 		*pte = (*pte & ~PTE_W) | PTE_COW;

@@ -38,8 +38,9 @@ uint64_t *uvm_create(void);
 void uvm_free(uint64_t *pagetable);
 /*
  * Makes child share every user page of parent copy-on-write (writable pages
- * become read-only in both, marked PTE_COW). 0, or UVM_ERR_NO_MEMORY (the
- * caller frees child). The caller flushes the parent's TLB.
+ * become read-only in both, marked PTE_COW; a PTE_SHARED page stays writable
+ * in both). 0, or UVM_ERR_NO_MEMORY (the caller frees child). The caller
+ * flushes the parent's TLB.
  */
 int uvm_share_cow(uint64_t *parent, uint64_t *child);
 /*
