@@ -23,6 +23,7 @@
 #include "fsys.h"
 #include "kalloc.h"
 #include "log.h"
+#include "mmap.h"
 #include "param.h"
 #include "proc.h"
 #include "riscv.h"
@@ -194,6 +195,7 @@ int exec_kernel(const char *path, char *const argv[])
 	}
 
 	/* The point of no return: the new program replaces the old. */
+	mmap_release(p); /* the old program's mappings end with it (written back first) */
 	uint64_t *old = p->pagetable;
 	p->pagetable = pagetable;
 	p->image_end = image.hi;

@@ -38,15 +38,22 @@ void pageref_set_one(uint64_t pa)
 
 void pageref_inc(uint64_t pa)
 {
+	// LAB(cow) begin
 	uint32_t before = __atomic_fetch_add(count_of(pa), 1, __ATOMIC_RELAXED);
 	if (before == 0)
 		panic("pageref: sharing frame 0x%lx, which no page table maps", pa);
 	if (before == 1)
 		__atomic_fetch_add(&shared_frames, 1, __ATOMIC_RELAXED);
+	// LAB(cow) stub
+	// /* TODO(lab cow): one more mapping of pa (atomically: forks race on other harts). */
+	// panic("pageref_inc(0x%lx): not written yet (lab cow)", pa);
+	// LAB(cow) end
 }
 
 uint32_t pageref_dec_and_free(uint64_t pa)
 {
+	// LAB(cow) begin
+	/* The last one to drop its mapping frees the frame, on whichever hart that is. */
 	uint32_t before = __atomic_fetch_sub(count_of(pa), 1, __ATOMIC_ACQ_REL);
 	if (before == 0)
 		panic("pageref: frame 0x%lx unmapped more often than mapped", pa);
@@ -55,6 +62,12 @@ uint32_t pageref_dec_and_free(uint64_t pa)
 	if (before == 1)
 		page_free((void *)pa);
 	return before - 1;
+	// LAB(cow) stub
+	// /* TODO(lab cow): count down, and free the frame only when no mapping is left. */
+	// count_of(pa); /* checks that pa is a frame of RAM */
+	// page_free((void *)pa);
+	// return 0;
+	// LAB(cow) end
 }
 
 uint32_t pageref_get(uint64_t pa)

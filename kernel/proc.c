@@ -24,6 +24,7 @@
 #include "kalloc.h"
 #include "kstack.h"
 #include "log.h"
+#include "mmap.h"
 #include "panic.h"
 #include "riscv.h"
 #include "sched.h"
@@ -194,6 +195,7 @@ int proc_fork(void)
 	for (int fd = 0; fd < NOFILE; fd++)
 		if (parent->ofile[fd])
 			child->ofile[fd] = file_dup(parent->ofile[fd]);
+	mmap_fork(parent, child);
 	child->cwd = parent->cwd ? inode_dup(parent->cwd) : 0;
 	memcpy(child->name, parent->name, sizeof child->name);
 	child->pgid = parent->pgid;
@@ -219,6 +221,7 @@ void proc_exit(int status)
 	struct proc *p = myproc();
 	if (p == init_proc)
 		panic("init exited (status %d)", status);
+	mmap_release(p); /* written back while the page table still maps the pages */
 	for (int fd = 0; fd < NOFILE; fd++) {
 		if (p->ofile[fd]) {
 			file_close(p->ofile[fd]);
@@ -294,8 +297,9 @@ int64_t proc_grow(int64_t n)
 	uint64_t old = p->heap_end;
 	if (n > 0) {
 		uint64_t end = old + (uint64_t)n;
-		if (end < old || end > USER_STACK_GUARD)
+		if (end < old || end > mmap_floor(p))
 			return -1;
+		// LAB(lazy) begin
 		/*
 		 * Lazy, but never promised beyond what memory could give now: every
 		 * heap page not yet backed, its page tables, and a reserve the kernel
@@ -307,6 +311,17 @@ int64_t proc_grow(int64_t n)
 		uint64_t need = unbacked + unbacked / 512 + 2 + SBRK_KERNEL_RESERVE_FRAMES;
 		if (need > kalloc_free_frames())
 			return -1;
+		// LAB(lazy) stub
+		// /* TODO(lab lazy): move the break only; uvm_resolve gives each page on first touch. */
+		// for (uint64_t va = (old + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1); va < end; va += PAGE_SIZE) {
+		// 	if (!uvm_map_fresh(p->pagetable, va, PTE_R | PTE_W)) {
+		// 		uvm_unmap_range(p, old, va); /* all or nothing */
+		// 		return -1;
+		// 	}
+		// 	p->resident++;
+		// 	p->heap_resident++;
+		// }
+		// LAB(lazy) end
 		p->heap_end = end;
 	} else if (n < 0) {
 		uint64_t shrink = (uint64_t)(-n);

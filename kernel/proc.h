@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "context.h"
+#include "mmap.h"
 #include "param.h"
 #include "spinlock.h"
 
@@ -54,6 +55,7 @@ struct proc {
 	struct trap_frame *uframe; /* user registers, saved at the top of the kernel stack */
 	struct context context;
 	struct file *ofile[NOFILE];
+	struct mmap_region mmaps[MMAP_MAX]; /* file-backed mappings (kernel/mmap.c) */
 	struct inode *cwd;
 	char name[PROC_NAME_MAX];
 	// LAB(syscall) begin

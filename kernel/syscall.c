@@ -19,7 +19,7 @@ long sys_kill(void), sys_exec(void), sys_fstat(void), sys_chdir(void), sys_dup(v
 long sys_getpid(void), sys_sbrk(void), sys_sleep(void), sys_uptime(void), sys_open(void);
 long sys_write(void), sys_mknod(void), sys_unlink(void), sys_link(void), sys_mkdir(void);
 long sys_close(void), sys_setpgid(void), sys_fgset(void), sys_memstat(void);
-long sys_procinfo(void), sys_getppid(void);
+long sys_procinfo(void), sys_getppid(void), sys_mmap(void), sys_munmap(void);
 long sys_trace(void), sys_sysinfo(void);
 
 static long (*const handlers[SYS_COUNT])(void) = {
@@ -32,7 +32,8 @@ static long (*const handlers[SYS_COUNT])(void) = {
 	[SYS_link] = sys_link,       [SYS_mkdir] = sys_mkdir,       [SYS_close] = sys_close,
 	[SYS_pause] = sys_sleep,     [SYS_setpgid] = sys_setpgid,   [SYS_fgset] = sys_fgset,
 	[SYS_memstat] = sys_memstat, [SYS_procinfo] = sys_procinfo, [SYS_getppid] = sys_getppid,
-	[SYS_trace] = sys_trace,     [SYS_sysinfo] = sys_sysinfo,
+	[SYS_trace] = sys_trace,     [SYS_sysinfo] = sys_sysinfo,   [SYS_mmap] = sys_mmap,
+	[SYS_munmap] = sys_munmap,
 };
 
 // LAB(syscall) begin
@@ -47,7 +48,8 @@ static const char *const names[SYS_COUNT] = {
 	[SYS_link] = "link",       [SYS_mkdir] = "mkdir",       [SYS_close] = "close",
 	[SYS_pause] = "pause",     [SYS_setpgid] = "setpgid",   [SYS_fgset] = "fgset",
 	[SYS_memstat] = "memstat", [SYS_procinfo] = "procinfo", [SYS_getppid] = "getppid",
-	[SYS_trace] = "trace",     [SYS_sysinfo] = "sysinfo",
+	[SYS_trace] = "trace",     [SYS_sysinfo] = "sysinfo",   [SYS_mmap] = "mmap",
+	[SYS_munmap] = "munmap",
 };
 
 // LAB(syscall) end

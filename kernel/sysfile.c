@@ -10,12 +10,14 @@
 #include "fcntl.h"
 #include "file.h"
 #include "fsys.h"
+#include "mmap.h"
 #include "param.h"
 #include "pipe.h"
 #include "proc.h"
 #include "stat.h"
 #include "syscall.h"
 #include "uaccess.h"
+#include "uvm.h"
 
 /* Gives f the lowest free descriptor of the current process; the fd, or -1 if all are in use. */
 static int fd_alloc(struct file *f)
@@ -42,11 +44,14 @@ long sys_dup(void)
 	return fd;
 }
 
+/* read() and write() copy under locks, where a mapped file's page cannot be read in. */
 long sys_read(void)
 {
 	struct file *f;
 	if (arg_fd(0, NULL, &f) < 0)
 		return -1;
+	if (arg_int(2) > 0)
+		mmap_prefault(myproc(), arg_u64(1), (uint64_t)arg_int(2), UVM_WRITE);
 	return file_read(f, arg_u64(1), arg_int(2));
 }
 
@@ -55,6 +60,8 @@ long sys_write(void)
 	struct file *f;
 	if (arg_fd(0, NULL, &f) < 0)
 		return -1;
+	if (arg_int(2) > 0)
+		mmap_prefault(myproc(), arg_u64(1), (uint64_t)arg_int(2), UVM_READ);
 	return file_write(f, arg_u64(1), arg_int(2));
 }
 

@@ -7,6 +7,7 @@
 #include "hart.h"
 #include "kalloc.h"
 #include "kmalloc.h"
+#include "mmap.h"
 #include "pageref.h"
 #include "proc.h"
 #include "sched.h"
@@ -27,8 +28,11 @@ long sys_exit(void)
 	proc_exit(arg_int(0));
 }
 
+/* The status is copied out under the wait lock: a mapped page for it is given first. */
 long sys_wait(void)
 {
+	if (arg_u64(0))
+		mmap_prefault(myproc(), arg_u64(0), sizeof(int), UVM_WRITE);
 	return proc_wait(arg_u64(0));
 }
 

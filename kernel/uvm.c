@@ -15,6 +15,7 @@
 #include "../lib/string.h"
 #include "console.h"
 #include "kalloc.h"
+#include "mmap.h"
 #include "pageref.h"
 #include "panic.h"
 #include "proc.h"
@@ -31,6 +32,7 @@ const char *uvm_strerror(int err)
 	case UVM_ERR_BAD_ADDRESS: return "not an address of this process";
 	case UVM_ERR_NO_MEMORY: return "out of memory";
 	case UVM_ERR_PROTECTION: return "not allowed by the page's permissions";
+	case UVM_ERR_CANNOT_SLEEP: return "a mapped file's page was due under a lock";
 	}
 	return "unknown uvm error";
 }
@@ -118,13 +120,28 @@ static int share_leaf(void *ctx, uint64_t va, pte_t *pte)
 	pte_t *child = ctx;
 	if (va == USER_INFO_VA)
 		return 0; /* each process has its own (uvm_set_info) */
-	if (*pte & PTE_W)
-		*pte = (*pte & ~PTE_W) | PTE_COW;
 	pte_t *dst = vm_walk(child, va, 1);
 	if (!dst)
 		return UVM_ERR_NO_MEMORY;
+	if (*pte & PTE_SHARED) { /* MAP_SHARED (kernel/mmap.c): one frame, writable in both */
+		*dst = *pte;
+		pageref_inc(PTE2PA(*pte));
+		return 0;
+	}
+	// LAB(cow) begin
+	if (*pte & PTE_W)
+		*pte = (*pte & ~PTE_W) | PTE_COW;
 	*dst = *pte;
 	pageref_inc(PTE2PA(*pte));
+	// LAB(cow) stub
+	// /* TODO(lab cow): share the frame copy-on-write instead of copying it. */
+	// void *copy = page_alloc_dirty();
+	// if (!copy)
+	// 	return UVM_ERR_NO_MEMORY;
+	// memcpy(copy, (void *)PTE2PA(*pte), PAGE_SIZE);
+	// pageref_set_one((uint64_t)copy);
+	// *dst = PA2PTE(copy) | (*pte & PTE_FLAGS_MASK);
+	// LAB(cow) end
 	return 0;
 }
 
@@ -135,8 +152,13 @@ int uvm_share_cow(uint64_t *parent, uint64_t *child)
 
 int uvm_is_lazy(struct proc *p, uint64_t va)
 {
+	// LAB(lazy) begin
 	if (va >= p->image_end && va < p->heap_end)
 		return 1;
+	// LAB(lazy) stub
+	// /* TODO(lab lazy): the heap beyond the image is lazy too, once sbrk stops mapping it. */
+	// (void)p;
+	// LAB(lazy) end
 	return va >= USER_STACK_TOP - USER_STACK_SIZE && va < USER_STACK_TOP;
 }
 
@@ -153,11 +175,12 @@ static int allowed(pte_t pte, int access)
 	return 1;
 }
 
+// LAB(cow) begin
 /* A write to a copy-on-write page: take it back, or copy it. */
 static int break_cow(struct proc *p, uint64_t va, pte_t *pte)
 {
 	uint64_t old = PTE2PA(*pte);
-	uint64_t flags = (*pte & 0x3ff & ~PTE_COW) | PTE_W;
+	uint64_t flags = (*pte & PTE_FLAGS_MASK & ~PTE_COW) | PTE_W;
 	if (pageref_get(old) == 1) {
 		*pte = PA2PTE(old) | flags;
 	} else {
@@ -174,6 +197,30 @@ static int break_cow(struct proc *p, uint64_t va, pte_t *pte)
 	sfence_vma_page(va);
 	return 0;
 }
+// LAB(cow) end
+
+/* The first touch of page va of p: a page of a mapped file, or a zeroed heap or stack page. */
+static int give_page(struct proc *p, uint64_t va, int access)
+{
+	int err = mmap_fault(p, va, access);
+	if (err != UVM_ERR_BAD_ADDRESS)
+		return err; /* a mapped file's page, or why it could not be given */
+	if (!uvm_is_lazy(p, va))
+		return UVM_ERR_BAD_ADDRESS;
+	if (access & UVM_EXEC)
+		return UVM_ERR_PROTECTION; /* heap and stack are never executable */
+	pte_t *pte = vm_walk(p->pagetable, va, 1);
+	void *page = pte ? page_alloc() : 0;
+	if (!page)
+		return UVM_ERR_NO_MEMORY;
+	pageref_set_one((uint64_t)page);
+	*pte = PA2PTE(page) | PTE_R | PTE_W | USER_PTE;
+	p->resident++;
+	if (va >= p->image_end && va < p->heap_end)
+		p->heap_resident++;
+	__atomic_fetch_add(&lazy_faults, 1, __ATOMIC_RELAXED);
+	return 0;
+}
 
 int uvm_resolve(struct proc *p, uint64_t va, int access, uint64_t *pa_out)
 {
@@ -182,27 +229,22 @@ int uvm_resolve(struct proc *p, uint64_t va, int access, uint64_t *pa_out)
 	uint64_t page_va = va & ~(PAGE_SIZE - 1);
 	pte_t *pte = vm_walk(p->pagetable, page_va, 0);
 	if (!pte || !(*pte & PTE_V)) {
-		if (!uvm_is_lazy(p, page_va))
-			return UVM_ERR_BAD_ADDRESS;
-		if (access & UVM_EXEC)
-			return UVM_ERR_PROTECTION; /* heap and stack are never executable */
-		pte = vm_walk(p->pagetable, page_va, 1);
-		void *page = pte ? page_alloc() : 0;
-		if (!page)
-			return UVM_ERR_NO_MEMORY;
-		pageref_set_one((uint64_t)page);
-		*pte = PA2PTE(page) | PTE_R | PTE_W | USER_PTE;
-		p->resident++;
-		if (page_va >= p->image_end && page_va < p->heap_end)
-			p->heap_resident++;
-		__atomic_fetch_add(&lazy_faults, 1, __ATOMIC_RELAXED);
+		int err = give_page(p, page_va, access);
+		if (err)
+			return err;
+		pte = vm_walk(p->pagetable, page_va, 0);
 	} else if (!allowed(*pte, access)) {
 		return UVM_ERR_PROTECTION;
-	} else if ((access & UVM_WRITE) && (*pte & PTE_COW)) {
+	}
+	// LAB(cow) begin
+	if ((access & UVM_WRITE) && (*pte & PTE_COW)) {
 		int err = break_cow(p, page_va, pte);
 		if (err)
 			return err;
 	}
+	// LAB(cow) stub
+	// /* TODO(lab cow): a write to a copy-on-write page gets a page of its own. */
+	// LAB(cow) end
 	if (pa_out)
 		*pa_out = PTE2PA(*pte) + (va - page_va);
 	return 0;

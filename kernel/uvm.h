@@ -15,11 +15,15 @@
 struct proc;
 
 #define PTE_COW (1ul << 8) /* an RSW bit: writable once copied (or once no longer shared) */
+/* An RSW bit: a MAP_SHARED page (kernel/mmap.c), which fork shares writable, never copies. */
+#define PTE_SHARED     (1ul << 9)
+#define PTE_FLAGS_MASK 0x3fful /* a leaf's flag bits, V to RSW */
 
 /* Why an access to user memory failed. */
-#define UVM_ERR_BAD_ADDRESS -300 /* not user memory: unmapped and not heap or stack */
-#define UVM_ERR_NO_MEMORY   -301 /* a page was due but no frame was free */
-#define UVM_ERR_PROTECTION  -302 /* mapped, but not for this kind of access */
+#define UVM_ERR_BAD_ADDRESS  -300 /* not user memory: unmapped and not heap or stack */
+#define UVM_ERR_NO_MEMORY    -301 /* a page was due but no frame was free */
+#define UVM_ERR_PROTECTION   -302 /* mapped, but not for this kind of access */
+#define UVM_ERR_CANNOT_SLEEP -303 /* a mapped file's page was due under a lock: no disk wait */
 
 /* Kinds of access to resolve. */
 #define UVM_READ  1
@@ -34,8 +38,9 @@ uint64_t *uvm_create(void);
 void uvm_free(uint64_t *pagetable);
 /*
  * Makes child share every user page of parent copy-on-write (writable pages
- * become read-only in both, marked PTE_COW). 0, or UVM_ERR_NO_MEMORY (the
- * caller frees child). The caller flushes the parent's TLB.
+ * become read-only in both, marked PTE_COW; a PTE_SHARED page stays writable
+ * in both). 0, or UVM_ERR_NO_MEMORY (the caller frees child). The caller
+ * flushes the parent's TLB.
  */
 int uvm_share_cow(uint64_t *parent, uint64_t *child);
 /*

@@ -71,6 +71,9 @@ int sysinfo(struct sysinfo *); /* include/sysinfo.h */
 // LAB(syscall) stub
 // // TODO(lab syscall): declare trace() and sysinfo() (labs/syscall/README.md).
 // LAB(syscall) end
+/* xv6's mmap lab: addr 0, prot PROT_*, flags MAP_SHARED or MAP_PRIVATE (kernel/fcntl.h). */
+void *mmap(void *addr, unsigned long len, int prot, int flags, int fd, long offset);
+int munmap(void *addr, unsigned long len); /* 0, or -1 */
 
 /* magma's own library */
 int snprintf(char *, int, const char *, ...) __attribute__((format(printf, 3, 4)));

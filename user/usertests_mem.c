@@ -3,8 +3,12 @@
  * exhaustion), lazy allocation, copy-on-write fork, and the faults that
  * kill only the process that made them (page 0, the kernel, text, the
  * root range, the stack's guard page). Reads of the root range work.
+ * File-backed mmap: shared and private stores, the limits, munmap over
+ * several regions, exec, the kernel's copies into mapped pages, and a
+ * mapping outliving its file's name.
  */
 #include "kernel/types.h"
+#include "kernel/fcntl.h"
 #include "kernel/stat.h"
 #include "include/root.h"
 #include "include/user_layout.h"
@@ -430,6 +434,186 @@ static void test_stack_guard(void)
 	ut_expect_killed(store_at, (void *)USER_STACK_TOP, "a store above the stack");
 }
 
+/* ------------------------------------------------------------ mmap */
+
+#define MAP_FAILED ((char *)-1)
+
+/* A mapping of n bytes of path opened with omode (the descriptor closed at once), or MAP_FAILED. */
+static char *map_path(const char *path, int omode, int n, int prot, int flags)
+{
+	int fd = open(path, omode);
+	CHECK(fd >= 0, "open %s failed", path);
+	char *p = mmap(0, n, prot, flags, fd, 0);
+	close(fd);
+	return p;
+}
+
+/* n bytes of the seed's pattern by offset (not address: mapped and read copies compare). */
+static void file_pattern(char *buf, int n, uint64 seed)
+{
+	for (int i = 0; i < n; i++)
+		buf[i] = (char)ut_pattern(seed, (uint64)i);
+}
+
+/* Whether path holds exactly the n bytes of want. */
+static int file_holds(const char *path, const char *want, int n)
+{
+	static char got[4 * PGSIZE + 1];
+	int fd = open(path, O_RDONLY);
+	if (fd < 0 || n > (int)sizeof got - 1)
+		return 0;
+	int len = read(fd, got, sizeof got);
+	close(fd);
+	return len == n && memcmp(got, want, n) == 0;
+}
+
+/* A shared and a private mapping of one file: only the shared stores reach it. */
+static void test_mmap_shared_private(void)
+{
+	enum { N = 3 * PGSIZE };
+	static char data[N];
+	file_pattern(data, N, 5);
+	ut_write_file("mm_sp", data, N);
+	char *shared = map_path("mm_sp", O_RDWR, N, PROT_READ | PROT_WRITE, MAP_SHARED);
+	char *private = map_path("mm_sp", O_RDWR, N, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	CHECK(shared != MAP_FAILED && private != MAP_FAILED, "mmap failed");
+	CHECK(memcmp(shared, data, N) == 0 && memcmp(private, data, N) == 0,
+	      "the mappings do not show the file");
+	private[PGSIZE] = 'p';
+	shared[2 * PGSIZE + 7] = 's';
+	CHECK(munmap(private, N) == 0, "munmap of the private mapping failed");
+	CHECK(file_holds("mm_sp", data, N), "the private store reached the file");
+	CHECK(munmap(shared, N) == 0, "munmap of the shared mapping failed");
+	data[2 * PGSIZE + 7] = 's';
+	CHECK(file_holds("mm_sp", data, N), "the shared store is not in the file after munmap");
+	unlink("mm_sp");
+}
+
+/* 16 regions at once and no more, each at its own address above the break; bad arguments. */
+static void test_mmap_limits(void)
+{
+	enum { REGIONS = 16 };
+	ut_write_file("mm_lim", "x", 1);
+	char *maps[REGIONS];
+	for (int i = 0; i < REGIONS; i++) {
+		maps[i] = map_path("mm_lim", O_RDONLY, PGSIZE, PROT_READ, MAP_PRIVATE);
+		CHECK(maps[i] != MAP_FAILED, "mapping %d of %d failed", i + 1, REGIONS);
+		CHECK((uint64)maps[i] >= (uint64)sbrk(0), "mapping %d lies below the break", i + 1);
+	}
+	CHECK(map_path("mm_lim", O_RDONLY, PGSIZE, PROT_READ, MAP_PRIVATE) == MAP_FAILED,
+	      "a 17th mapping was allowed");
+	char *lowest = maps[0];
+	for (int i = 0; i < REGIONS; i++) {
+		if (maps[i] < lowest)
+			lowest = maps[i];
+		for (int j = 0; j < i; j++)
+			CHECK(maps[i] != maps[j], "mappings %d and %d are both at %p", j, i,
+			      maps[i]);
+	}
+	CHECK(munmap(maps[3] + 1, PGSIZE) == -1, "munmap of an unaligned address was allowed");
+	CHECK(munmap(maps[3], 0) == -1, "munmap of 0 bytes was allowed");
+	for (int i = 0; i < REGIONS; i++)
+		CHECK(maps[i][0] == 'x' && maps[i][1] == 0, "mapping %d does not show the file", i);
+	for (int i = 0; i < REGIONS; i++)
+		CHECK(munmap(maps[i], PGSIZE) == 0, "munmap %d failed", i);
+	CHECK(munmap(lowest, PGSIZE) == 0, "munmap where nothing is mapped is not 0");
+	int fd = open("mm_lim", O_RDONLY);
+	CHECK(mmap((void *)0x100000, PGSIZE, PROT_READ, MAP_PRIVATE, fd, 0) == MAP_FAILED,
+	      "a mapping at a given address was allowed (only addr 0 is)");
+	CHECK(mmap(0, PGSIZE, PROT_READ, MAP_PRIVATE, fd, 100) == MAP_FAILED,
+	      "an offset that is not page aligned was allowed");
+	CHECK(mmap(0, PGSIZE, PROT_READ | 0x10, MAP_PRIVATE, fd, 0) == MAP_FAILED,
+	      "an unknown prot bit was allowed");
+	close(fd);
+	unlink("mm_lim");
+}
+
+/* One munmap over two regions and the gap between them; a region from a page-aligned offset. */
+static void test_mmap_unmap_span(void)
+{
+	enum { N = 4 * PGSIZE };
+	static char data[N];
+	file_pattern(data, N, 6);
+	ut_write_file("mm_span", data, N);
+	int fd = open("mm_span", O_RDONLY);
+	char *tail = mmap(0, 2 * PGSIZE, PROT_READ, MAP_PRIVATE, fd, 2 * PGSIZE);
+	char *head = mmap(0, PGSIZE, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	CHECK(tail != MAP_FAILED && head != MAP_FAILED, "mmap failed");
+	CHECK(memcmp(tail, data + 2 * PGSIZE, 2 * PGSIZE) == 0,
+	      "the mapping from offset 8192 "
+	      "does not show the file from there");
+	CHECK(head + PGSIZE <= tail, "the second mapping is not below the first");
+	CHECK(munmap(head, (uint64)(tail - head) + 2 * PGSIZE) == 0, "munmap of both failed");
+	ut_expect_killed(load_at, head, "a load from the first region after one munmap of both");
+	ut_expect_killed(load_at, tail + PGSIZE, "a load from the second region after it");
+	unlink("mm_span");
+}
+
+/* exec ends the old program's mappings, writing the shared ones back. */
+static void test_mmap_exec(void)
+{
+	ut_write_file("mm_exec", "........", 8);
+	int pid = ut_fork();
+	if (pid == 0) {
+		char *p = map_path("mm_exec", O_RDWR, 8, PROT_READ | PROT_WRITE, MAP_SHARED);
+		CHECK(p != MAP_FAILED, "mmap failed");
+		memcpy(p, "execed!!", 8);
+		char *argv[] = { UT_SELF, UT_EXEC_HELPER, "ran", 0 };
+		exec(UT_SELF, argv);
+		FAIL("exec %s failed", UT_SELF);
+	}
+	CHECK(ut_wait(pid) == 3, "the exec'd helper did not run");
+	CHECK(file_holds("mm_exec", "execed!!", 8), "exec did not write the shared mapping back");
+	unlink("mm_exec");
+}
+
+/* The kernel's copies into untouched mapped pages under its locks: a pipe, wait, fstat. */
+static void test_mmap_kernel_copy(void)
+{
+	enum { N = 4 * PGSIZE };
+	static char data[N];
+	file_pattern(data, N, 7);
+	ut_write_file("mm_copy", data, N);
+	char *p = map_path("mm_copy", O_RDONLY, N, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	CHECK(p != MAP_FAILED, "mmap failed");
+	int fds[2];
+	CHECK(pipe(fds) == 0, "pipe failed");
+	CHECK(write(fds[1], "pipe!", 5) == 5, "write to the pipe failed");
+	CHECK(read(fds[0], p + PGSIZE - 2, 5) == 5 && memcmp(p + PGSIZE - 2, "pipe!", 5) == 0,
+	      "a pipe's read into untouched mapped pages failed");
+	close(fds[0]);
+	close(fds[1]);
+	int pid = ut_fork();
+	if (pid == 0)
+		exit(42);
+	int *status = (int *)(p + 2 * PGSIZE + 16);
+	CHECK(wait(status) == pid && *status == 42, "wait() into an untouched mapped page failed");
+	int fd = open("mm_copy", O_RDONLY);
+	struct stat *st = (struct stat *)(p + 3 * PGSIZE + 8);
+	CHECK(fstat(fd, st) == 0 && st->size == N, "fstat() into an untouched mapped page failed");
+	close(fd);
+	CHECK(p[0] == data[0] && p[PGSIZE - 3] == data[PGSIZE - 3], "the mapping lost the file");
+	CHECK(munmap(p, N) == 0, "munmap failed");
+	unlink("mm_copy");
+}
+
+/* A mapping holds its file: unlinked and closed, it still reads; the blocks go at munmap. */
+static void test_mmap_unlinked(void)
+{
+	enum { N = 2 * PGSIZE };
+	static char data[N];
+	file_pattern(data, N, 8);
+	ut_write_file("mm_gone", data, N);
+	char *p = map_path("mm_gone", O_RDWR, N, PROT_READ | PROT_WRITE, MAP_SHARED);
+	CHECK(p != MAP_FAILED, "mmap failed");
+	CHECK(unlink("mm_gone") == 0, "unlink failed");
+	CHECK(memcmp(p, data, N) == 0, "an unlinked file's mapping does not show it");
+	p[5] = 'w'; /* written back to a file no directory names: harmless */
+	CHECK(munmap(p, N) == 0, "munmap failed");
+	CHECK(open("mm_gone", O_RDONLY) < 0, "the unlinked file came back");
+}
+
 const struct ut_test ut_mem_tests[] = {
 	{ "sbrk_basic", test_sbrk_basic, 1, 0 },
 	{ "sbrk_shrink", test_sbrk_shrink, 1, 0 },
@@ -449,5 +633,11 @@ const struct ut_test ut_mem_tests[] = {
 	{ "kernel_memory", test_kernel_memory, 1, 0 },
 	{ "text_readonly", test_text_readonly, 1, 0 },
 	{ "stack_guard", test_stack_guard, 1, 0 },
+	{ "mmap_shared_private", test_mmap_shared_private, 1, 0 },
+	{ "mmap_limits", test_mmap_limits, 1, 0 },
+	{ "mmap_unmap_span", test_mmap_unmap_span, 1, 0 },
+	{ "mmap_exec", test_mmap_exec, 1, 0 },
+	{ "mmap_kernel_copy", test_mmap_kernel_copy, 1, 0 },
+	{ "mmap_unlinked", test_mmap_unlinked, 1, 0 },
 	{ 0, 0, 0, 0 },
 };
