@@ -41,6 +41,7 @@ SHELL_COMMANDS = """\
                           else "passed": fails on the first boot only
     sleep S               sleep S seconds
     panic                 print a panic line and exit with status 1
+    halt                  print a kernel panic's lines, then stay silent (as magma halts)
     labtest TEST NONCE    a test program's tagged report (the key from the secret
                           in $FAKE_QEMU_GRADE_SECRET, hex, as gradelib describes)
     forge TEST            a pass line with a made-up tag, and "test TEST: OK"
@@ -99,6 +100,11 @@ def shell() -> None:
         elif command == "panic":
             print("magma: panic: fake panic (hart 0)", flush=True)
             sys.exit(1)
+        elif command == "halt":
+            print("\npanic: hart 1: fake panic from the halt command\n"
+                  "panic: stopped 2 other kernel hart(s); halting hart 1", flush=True)
+            while True:
+                time.sleep(60)
         elif command == "labtest":
             print("\n".join(tagged_report(args[0], args[1])))
         elif command == "forge":

@@ -542,6 +542,8 @@ class PtyProcess(ConsoleProcess):
 
 
 SHELL_PROMPT = r"\$ "
+KERNEL_PANIC = r"(?m)^panic: hart \d+: "  # kernel/panic.c's first line
+PANIC_LINE_SECONDS = 10  # for the rest of the panic's line to arrive
 
 
 def run_at_prompt(q: ConsoleProcess, command: str, timeout: float) -> str:
@@ -551,7 +553,10 @@ def run_at_prompt(q: ConsoleProcess, command: str, timeout: float) -> str:
     """
     start = len(q.output)
     q.send(command + "\n")
-    prompt = q.expect(SHELL_PROMPT, timeout)
+    which, prompt = q.expect_any([SHELL_PROMPT, KERNEL_PANIC], timeout)
+    if which == 1:  # no prompt will come: say why now, not after the timeout
+        line = q.expect(r"[^\n]*\n", PANIC_LINE_SECONDS).group(0).strip()
+        raise TestFailure(f"the kernel panicked while {command!r} ran: {prompt.group(0)}{line}")
     text = q.output[start:prompt.start()]
     echoed = command + "\n"
     return text[len(echoed):] if text.startswith(echoed) else text

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 import unittest
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -144,6 +145,22 @@ shell = grader.boot("boots", points=2, setup=lambda s: s.run("panic"))
 @grader.test("never runs", 3, parent=shell)
 def never(s):
     pass
+
+if __name__ == "__main__":
+    sys.exit(grader.main())
+"""
+
+HALT_LAB = """\
+import sys
+sys.path.insert(0, {grading!r})
+from gradelib import Grader, LeakRule
+
+grader = Grader("halt", reference_boot_seconds=10.0, leak_rule=None)
+shell = grader.boot("boots", points=1)
+
+@grader.test("halts", 2, parent=shell)
+def halts(s):
+    s.run("halt", timeout=60)
 
 if __name__ == "__main__":
     sys.exit(grader.main())
@@ -307,6 +324,14 @@ class FlakyAndExitTest(GraderRun):
         self.assertLine(r"flaky: FAIL \(\d+\.\ds\)", lines)
         self.assertFalse(any("again on the rerun" in line for line in lines), lines)
         self.assertEqual(len(self.results()["tests"]), 3)
+
+    def test_a_kernel_panic_fails_the_command_at_once(self):
+        start = time.monotonic()
+        status, lines = self.grade(self.lab(HALT_LAB), "--no-rerun")
+        self.assertEqual(status, 1, "\n".join(lines) + self.stderr)
+        self.assertLess(time.monotonic() - start, 30, "the grader waited out the command's 60 s")
+        self.assertLine(r"    the kernel panicked while 'halt' ran: panic: hart 1: fake panic "
+                        r"from the halt command", lines)
 
     def test_flaky_scores_nothing_when_the_lab_says_so(self):
         status, lines = self.grade(self.lab(ALL_PASS_LAB), FLAKY_SCORES="0")
