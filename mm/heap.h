@@ -11,7 +11,7 @@
  *         16          next    u64  address of the following block of the chunk,
  *                                  0 for the chunk's last block
  *         24          payload      16-byte aligned, size - 32 bytes
- *   size - 8          trailer u64  HEAP_TRAILER_USED while used or GC-scheduled,
+ *   size - 8          trailer u64  HEAP_TRAILER_USED while used, GC-scheduled or quick,
  *                                  the block's own address while free
  *
  * Blocks start at 8 mod 16, so every payload is 16-byte aligned. The header is
