@@ -74,6 +74,7 @@ import re
 import secrets
 import shlex
 import socket
+import subprocess
 import sys
 import time
 import traceback
@@ -190,6 +191,48 @@ def verify_report(output: str, key: bytes, test: str) -> list[str]:
           f"copied from another run, or garbled on the console)")
     check(verdict == PASS, f"the test program says {verdict}:\n" + "\n".join(lines))
     return lines
+
+
+# ---------------------------------------------------------------- host test programs
+
+
+class HostTests:
+    """A host test program (tests/check.h: a `name: OK` or `name: FAIL` line per test) that a
+    lab scores in groups of its tests. Built by `make TARGET` and run once per grade run."""
+
+    def __init__(self, make_target: str, program: str, source: str, timeout: float = 300):
+        self.make_target = make_target
+        self.program = program  # e.g. "build/host/test_heap", from the top of the tree
+        self.source = source  # named in failures, e.g. "tests/test_heap.c"
+        self.timeout = timeout
+        self._output: str | None = None
+
+    def build(self) -> None:
+        harness.host_tool(self.make_target)
+
+    def output(self) -> str:
+        if self._output is None:
+            self.build()
+            done = subprocess.run([str(Path(harness.REPO_ROOT) / self.program)],
+                                  cwd=harness.REPO_ROOT, capture_output=True, text=True,
+                                  timeout=harness.scaled(self.timeout))
+            self._output = done.stdout + done.stderr
+        return self._output
+
+    def check(self, names: list[str]) -> None:
+        """TestFailure naming the first of `names` that failed (with its failed checks, the
+        lines above its verdict) or did not run (the program stopped before it)."""
+        out = self.output()
+        for name in names:
+            verdict = re.search(rf"^{re.escape(name)}: (OK|FAIL)$", out, re.MULTILINE)
+            if verdict and verdict.group(1) == "OK":
+                continue
+            if verdict:
+                above = out[:verdict.start()].splitlines()[-12:]
+                check(False, f"{self.source} {name}: FAIL\n" + "\n".join(above))
+            check(False, f"{self.source} {name} did not run: the test program stopped before "
+                  f"it (a crash: the sanitizer's report is among its last lines):\n"
+                  + "\n".join(out.splitlines()[-10:]))
 
 
 # ---------------------------------------------------------------- the shell

@@ -10,7 +10,6 @@ lock was taken per alloc or free.
 """
 
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -18,7 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "grading"))
 
 import harness  # noqa: E402  (needs the path above)
-from gradelib import BOOT_TIMEOUT, Grader, LeakRule, check  # noqa: E402
+from gradelib import BOOT_TIMEOUT, Grader, HostTests, LeakRule, check  # noqa: E402
 
 REFERENCE_BOOT_SECONDS = 1.0
 # The self-test's workload (kernel/selftest.c, test_frame_harts): per hart.
@@ -39,30 +38,11 @@ HOST_GROUPS = {
                "random_steps_match_model", "contention_is_counted"],
     "threads": ["threads_share_and_steal", "racing_frees_one_wins", "thief_races_owner"],
 }
-_host: dict[str, str] = {}
-
-
-def host_output() -> str:
-    """What build/host/test_frame printed (built and run once per grade run)."""
-    if "out" not in _host:
-        harness.host_tool("lab-host-frames")
-        done = subprocess.run([str(REPO / "build/host/test_frame")], cwd=REPO,
-                              capture_output=True, text=True, timeout=harness.scaled(300))
-        _host["out"] = done.stdout + done.stderr
-    return _host["out"]
+HOST = HostTests("lab-host-frames", "build/host/test_frame", "tests/test_frame.c", timeout=300)
 
 
 def check_group(group: str) -> None:
-    out = host_output()
-    for name in HOST_GROUPS[group]:
-        verdict = re.search(rf"^{name}: (OK|FAIL)$", out, re.MULTILINE)
-        if verdict and verdict.group(1) == "OK":
-            continue
-        if verdict:
-            above = out[:verdict.start()].splitlines()[-12:]
-            check(False, f"tests/test_frame.c {name}: FAIL\n" + "\n".join(above))
-        check(False, f"tests/test_frame.c {name} did not run: the test program stopped "
-              f"before it; its last lines:\n" + "\n".join(out.splitlines()[-8:]))
+    HOST.check(HOST_GROUPS[group])
 
 
 @grader.test("host: one hart: every frame once, bad frees refused", points=2)

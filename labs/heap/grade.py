@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "grading"))
 
 import harness  # noqa: E402  (needs the path above)
-from gradelib import BOOT_TIMEOUT, Grader, LeakRule, check  # noqa: E402
+from gradelib import BOOT_TIMEOUT, Grader, HostTests, LeakRule, check  # noqa: E402
 
 REFERENCE_BOOT_SECONDS = 1.0
 # Heap bytes over peak live bytes, at most. Chunks grow by doubling, so up to
@@ -44,35 +44,11 @@ HOST_GROUPS = {
                 "racing_owner_and_remote_free_have_one_winner", "threads_with_per_hart_arenas",
                 "threads_sharing_one_locked_arena"],
 }
-_host: dict[str, str] = {}
-
-
-def build_host() -> None:
-    harness.host_tool("lab-host-heap")
-
-
-def host_output() -> str:
-    """What build/host/test_heap printed (built and run once per grade run)."""
-    if "out" not in _host:
-        build_host()
-        done = subprocess.run([str(REPO / "build/host/test_heap")], cwd=REPO,
-                              capture_output=True, text=True, timeout=harness.scaled(300))
-        _host["out"] = done.stdout + done.stderr
-    return _host["out"]
+HOST = HostTests("lab-host-heap", "build/host/test_heap", "tests/test_heap.c", timeout=300)
 
 
 def check_group(group: str) -> None:
-    out = host_output()
-    for name in HOST_GROUPS[group]:
-        verdict = re.search(rf"^{name}: (OK|FAIL)$", out, re.MULTILINE)
-        if verdict and verdict.group(1) == "OK":
-            continue
-        if verdict:
-            above = out[:verdict.start()].splitlines()[-12:]
-            check(False, f"tests/test_heap.c {name}: FAIL\n" + "\n".join(above))
-        check(False, f"tests/test_heap.c {name} did not run: the test program stopped "
-              f"before it (a crash: the sanitizer's report is among its last lines):\n"
-              + "\n".join(out.splitlines()[-10:]))
+    HOST.check(HOST_GROUPS[group])
 
 
 @grader.test("host: blocks, sizes, growth, statistics", points=2)
@@ -100,7 +76,7 @@ def host_threads():
 @grader.test(f"fragmentation: heap at most {FRAGMENTATION_BOUND:g} times the peak live bytes",
              points=3)
 def fragmentation():
-    build_host()
+    HOST.build()
     done = subprocess.run([str(REPO / "build/host/lab_heap_frag")], capture_output=True,
                           text=True, timeout=harness.scaled(120))
     out = done.stdout + done.stderr

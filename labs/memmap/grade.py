@@ -21,7 +21,7 @@ sys.path.insert(0, str(LAB_DIR))
 
 import harness  # noqa: E402  (needs the path above)
 import memmap_model as model  # noqa: E402
-from gradelib import BOOT_TIMEOUT, Grader, LeakRule, check  # noqa: E402
+from gradelib import BOOT_TIMEOUT, Grader, HostTests, LeakRule, check  # noqa: E402
 
 REFERENCE_BOOT_SECONDS = 1.0
 PAGE = model.PAGE
@@ -44,34 +44,11 @@ HOST_GROUPS = {
                     "tree_with_several_nodes_reservations_and_rsvmap", "tree_with_32bit_cells",
                     "random_maps_match_page_model"],
 }
-_host_output: dict[str, str] = {}
-
-
-def build_host() -> None:
-    harness.host_tool("lab-host-memmap")
-
-
-def host_test_output() -> str:
-    """What build/host/test_memmap printed (run once per grade run)."""
-    if "out" not in _host_output:
-        build_host()
-        done = subprocess.run([str(REPO / "build/host/test_memmap")], cwd=REPO,
-                              capture_output=True, text=True, timeout=harness.scaled(120))
-        _host_output["out"] = done.stdout + done.stderr
-    return _host_output["out"]
+HOST = HostTests("lab-host-memmap", "build/host/test_memmap", "tests/test_memmap.c", timeout=120)
 
 
 def check_group(group: str) -> None:
-    out = host_test_output()
-    for name in HOST_GROUPS[group]:
-        verdict = re.search(rf"^{name}: (OK|FAIL)$", out, re.MULTILINE)
-        if not verdict or verdict.group(1) != "OK":
-            # the failed checks of this test are the lines just above its verdict
-            start = out.find(f"{name}: ")
-            before = out[:start].splitlines()[-12:] if start >= 0 else out.splitlines()[-12:]
-            check(False, f"tests/test_memmap.c {name}: "
-                  f"{verdict.group(1) if verdict else 'did not run (crashed before it?)'}\n"
-                  + "\n".join(before))
+    HOST.check(HOST_GROUPS[group])
 
 
 @grader.test("host: a range past 2^64 is dropped (RAM) or clamped (reservation)", points=2)
@@ -96,7 +73,7 @@ def fmt_map(ranges: list[tuple[int, int]]) -> str:
 
 @grader.test("hand-made trees: lab_memmap's map is the grader's", points=4)
 def hand_made_trees():
-    build_host()
+    HOST.build()
     trees = sorted((LAB_DIR / "trees").glob("*.dts"))
     check(trees, f"no trees in {LAB_DIR / 'trees'}")
     with tempfile.TemporaryDirectory(prefix="memmap-lab-") as tmp:
