@@ -28,6 +28,7 @@
 #include "proc.h"
 #include "riscv.h"
 #include "selftest.h"
+#include "shm.h"
 #include "stat.h"
 #include "syscall.h"
 #include "trap.h"
@@ -196,6 +197,7 @@ int exec_kernel(const char *path, char *const argv[])
 
 	/* The point of no return: the new program replaces the old. */
 	mmap_release(p); /* the old program's mappings end with it (written back first) */
+	shm_release(p);
 	uint64_t *old = p->pagetable;
 	p->pagetable = pagetable;
 	p->image_end = image.hi;

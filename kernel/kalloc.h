@@ -15,6 +15,8 @@ struct frame_allocator;
 struct memmap;
 
 #define PAGE_SIZE 4096ul
+/* Frames no promise of user memory (sbrk, a shared-memory block) may take: the kernel's own. */
+#define KERNEL_RESERVE_FRAMES 64
 
 /*
  * Hands every usable range of map to the frame allocator; the per-frame

@@ -21,6 +21,7 @@
 #include "pageref.h"
 #include "proc.h"
 #include "riscv.h"
+#include "shm.h"
 #include "syscall.h"
 #include "uvm.h"
 #include "vm.h"
@@ -88,15 +89,20 @@ uint64_t mmap_floor(struct proc *p)
 	return floor;
 }
 
-/* The highest start below the guard page where len bytes fit above the break; 0 if none. */
+/*
+ * The highest start below the guard page where len bytes fit above the
+ * break, clear of regions and of shared-memory attachments; 0 if none.
+ */
 static uint64_t find_room(struct proc *p, uint64_t len)
 {
 	uint64_t top = USER_STACK_GUARD, bottom = page_up(p->heap_end);
 	while (top >= bottom + len) {
 		struct mmap_region *in_the_way = overlapping(p, top - len, top);
-		if (!in_the_way)
+		uint64_t attached = shm_lowest_in(p, top - len, top); /* top: none */
+		if (!in_the_way && attached == top)
 			return top - len;
-		top = in_the_way->start; /* strictly lower: the loop ends */
+		/* strictly lower: the loop ends */
+		top = in_the_way && in_the_way->start < attached ? in_the_way->start : attached;
 	}
 	return 0;
 }

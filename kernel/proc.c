@@ -28,6 +28,7 @@
 #include "panic.h"
 #include "riscv.h"
 #include "sched.h"
+#include "shm.h"
 #include "trap.h"
 #include "uaccess.h"
 #include "usertrap.h"
@@ -42,7 +43,7 @@ static int next_pid = 1;
 static struct proc *init_proc;
 
 /* Frames sbrk never promises away: what the kernel needs to keep running (stacks, tables). */
-#define SBRK_KERNEL_RESERVE_FRAMES 64
+#define SBRK_KERNEL_RESERVE_FRAMES KERNEL_RESERVE_FRAMES
 
 /*
  * The process is found from sp, not from the hart: a process preempted in
@@ -180,7 +181,7 @@ int proc_fork(void)
 	if (!child)
 		return -1;
 	if (uvm_share_cow(parent->pagetable, child->pagetable) ||
-	    uvm_set_info(child->pagetable, child->pid, parent->name)) {
+	    uvm_set_info(child->pagetable, child->pid, parent->name) || shm_fork(parent, child)) {
 		sfence_vma_all(); /* the parent's pages that did become copy-on-write */
 		proc_free(child);
 		return -1;
@@ -222,6 +223,7 @@ void proc_exit(int status)
 	if (p == init_proc)
 		panic("init exited (status %d)", status);
 	mmap_release(p); /* written back while the page table still maps the pages */
+	shm_release(p);
 	for (int fd = 0; fd < NOFILE; fd++) {
 		if (p->ofile[fd]) {
 			file_close(p->ofile[fd]);
@@ -297,7 +299,7 @@ int64_t proc_grow(int64_t n)
 	uint64_t old = p->heap_end;
 	if (n > 0) {
 		uint64_t end = old + (uint64_t)n;
-		if (end < old || end > mmap_floor(p))
+		if (end < old || end > mmap_floor(p) || end > shm_floor(p))
 			return -1;
 		// LAB(lazy) begin
 		/*

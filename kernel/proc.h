@@ -17,6 +17,7 @@
 
 struct file;
 struct inode;
+struct shm_attach;
 struct trap_frame;
 
 enum proc_state { PROC_NEW, PROC_RUNNABLE, PROC_RUNNING, PROC_SLEEPING, PROC_ZOMBIE };
@@ -56,6 +57,7 @@ struct proc {
 	struct context context;
 	struct file *ofile[NOFILE];
 	struct mmap_region mmaps[MMAP_MAX]; /* file-backed mappings (kernel/mmap.c) */
+	struct shm_attach *shm;             /* named shared memory attached (kernel/shm.c) */
 	struct inode *cwd;
 	char name[PROC_NAME_MAX];
 	// LAB(syscall) begin

@@ -21,6 +21,8 @@ long sys_write(void), sys_mknod(void), sys_unlink(void), sys_link(void), sys_mkd
 long sys_close(void), sys_setpgid(void), sys_fgset(void), sys_memstat(void);
 long sys_procinfo(void), sys_getppid(void), sys_mmap(void), sys_munmap(void);
 long sys_trace(void), sys_sysinfo(void);
+long sys_shmcreate(void), sys_shmattach(void), sys_shmdetach(void), sys_shmunlink(void);
+long sys_shmstat(void);
 
 static long (*const handlers[SYS_COUNT])(void) = {
 	[SYS_fork] = sys_fork,       [SYS_exit] = sys_exit,         [SYS_wait] = sys_wait,
@@ -33,7 +35,8 @@ static long (*const handlers[SYS_COUNT])(void) = {
 	[SYS_pause] = sys_sleep,     [SYS_setpgid] = sys_setpgid,   [SYS_fgset] = sys_fgset,
 	[SYS_memstat] = sys_memstat, [SYS_procinfo] = sys_procinfo, [SYS_getppid] = sys_getppid,
 	[SYS_trace] = sys_trace,     [SYS_sysinfo] = sys_sysinfo,   [SYS_mmap] = sys_mmap,
-	[SYS_munmap] = sys_munmap,
+	[SYS_munmap] = sys_munmap,   [SYS_shmcreate] = sys_shmcreate, [SYS_shmattach] = sys_shmattach,
+	[SYS_shmdetach] = sys_shmdetach, [SYS_shmunlink] = sys_shmunlink, [SYS_shmstat] = sys_shmstat,
 };
 
 // LAB(syscall) begin
@@ -49,7 +52,8 @@ static const char *const names[SYS_COUNT] = {
 	[SYS_pause] = "pause",     [SYS_setpgid] = "setpgid",   [SYS_fgset] = "fgset",
 	[SYS_memstat] = "memstat", [SYS_procinfo] = "procinfo", [SYS_getppid] = "getppid",
 	[SYS_trace] = "trace",     [SYS_sysinfo] = "sysinfo",   [SYS_mmap] = "mmap",
-	[SYS_munmap] = "munmap",
+	[SYS_munmap] = "munmap",   [SYS_shmcreate] = "shmcreate", [SYS_shmattach] = "shmattach",
+	[SYS_shmdetach] = "shmdetach", [SYS_shmunlink] = "shmunlink", [SYS_shmstat] = "shmstat",
 };
 
 // LAB(syscall) end

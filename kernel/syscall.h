@@ -44,7 +44,13 @@
 #define SYS_sysinfo  30 /* lab syscall: sysinfo(struct sysinfo *), free memory and processes */
 #define SYS_mmap     32 /* mmap(addr, len, prot, flags, fd, offset): kernel/mmap.h */
 #define SYS_munmap   33 /* munmap(addr, len) */
-#define SYS_COUNT    34
+/* named shared memory: include/shm.h */
+#define SYS_shmcreate 34 /* shmcreate(name, size) */
+#define SYS_shmattach 35 /* shmattach(name, addr, flags) */
+#define SYS_shmdetach 36 /* shmdetach(addr) */
+#define SYS_shmunlink 37 /* shmunlink(name) */
+#define SYS_shmstat   38 /* shmstat(struct shminfo *, int max): for memstat */
+#define SYS_COUNT     39
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>

@@ -95,7 +95,8 @@ static int drop_leaf(void *ctx, uint64_t va, pte_t *pte)
 {
 	(void)ctx;
 	(void)va;
-	pageref_dec_and_free(PTE2PA(*pte));
+	if (!pte_is_shm(*pte)) /* a shared-memory block's frame is the block's (kernel/shm.c) */
+		pageref_dec_and_free(PTE2PA(*pte));
 	*pte = 0;
 	return 0;
 }
@@ -123,9 +124,10 @@ static int share_leaf(void *ctx, uint64_t va, pte_t *pte)
 	pte_t *dst = vm_walk(child, va, 1);
 	if (!dst)
 		return UVM_ERR_NO_MEMORY;
-	if (*pte & PTE_SHARED) { /* MAP_SHARED (kernel/mmap.c): one frame, writable in both */
+	if (*pte & PTE_SHARED) { /* MAP_SHARED (kernel/mmap.c) or shm: one frame, as it is in both */
 		*dst = *pte;
-		pageref_inc(PTE2PA(*pte));
+		if (!pte_is_shm(*pte)) /* a block's frame is counted by its attachments instead */
+			pageref_inc(PTE2PA(*pte));
 		return 0;
 	}
 	// LAB(cow) begin
@@ -168,7 +170,7 @@ static int allowed(pte_t pte, int access)
 		return 0;
 	if ((access & UVM_READ) && !(pte & PTE_R))
 		return 0;
-	if ((access & UVM_WRITE) && !(pte & (PTE_W | PTE_COW)))
+	if ((access & UVM_WRITE) && !(pte & PTE_W) && !pte_is_cow(pte))
 		return 0;
 	if ((access & UVM_EXEC) && !(pte & PTE_X))
 		return 0;
@@ -237,7 +239,7 @@ int uvm_resolve(struct proc *p, uint64_t va, int access, uint64_t *pa_out)
 		return UVM_ERR_PROTECTION;
 	}
 	// LAB(cow) begin
-	if ((access & UVM_WRITE) && (*pte & PTE_COW)) {
+	if ((access & UVM_WRITE) && pte_is_cow(*pte)) {
 		int err = break_cow(p, page_va, pte);
 		if (err)
 			return err;

@@ -16,8 +16,25 @@ struct proc;
 
 #define PTE_COW (1ul << 8) /* an RSW bit: writable once copied (or once no longer shared) */
 /* An RSW bit: a MAP_SHARED page (kernel/mmap.c), which fork shares writable, never copies. */
-#define PTE_SHARED     (1ul << 9)
+#define PTE_SHARED (1ul << 9)
+/*
+ * Both RSW bits: a page of a named shared-memory block (kernel/shm.c). The
+ * block owns the frame; a page table only borrows it, so fork copies the
+ * entry as it is and uvm_free clears it without counting. Never
+ * copy-on-write, though PTE_COW is one of its bits: test with pte_is_cow.
+ */
+#define PTE_SHM        (PTE_COW | PTE_SHARED)
 #define PTE_FLAGS_MASK 0x3fful /* a leaf's flag bits, V to RSW */
+
+/* Whether pte is copy-on-write (PTE_COW alone), or a shared-memory block's page (PTE_SHM). */
+static inline int pte_is_cow(uint64_t pte)
+{
+	return (pte & PTE_SHM) == PTE_COW;
+}
+static inline int pte_is_shm(uint64_t pte)
+{
+	return (pte & PTE_SHM) == PTE_SHM;
+}
 
 /* Why an access to user memory failed. */
 #define UVM_ERR_BAD_ADDRESS  -300 /* not user memory: unmapped and not heap or stack */
@@ -39,7 +56,7 @@ void uvm_free(uint64_t *pagetable);
 /*
  * Makes child share every user page of parent copy-on-write (writable pages
  * become read-only in both, marked PTE_COW; a PTE_SHARED page stays writable
- * in both). 0, or UVM_ERR_NO_MEMORY (the caller frees child). The caller
+ * in both, and a PTE_SHM entry is copied as it is). 0, or UVM_ERR_NO_MEMORY (the caller frees child). The caller
  * flushes the parent's TLB.
  */
 int uvm_share_cow(uint64_t *parent, uint64_t *child);

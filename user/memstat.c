@@ -1,15 +1,35 @@
 /*
- * user/memstat.c - memory figures: the kernel's (memstat(), include/sysinfo.h)
- * and this process's own malloc heap (mm/heap's heap_stats).
+ * user/memstat.c - memory figures: the kernel's (memstat(), include/sysinfo.h),
+ * the named shared-memory blocks (shmstat(), include/shm.h) and this
+ * process's own malloc heap (mm/heap's heap_stats).
  */
 #include "kernel/types.h"
 #include "user/user.h"
 
+#include "include/shm.h"
 #include "include/sysinfo.h"
 #include "mm/heap.h"
 #include "user/umalloc.h"
 
 #define FRAME_KIB 4
+
+/* One line per block, after a count: "shm NAME: SIZE bytes, N mappings[, unlinked]". */
+static void print_blocks(void)
+{
+	static struct shminfo blocks[SHMSTAT_MAX];
+	int n = shmstat(blocks, SHMSTAT_MAX);
+	if (n < 0) {
+		fprintf(2, "memstat: the shmstat system call failed\n");
+		exit(1);
+	}
+	printf("shared memory: %d blocks\n", n);
+	for (int i = 0; i < n && i < SHMSTAT_MAX; i++)
+		printf("shm %s: %lu bytes, %u mappings%s\n", blocks[i].name,
+		       (unsigned long)blocks[i].size_bytes, blocks[i].mappings,
+		       blocks[i].unlinked ? ", unlinked" : "");
+	if (n > SHMSTAT_MAX)
+		printf("(%d more blocks not shown)\n", n - SHMSTAT_MAX);
+}
 
 int main(int argc, char *argv[])
 {
@@ -45,6 +65,7 @@ int main(int argc, char *argv[])
 	printf("kernel heap: %lu of %lu bytes in use\n", (unsigned long)m.kheap_bytes_used,
 	       (unsigned long)m.kheap_bytes_total);
 	printf("processes: %lu\n", (unsigned long)m.processes);
+	print_blocks();
 
 	/* One block of our own, so the heap has something to show. */
 	void *probe = malloc(100);

@@ -74,6 +74,13 @@ int sysinfo(struct sysinfo *); /* include/sysinfo.h */
 /* xv6's mmap lab: addr 0, prot PROT_*, flags MAP_SHARED or MAP_PRIVATE (kernel/fcntl.h). */
 void *mmap(void *addr, unsigned long len, int prot, int flags, int fd, long offset);
 int munmap(void *addr, unsigned long len); /* 0, or -1 */
+/* Named shared memory (include/shm.h says what each does): 0 or -1, shmattach SHM_FAILED. */
+struct shminfo;
+int shmcreate(const char *name, unsigned long size);
+void *shmattach(const char *name, void *addr, int flags); /* flags: 0 or SHM_RDONLY */
+int shmdetach(void *addr);
+int shmunlink(const char *name);
+int shmstat(struct shminfo *, int max); /* fills up to max; how many blocks there are */
 
 /* magma's own library */
 int snprintf(char *, int, const char *, ...) __attribute__((format(printf, 3, 4)));
