@@ -37,7 +37,8 @@
 const char *ut_current;
 
 static const struct ut_test *const groups[] = {
-	ut_proc_tests, ut_mem_tests, ut_uaccess_tests, ut_exec_tests, ut_pipe_tests, ut_fs_tests,
+	ut_proc_tests, ut_mem_tests, ut_uaccess_tests, ut_exec_tests,
+	ut_pipe_tests, ut_fs_tests,  ut_shm_tests,
 };
 #define NGROUPS ((int)(sizeof groups / sizeof groups[0]))
 

@@ -48,6 +48,7 @@ extern const struct ut_test ut_uaccess_tests[];
 extern const struct ut_test ut_exec_tests[];
 extern const struct ut_test ut_pipe_tests[];
 extern const struct ut_test ut_fs_tests[];
+extern const struct ut_test ut_shm_tests[];
 
 /* The name of the test this process runs (for failure lines). */
 extern const char *ut_current;
