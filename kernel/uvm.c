@@ -124,8 +124,8 @@ static int share_leaf(void *ctx, uint64_t va, pte_t *pte)
 	pte_t *dst = vm_walk(child, va, 1);
 	if (!dst)
 		return UVM_ERR_NO_MEMORY;
-	if (*pte &
-	    PTE_SHARED) { /* MAP_SHARED (kernel/mmap.c) or shm: one frame, as it is in both */
+	/* MAP_SHARED (kernel/mmap.c) or shm: one frame, as it is in both */
+	if (*pte & PTE_SHARED) {
 		*dst = *pte;
 		if (!pte_is_shm(*pte)) /* a block's frame is counted by its attachments instead */
 			pageref_inc(PTE2PA(*pte));
