@@ -246,7 +246,10 @@ int uvm_resolve(struct proc *p, uint64_t va, int access, uint64_t *pa_out)
 			return err;
 	}
 	// LAB(cow) stub
-	// /* TODO(lab cow): a write to a copy-on-write page gets a page of its own. */
+	// /*
+	//  * TODO(lab cow): a write to a copy-on-write page gets a page of its own
+	//  * (test with pte_is_cow: a shared-memory page has PTE_COW too, and is never copied).
+	//  */
 	// LAB(cow) end
 	if (pa_out)
 		*pa_out = PTE2PA(*pte) + (va - page_va);
