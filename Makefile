@@ -447,8 +447,11 @@ $(BUILD)/host/lab_guard: labs/guard/lab_guard.c $(LIB_HOST_SRCS) $(wildcard lib/
 lab-host-guard: $(BUILD)/host/lab_guard
 
 # Everything: host tests, Python and tool tests, the format check, then the QEMU system tests.
+# The build before the tests runs a job per core (TEST_JOBS): the host tests alone are
+# some 40 ASan programs.
+TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test: deps
-	@$(MAKE) --no-print-directory host-test-build all
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) host-test-build all
 	@$(PYTHON) tests/run_all.py
 
 # --- the disk image ---
