@@ -183,7 +183,7 @@ def pgtbl_runs(text):
     """magma-pgtbl's lines: [(va, va_end, pa, pa_end, flags)]."""
     return [(int(m.group(1), 16), int(m.group(2), 16), int(m.group(3), 16),
              int(m.group(4), 16), m.group(5)) for m in re.finditer(
-        r"^0x([0-9a-f]+)-0x([0-9a-f]+)\s+0x([0-9a-f]+)-0x([0-9a-f]+)\s+([RWXUGADC-]{8})\s",
+        r"^0x([0-9a-f]+)-0x([0-9a-f]+)\s+0x([0-9a-f]+)-0x([0-9a-f]+)\s+([RWXUGADCSM-]{8})\s",
         text, re.M)]
 
 

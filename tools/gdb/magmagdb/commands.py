@@ -150,7 +150,8 @@ holds); `kernel` walks the kernel's own table. A process's table from
 USER_TOP up is the kernel's, shared (vm_share_kernel_half): shown only
 with `all`, else just compared with the kernel's. Each line: the
 virtual range, the physical range, the flags RWXUGAD (a letter where the
-bit is set) plus C for magma's copy-on-write bit, and how many pages of
+bit is set) plus one letter for magma's software bits (C copy-on-write,
+S an mmap MAP_SHARED page, M a named shared-memory page), and how many pages of
 which size. Runs of pages contiguous in both address spaces with the same
 flags are one line."""
 

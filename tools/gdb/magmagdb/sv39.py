@@ -12,10 +12,13 @@ from .target import MagmaError, PAGE_SIZE
 
 _VM = headers.define_map("kernel/vm.h")
 _FLAG_BITS = {c: _VM["PTE_" + c] for c in "VRWXUGAD"}
-_COW = headers.define_map("kernel/uvm.h")["PTE_COW"]
-# The shown permission string: RWXUG AD, then C for magma's copy-on-write bit.
-_SHOWN = "RWXUGADC"
-_BITS = dict(_FLAG_BITS, C=_COW)
+_UVM = headers.define_map("kernel/uvm.h")
+_COW, _SHARED = _UVM["PTE_COW"], _UVM["PTE_SHARED"]
+# The shown permission string: RWXUG AD, then magma's two software bits as one letter:
+# C copy-on-write (PTE_COW alone), S an mmap MAP_SHARED page (PTE_SHARED alone),
+# M a named shared-memory block's page (both: PTE_SHM, kernel/uvm.h).
+_SHOWN = "RWXUGAD"
+_SOFTWARE = {0: "-", _COW: "C", _SHARED: "S", _COW | _SHARED: "M"}
 PTE_PPN_SHIFT = _VM["PTE_PPN_SHIFT"]
 PTE_PPN_MASK = (1 << 44) - 1
 LEVELS = 3
@@ -34,7 +37,8 @@ def level_size(level):
 
 def flags_text(pte):
     """"R-XU-A--" style: a letter where the bit is set."""
-    return "".join(c if pte & _BITS[c] else "-" for c in _SHOWN)
+    return ("".join(c if pte & _FLAG_BITS[c] else "-" for c in _SHOWN)
+            + _SOFTWARE[pte & (_COW | _SHARED)])
 
 
 def is_leaf(pte):
