@@ -110,7 +110,9 @@ dtb: $(DTB)
 # it is in USER_PROGS (and so in the disk image) with no other change. A
 # program of several files lists its other files as its parts, below.
 USER_LIB_SRCS := user/ulib.c user/printf.c user/umalloc.c user/random.c user/time.c user/uroot.c \
-	user/grade_report.c user/root_time.c user/sh_parse.c user/match.c user/args.c lib/fmt.c lib/mbox.c \
+	user/grade_report.c user/root_time.c user/sh_parse.c user/match.c user/args.c \
+	user/module.c user/module_main.c user/toastctl.c lib/fmt.c lib/mbox.c lib/toast.c \
+	lib/toast_config.c lib/elf.c lib/elf_symbol.c \
 	lib/hmac_sha256.c lib/sha256.c lib/md_block.c mm/heap.c mm/heap_block.c mm/heap_check.c mm/heap_quick.c \
 	mm/facade.c mm/root_clock.c mm/blockzero.c mm/fdt.c
 USER_PARTS_usertests := $(wildcard user/usertests_*.c)

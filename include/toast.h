@@ -61,6 +61,29 @@ struct toast_private {
 	char file[TOAST_FILE_BYTES];     /* 0x100 - 0x1FF: the module file's path */
 };
 
+/* The shared block's current and last state (seed: "the state of the Robot"): the bootstrap's phase. */
+enum toast_state {
+	TOAST_STATE_STARTING = 0, /* the bootstrap is loading the modules of /etc/modules */
+	TOAST_STATE_RUNNING = 1,  /* every module has loaded, failed, or been restarted */
+	TOAST_STATE_STOPPING = 2, /* the bootstrap is going: modules stop at their next tick */
+};
+
+/*
+ * magma's own part of the shared block, past the seed's fields (the seed
+ * over-allocates the block for such additions): one entry per module, by the
+ * same index as the activity table. The bootstrap writes pid, restarts and
+ * last_status; the module library counts ticks. modstat and init read it.
+ */
+struct toast_module_status {
+	int32_t pid;          /* 0x00: the module's process, 0 when none runs */
+	uint32_t restarts;    /* 0x04: how often the bootstrap started it again */
+	uint32_t ticks;       /* 0x08: state ticks of the current run */
+	int32_t last_status;  /* 0x0C: exit status of the last run (-1: killed) */
+	char private_name[32]; /* 0x10: its private block's name (toast_private_name) */
+};
+
+#define TOAST_MODULE_TABLE 0x200 /* where magma's table starts in the shared block */
+
 /* The shared block (seed: "Shared Block"); the rest of its 1 MiB is for modules. */
 struct toast_shared {
 	int32_t bootstrap_pid;               /* 0x00: its death takes the modules with it */
@@ -71,6 +94,11 @@ struct toast_shared {
 	uint8_t state_tick_ms;               /* 0x08: how long modules wait between ticks */
 	uint8_t unused_09[0x10 - 0x09];      /* 0x09 - 0x0F */
 	uint8_t activity[TOAST_MAX_MODULES]; /* 0x10 - 0x10F: enum toast_activity */
+	/* magma's additions (the seed leaves 0x110 on free) */
+	uint8_t unused_110[TOAST_MODULE_TABLE - 0x110];      /* 0x110 - 0x1FF */
+	uint32_t module_count;                               /* 0x200: entries in use */
+	uint32_t unused_204[3];                              /* 0x204 - 0x20F */
+	struct toast_module_status module[TOAST_MAX_MODULES]; /* 0x210: 48 bytes each */
 };
 
 #define TOAST_AT(type, field, offset)                            \
@@ -87,6 +115,14 @@ TOAST_AT(toast_shared, current_state, 0x06);
 TOAST_AT(toast_shared, last_state, 0x07);
 TOAST_AT(toast_shared, state_tick_ms, 0x08);
 TOAST_AT(toast_shared, activity, 0x10);
+TOAST_AT(toast_shared, module_count, TOAST_MODULE_TABLE);
+TOAST_AT(toast_shared, module, TOAST_MODULE_TABLE + 0x10);
+TOAST_AT(toast_module_status, pid, 0x00);
+TOAST_AT(toast_module_status, restarts, 0x04);
+TOAST_AT(toast_module_status, ticks, 0x08);
+TOAST_AT(toast_module_status, last_status, 0x0C);
+TOAST_AT(toast_module_status, private_name, 0x10);
+_Static_assert(sizeof(struct toast_module_status) == 48, "a module's status entry is 48 bytes");
 _Static_assert(sizeof(struct toast_private) == TOAST_PRIVATE_SIZE,
 	       "the private block is 512 bytes");
 _Static_assert(sizeof(struct toast_shared) <= TOAST_SHARED_SIZE,
