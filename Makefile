@@ -475,7 +475,10 @@ $(BUILD)/host/mkfs: $(MKFS_DEPS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) $(MKFS_SRCS) -o $@
 
-$(BUILD)/host/test_mkfs: $(BUILD)/host/mkfs
+# test_mkfs also runs fsck's checks (the library, through tests/shim/fsck.c) on each image.
+$(BUILD)/host/test_mkfs: EXTRA_HOST_SRCS := tests/shim/fsck.c mkfs/fsck_check.c
+$(BUILD)/host/test_mkfs: $(BUILD)/host/mkfs tests/shim/fsck.c tests/shim/fsck.h mkfs/fsck_check.c \
+	mkfs/fsck_check.h
 
 # README.md goes in as /README: mkfs names each file by its base name.
 $(BUILD)/fs/README: README.md
