@@ -327,7 +327,7 @@ FS_KERNEL_SRCS := kernel/bio.c kernel/log.c kernel/fs.c kernel/file.c kernel/pip
 $(BUILD)/host/test_fs_kernel: EXTRA_HOST_SRCS := $(FS_KERNEL_SRCS) tests/shim/shim.c tests/shim/fsck.c \
 	tests/shim/mount.c mkfs/fsck_check.c
 $(BUILD)/host/test_fs_kernel: $(FS_KERNEL_SRCS) $(wildcard tests/shim/*) $(wildcard kernel/*.h) \
-	mkfs/fsck_check.c mkfs/fsck_check.h
+	mkfs/fsck_check.c mkfs/fsck_check.h $(BUILD)/host/mkfs
 
 $(BUILD)/host/test_%: tests/test_%.c $(wildcard tests/*.h) $(MM_SRCS) $(wildcard mm/*.h) \
 		$(LIB_HOST_SRCS) $(wildcard lib/*.h) $(wildcard sbi/*.h)
