@@ -329,7 +329,7 @@ FS_KERNEL_SRCS := kernel/bio.c kernel/log.c kernel/fs.c kernel/file.c kernel/pip
 $(BUILD)/host/test_fs_kernel: EXTRA_HOST_SRCS := $(FS_KERNEL_SRCS) tests/shim/shim.c tests/shim/fsck.c \
 	tests/shim/mount.c mkfs/fsck_check.c
 $(BUILD)/host/test_fs_kernel: $(FS_KERNEL_SRCS) $(wildcard tests/shim/*) $(wildcard kernel/*.h) \
-	mkfs/fsck_check.c mkfs/fsck_check.h
+	mkfs/fsck_check.c mkfs/fsck_check.h $(BUILD)/host/mkfs
 
 $(BUILD)/host/test_%: tests/test_%.c $(wildcard tests/*.h) $(MM_SRCS) $(wildcard mm/*.h) \
 		$(LIB_HOST_SRCS) $(wildcard lib/*.h) $(wildcard sbi/*.h)
@@ -477,7 +477,10 @@ $(BUILD)/host/mkfs: $(MKFS_DEPS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) $(MKFS_SRCS) -o $@
 
-$(BUILD)/host/test_mkfs: $(BUILD)/host/mkfs
+# test_mkfs also runs fsck's checks (the library, through tests/shim/fsck.c) on each image.
+$(BUILD)/host/test_mkfs: EXTRA_HOST_SRCS := tests/shim/fsck.c mkfs/fsck_check.c
+$(BUILD)/host/test_mkfs: $(BUILD)/host/mkfs tests/shim/fsck.c tests/shim/fsck.h mkfs/fsck_check.c \
+	mkfs/fsck_check.h
 
 # README.md goes in as /README: mkfs names each file by its base name.
 $(BUILD)/fs/README: README.md

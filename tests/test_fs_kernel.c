@@ -614,6 +614,102 @@ TEST(link_counts_never_wrap)
 	unmount();
 }
 
+/* --- an image from mkfs --- */
+
+/* Writes n bytes of data to path; exits if it cannot. */
+static void write_host_file(const char *path, const void *data, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(data, 1, n, f) != n || fclose(f) != 0) {
+		perror(path);
+		exit(2);
+	}
+}
+
+/* Whether path holds exactly n bytes of want, read through the kernel. */
+static int reads_back(const char *path, const void *want, size_t n)
+{
+	static uint8_t got[U_DATA_BYTES];
+	long fd = u_open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	long r = u_read(fd, got, sizeof got);
+	u_close(fd);
+	return r == (long)n && memcmp(got, want, n) == 0;
+}
+
+/*
+ * build/host/mkfs's directories (IMAGEPATH=FILE) as the kernel sees them:
+ * paths resolve through them and their "..", their link counts let the
+ * kernel add and remove entries and then the directories themselves.
+ */
+TEST(mounts_an_mkfs_image_with_directories)
+{
+	const char *mkfs = getenv("MKFS") ? getenv("MKFS") : "build/host/mkfs";
+	char dir[] = "/tmp/test_fs_kernel.XXXXXX";
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		CHECK(0);
+		return;
+	}
+	static const char modules[] = "virtio_net\nramfs\n";
+	static uint8_t big[(FS_NDIRECT + 2) * BS + 9]; /* past the direct blocks */
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 7 + i / BS);
+	char path[300], cmd[1500];
+	snprintf(path, sizeof(path), "%s/modules", dir);
+	write_host_file(path, modules, sizeof(modules) - 1);
+	snprintf(path, sizeof(path), "%s/big", dir);
+	write_host_file(path, big, sizeof(big));
+	snprintf(path, sizeof(path), "%s/_sh", dir);
+	write_host_file(path, "sh", 2);
+	snprintf(cmd, sizeof(cmd),
+		 "%s %s/fs.img --size-blocks %u --inodes 200 etc/modules=%s/modules "
+		 "/lib/m/big=%s/big %s/_sh lib/x=%s/_sh >/dev/null",
+		 mkfs, dir, SMALL_FS, dir, dir, dir, dir);
+	CHECK_EQ(system(cmd), 0);
+	snprintf(path, sizeof(path), "%s/fs.img", dir);
+	size_t image_bytes;
+	uint8_t *image = check_read_file(path, &image_bytes);
+	unmount();
+	shim_disk_create(image_bytes / BS);
+	shim_disk_load(image);
+	free(image);
+	CHECK_EQ(mount(), 0);
+	CHECK(fsck_clean());
+
+	CHECK(reads_back("/etc/modules", modules, sizeof(modules) - 1));
+	CHECK(reads_back("/lib/m/big", big, sizeof(big)));
+	CHECK(reads_back("/sh", "sh", 2));
+	struct stat st;
+	CHECK_EQ(u_stat("/", &st), 0);
+	CHECK_EQ(st.nlink, 3); /* its own "..", etc's and lib's */
+	CHECK_EQ(u_stat("/etc", &st), 0);
+	CHECK_EQ(st.type, T_DIR);
+	CHECK_EQ(st.nlink, 1);
+	CHECK_EQ(u_stat("/lib", &st), 0);
+	CHECK_EQ(st.nlink, 2); /* its entry in /, and m's ".." */
+	CHECK_EQ(u_path(sys_chdir, "/lib/m"), 0);
+	CHECK(reads_back("../../etc/modules", modules, sizeof(modules) - 1));
+	CHECK_EQ(u_path(sys_chdir, "/"), 0);
+
+	/* The kernel adds to mkfs's directories and then takes everything away. */
+	CHECK_EQ(u_put_file("/etc/new", "new", 3), 0);
+	CHECK_EQ(u_path(sys_mkdir, "/etc/sub"), 0);
+	CHECK(fsck_clean());
+	static const char *const gone[] = { "/etc/sub",   "/etc/new", "/etc/modules", "/etc",
+					    "/lib/m/big", "/lib/m",   "/lib/x",       "/lib" };
+	for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++)
+		CHECK_EQ(u_path(sys_unlink, gone[i]), 0);
+	CHECK_EQ(u_stat("/", &st), 0);
+	CHECK_EQ(st.nlink, 1);
+	CHECK(!shim_log_has("corrupt"));
+	CHECK(fsck_clean());
+	unmount();
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CHECK_EQ(system(cmd), 0);
+}
+
 /* --- system call arguments --- */
 
 static int open_fds(void)
@@ -1955,6 +2051,7 @@ int main(void)
 	RUN(deep_directories);
 	RUN(directory_rules);
 	RUN(link_counts_never_wrap);
+	RUN(mounts_an_mkfs_image_with_directories);
 	RUN(bad_arguments_return_minus_one);
 	RUN(descriptor_table_fills_cleanly);
 	RUN(pipes_move_bytes_and_wake_only_sleepers);

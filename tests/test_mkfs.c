@@ -7,8 +7,10 @@
  * it generates in a temporary directory. An image is checked independently
  * of mkfs's own code: the superblock's fields and crc, the empty log
  * header, every inode's block tree (no block outside the data region, none
- * used twice, no holes), the free map against exactly the metadata and the
- * blocks the inodes use, the root directory's entries and each file's bytes.
+ * used twice, no holes, blocks handed out in the order mkfs.c's header
+ * documents), the free map against exactly the metadata and the blocks the
+ * inodes use, each directory's entries and nlink, each file's bytes; and
+ * fsck's checks (tests/shim/fsck.c over mkfs/fsck_check.c) find nothing.
  */
 #include <fcntl.h>
 #include <stdbool.h>
@@ -23,13 +25,15 @@
 #include "../lib/crc32c.h"
 #include "../lib/fs_layout.h"
 #include "check.h"
+#include "shim/fsck.h"
 
 /* kernel/stat.h's inode types; its struct stat would clash with the host's. */
 #define stat magma_stat
 #include "../kernel/stat.h"
 #undef stat
 
-#define MAX_FILES 16
+#define MAX_FILES 96
+#define MAX_NODES (2 * MAX_FILES)
 
 static const char *mkfs_path;
 static char tmpdir[] = "/tmp/test_mkfs.XXXXXX";
@@ -83,9 +87,9 @@ struct result {
 static struct result run_mkfs_argv(const char *const *args)
 {
 	struct result r = { 0 };
-	const char *argv[64] = { mkfs_path };
+	const char *argv[MAX_FILES + 16] = { mkfs_path };
 	int argc = 1;
-	while (args[argc - 1] && argc < 63) {
+	while (args[argc - 1] && argc < MAX_FILES + 15) {
 		argv[argc] = args[argc - 1];
 		argc++;
 	}
@@ -155,7 +159,8 @@ struct image {
 	const uint8_t *bytes;
 	size_t size_bytes;
 	struct fs_super sb;
-	uint8_t *owner; /* per block: 0 free, 1 metadata, 2 data of some inode */
+	uint8_t *owner;      /* per block: 0 free, 1 metadata, 2 data of some inode */
+	uint32_t next_block; /* the block mkfs hands out next, claimed in inode order */
 };
 
 static bool open_image(const char *path, struct image *img)
@@ -225,6 +230,12 @@ static bool claim(struct image *img, uint32_t b, uint32_t inum)
 		return false;
 	}
 	img->owner[b] = 2;
+	if (b != img->next_block) {
+		fprintf(stderr, "  inode %u: block %u where mkfs's order has block %u\n", inum, b,
+			img->next_block);
+		CHECK(0);
+	}
+	img->next_block = b + 1;
 	return true;
 }
 
@@ -307,13 +318,71 @@ static void check_content(struct image *img, uint32_t inum, const uint8_t *want,
 	free(blocks);
 }
 
-/* What an image should hold: files under names, in order. */
+/*
+ * What an image should hold: files (host paths) at names (image paths
+ * without the leading '/'), in argument order.
+ */
 struct expect {
 	int nfiles;
 	const char *path[MAX_FILES];
 	const char *name[MAX_FILES];
 	uint32_t size_blocks, ninodes;
 };
+
+/*
+ * The files and directories of an expect, in the order mkfs numbers their
+ * inodes from FS_ROOT_INUM: the root, then each in the order the names
+ * first reach it.
+ */
+struct tree {
+	int n;
+	char path[MAX_NODES][256]; /* image path; "" for the root */
+	int file[MAX_NODES];       /* index into the expect's files; -1 for a directory */
+	int parent[MAX_NODES];     /* the directory's index; the root's is 0 */
+};
+
+static int tree_find(const struct tree *t, const char *path, size_t len)
+{
+	for (int k = 1; k < t->n; k++) {
+		if (strlen(t->path[k]) == len && memcmp(t->path[k], path, len) == 0)
+			return k;
+	}
+	return -1;
+}
+
+static void expected_tree(const struct expect *e, struct tree *t)
+{
+	t->n = 1;
+	t->path[0][0] = '\0';
+	t->file[0] = -1;
+	t->parent[0] = 0;
+	for (int i = 0; i < e->nfiles; i++) {
+		const char *name = e->name[i];
+		int dir = 0;
+		for (const char *p = name;; p++) {
+			if (*p && *p != '/')
+				continue;
+			size_t len = (size_t)(p - name);
+			int k = tree_find(t, name, len);
+			if (k < 0 && t->n < MAX_NODES) {
+				k = t->n++;
+				snprintf(t->path[k], sizeof t->path[k], "%.*s", (int)len, name);
+				t->file[k] = *p ? -1 : i;
+				t->parent[k] = dir;
+			}
+			if (!*p || k < 0)
+				break;
+			dir = k;
+		}
+	}
+}
+
+/* Node k's entry name: its path's last component. */
+static const char *entry_name(const struct tree *t, int k)
+{
+	const char *slash = strrchr(t->path[k], '/');
+	return slash ? slash + 1 : t->path[k];
+}
 
 static void check_super_and_log(struct image *img, const struct expect *e)
 {
@@ -346,44 +415,63 @@ static void check_super_and_log(struct image *img, const struct expect *e)
 		CHECK(all_zero(block(img, b), FS_BLOCK_SIZE));
 }
 
-/* The root: ".", "..", then each file, all as an xv6-style directory. */
-static void check_root(struct image *img, const struct expect *e)
+/*
+ * Directory k: ".", "..", then its entries in inode order; nlink its entry
+ * in its parent (the root: its own "..") and each subdirectory's "..".
+ */
+static void check_dir(struct image *img, const struct tree *t, int k)
 {
-	struct fs_dinode root = inode(img, FS_ROOT_INUM);
-	CHECK_EQ(root.type, T_DIR);
-	CHECK_EQ(root.nlink, 1);
-	uint64_t nentries = 2 + (uint64_t)e->nfiles;
-	CHECK_EQ(root.size, nentries * sizeof(struct fs_dirent));
-	struct fs_dirent want[2 + MAX_FILES];
+	struct fs_dinode d = inode(img, FS_ROOT_INUM + (uint32_t)k);
+	CHECK_EQ(d.type, T_DIR);
+	static struct fs_dirent want[2 + MAX_NODES];
 	memset(want, 0, sizeof want);
-	want[0].inum = want[1].inum = FS_ROOT_INUM;
+	want[0].inum = FS_ROOT_INUM + (uint32_t)k;
 	strcpy(want[0].name, ".");
+	want[1].inum = FS_ROOT_INUM + (uint32_t)t->parent[k];
 	strcpy(want[1].name, "..");
-	for (int i = 0; i < e->nfiles; i++) {
-		want[2 + i].inum = FS_ROOT_INUM + 1 + (uint32_t)i;
-		memcpy(want[2 + i].name, e->name[i], strnlen(e->name[i], FS_NAME_MAX));
+	int nentries = 2, nsubdirs = 0;
+	for (int j = 1; j < t->n; j++) {
+		if (t->parent[j] != k)
+			continue;
+		want[nentries].inum = FS_ROOT_INUM + (uint32_t)j;
+		memcpy(want[nentries].name, entry_name(t, j),
+		       strnlen(entry_name(t, j), FS_NAME_MAX));
+		nentries++;
+		nsubdirs += t->file[j] < 0;
 	}
-	check_content(img, FS_ROOT_INUM, (const uint8_t *)want, nentries * sizeof want[0]);
+	CHECK_EQ(d.nlink, 1 + nsubdirs);
+	check_content(img, FS_ROOT_INUM + (uint32_t)k, (const uint8_t *)want,
+		      (uint64_t)nentries * sizeof want[0]);
 }
 
-static void check_files(struct image *img, const struct expect *e)
+static void check_file(struct image *img, const struct expect *e, const struct tree *t, int k)
 {
-	for (int i = 0; i < e->nfiles; i++) {
-		uint32_t inum = FS_ROOT_INUM + 1 + (uint32_t)i;
-		struct fs_dinode d = inode(img, inum);
-		CHECK_EQ(d.type, T_FILE);
-		CHECK_EQ(d.nlink, 1);
-		CHECK_EQ(d.major, 0);
-		CHECK_EQ(d.minor, 0);
-		size_t size;
-		uint8_t *want = check_read_file(e->path[i], &size);
-		check_content(img, inum, want, size);
-		free(want);
+	uint32_t inum = FS_ROOT_INUM + (uint32_t)k;
+	struct fs_dinode d = inode(img, inum);
+	CHECK_EQ(d.type, T_FILE);
+	CHECK_EQ(d.nlink, 1);
+	CHECK_EQ(d.major, 0);
+	CHECK_EQ(d.minor, 0);
+	size_t size;
+	uint8_t *want = check_read_file(e->path[t->file[k]], &size);
+	check_content(img, inum, want, size);
+	free(want);
+}
+
+/* Every inode in mkfs's order (so its blocks are claimed in that order); the rest free. */
+static void check_inodes(struct image *img, const struct expect *e)
+{
+	static struct tree t;
+	expected_tree(e, &t);
+	for (int k = 0; k < t.n; k++) {
+		if (t.file[k] < 0)
+			check_dir(img, &t, k);
+		else
+			check_file(img, e, &t, k);
 	}
-	/* Inode 0 and every inode past the files are free and zero. */
+	/* Inode 0 and every inode past the tree's are free and zero. */
 	CHECK(all_zero(block(img, img->sb.inodestart), sizeof(struct fs_dinode)));
-	for (uint32_t inum = FS_ROOT_INUM + 1 + (uint32_t)e->nfiles; inum < img->sb.ninodes;
-	     inum++) {
+	for (uint32_t inum = FS_ROOT_INUM + (uint32_t)t.n; inum < img->sb.ninodes; inum++) {
 		struct fs_dinode d = inode(img, inum);
 		if (!all_zero((const uint8_t *)&d, sizeof d)) {
 			fprintf(stderr, "  inode %u should be free\n", inum);
@@ -426,9 +514,10 @@ static void check_image(const char *path, const struct expect *e)
 	if (img.sb.size * (uint64_t)FS_BLOCK_SIZE == img.size_bytes &&
 	    img.sb.datastart < img.sb.size) {
 		img.owner = calloc(img.sb.size, 1);
-		check_root(&img, e);
-		check_files(&img, e);
+		img.next_block = img.sb.datastart;
+		check_inodes(&img, e);
 		check_bitmap(&img);
+		CHECK_EQ(fsck_image(img.bytes, NULL), 0);
 	}
 	close_image(&img);
 }
@@ -510,6 +599,69 @@ TEST(names_are_base_names)
 	check_image(out, &e);
 }
 
+/* "IMAGEPATH=HOST", in one of a few rotating buffers. */
+static const char *at(const char *image_path, const char *host)
+{
+	static char args[2 * MAX_FILES][512];
+	static int next;
+	char *p = args[next++ % (2 * MAX_FILES)];
+	snprintf(p, sizeof args[0], "%s=%s", image_path, host);
+	return p;
+}
+
+/*
+ * IMAGEPATH=FILE: directories made on the way, shared, nested; a leading
+ * '/' optional; names of FS_NAME_MAX bytes; plain FILEs beside them.
+ */
+TEST(files_in_nested_directories)
+{
+	char longest[FS_NAME_MAX + 1], deep_long[2 * FS_NAME_MAX + 2];
+	memset(longest, 'd', FS_NAME_MAX);
+	longest[FS_NAME_MAX] = '\0';
+	snprintf(deep_long, sizeof deep_long, "%s/%s", longest, longest);
+	struct expect e = { 9,
+			    { make_file(tmp("modules"), 30, 1), make_file(tmp("_sh"), 100, 2),
+			      make_file(tmp("rc"), 5000, 3),
+			      make_file(tmp("net"), (FS_NDIRECT + 3) * FS_BLOCK_SIZE + 5, 4),
+			      make_file(tmp("empty"), 0, 5), make_file(tmp("x"), 7, 6),
+			      make_file(tmp("leaf"), 1, 7), make_file(tmp("long"), 2, 8),
+			      make_file(tmp("last"), 3, 9) },
+			    { "etc/modules", "sh", "etc/rc", "lib/modules/net/virtio_net",
+			      "lib/modules/fs", "lib/x", "etc/deep/er/leaf", deep_long, "last" },
+			    1024,
+			    32 };
+	const char *out = tmp("nested.img");
+	CHECK_BUILT(run_mkfs(out, "--size-blocks", "1024", "--inodes", "32",
+			     at(e.name[0], e.path[0]), e.path[1], at("/etc/rc", e.path[2]),
+			     at(e.name[3], e.path[3]), at(e.name[4], e.path[4]),
+			     at(e.name[5], e.path[5]), at(e.name[6], e.path[6]),
+			     at(e.name[7], e.path[7]), at(e.name[8], e.path[8])));
+	check_image(out, &e);
+}
+
+/* 70 entries and "." and "..": a directory of two blocks, before the files in it. */
+TEST(a_directory_of_many_entries_spans_blocks)
+{
+	/* More paths than tmp() has buffers: the host files' are kept here. */
+	static char names[70][24], hosts[70][300];
+	struct expect e = { 0, { 0 }, { 0 }, 512, 96 };
+	const char *args[MAX_FILES + 8] = { tmp("many.img"), "--size-blocks", "512", "--inodes",
+					    "96" };
+	int nargs = 5;
+	mkdir(tmp("many"), 0755);
+	for (int i = 0; i < 70; i++) {
+		snprintf(names[i], sizeof names[i], "many/f%02d", i);
+		snprintf(hosts[i], sizeof hosts[i], "%s/%s", tmpdir, names[i]);
+		e.path[i] = make_file(hosts[i], (uint64_t)i, (uint64_t)i);
+		e.name[i] = names[i];
+		args[nargs++] = at(e.name[i], e.path[i]);
+	}
+	e.nfiles = 70;
+	args[nargs] = NULL;
+	CHECK_BUILT(run_mkfs_argv(args));
+	check_image(args[0], &e);
+}
+
 /* The full-size image is written sparse: only the blocks in use take host disk space. */
 TEST(image_is_sparse)
 {
@@ -555,7 +707,71 @@ TEST(refuses_duplicate_names)
 	check_refused(run_mkfs(out, a, make_file(tmp("_dup"), 1, 0)), "would both be /dup", out);
 	check_refused(run_mkfs(out, a, "README.md", a), "would both be /dup", out);
 	check_refused(run_mkfs(out, make_file(tmp("_.."), 1, 0)), "reserved", out);
-	check_refused(run_mkfs(out, make_file(tmp("_"), 1, 0)), "no file name", out);
+	check_refused(run_mkfs(out, make_file(tmp("_"), 1, 0)), "an empty file name in /", out);
+}
+
+/* Every component of an image path is checked as a name; the host file as a FILE is. */
+TEST(refuses_bad_image_paths)
+{
+	const char *out = tmp("r8.img"), *f = make_file(tmp("pf"), 5, 1);
+	check_refused(run_mkfs(out, at("etc//x", f)), "an empty file name in /etc//x", out);
+	check_refused(run_mkfs(out, at("etc/", f)), "an empty file name in /etc/", out);
+	check_refused(run_mkfs(out, at("", f)), "an empty file name in /", out);
+	check_refused(run_mkfs(out, at("/", f)), "an empty file name in /", out);
+	check_refused(run_mkfs(out, at("//etc", f)), "an empty file name in //etc", out);
+	check_refused(run_mkfs(out, at("etc/./x", f)), "\".\" is reserved", out);
+	check_refused(run_mkfs(out, at("../x", f)), "\"..\" is reserved", out);
+	check_refused(run_mkfs(out, at("etc/..", f)), "\"..\" is reserved", out);
+	char path[FS_NAME_MAX + 16];
+	memset(path, 'x', sizeof path);
+	memcpy(path, "etc/", 4);
+	memcpy(path + 4 + FS_NAME_MAX + 1, "/x", 3);
+	check_refused(run_mkfs(out, at(path, f)), "is 61 bytes, longer than FS_NAME_MAX", out);
+	check_refused(run_mkfs(out, f, at("etc/x", tmpdir)), "not a regular file", out);
+	check_refused(run_mkfs(out, at("etc/x", tmp("no-such-file"))), "No such file", out);
+	check_refused(run_mkfs(out, "etc/x="), "No such file", out);
+	/* The "_" of a plain FILE is dropped; an image path is taken as written. */
+	const char *under = make_file(tmp("_u"), 1, 2);
+	CHECK_BUILT(run_mkfs(out, "--size-blocks", "400", under, at("_u", under)));
+	struct expect e = { 2, { under, under }, { "u", "_u" }, 400, 2048 };
+	check_image(out, &e);
+}
+
+/* A name is one file, or one directory that several paths share; never both or two files. */
+TEST(refuses_a_name_taken_twice)
+{
+	const char *out = tmp("r9.img");
+	const char *f = make_file(tmp("pf"), 5, 1), *g = make_file(tmp("pg"), 6, 2);
+	check_refused(run_mkfs(out, at("etc/x", f), at("etc/x", g)), "would both be /etc/x", out);
+	check_refused(run_mkfs(out, at("/etc/x", f), at("etc/x", g)), "would both be /etc/x", out);
+	check_refused(run_mkfs(out, f, at("pf", g)), "would both be /pf", out);
+	check_refused(run_mkfs(out, at("etc", f), at("etc/x", g)),
+		      "/etc would be both a file and a directory", out);
+	check_refused(run_mkfs(out, at("etc/x", g), at("etc", f)),
+		      "/etc would be both a file and a directory", out);
+	check_refused(run_mkfs(out, at("a/b/c", f), at("a/b", g)),
+		      "/a/b would be both a file and a directory", out);
+	check_refused(run_mkfs(out, at("a/b", g), at("a/b/c/d", f)),
+		      "/a/b would be both a file and a directory", out);
+}
+
+/*
+ * The directories take inodes and blocks too: a/b/F needs inode 0, the
+ * root, a, b and F; and 516 data blocks, F's 512 and its single-indirect
+ * one, and one each for the root, a and b (69 blocks of metadata).
+ */
+TEST(space_checks_count_the_directories)
+{
+	const char *out = tmp("r10.img"), *f = make_file(tmp("two-mib"), 2u << 20, 5);
+	const char *arg = at("a/b/F", f);
+	check_refused(run_mkfs(out, "--size-blocks", "600", "--inodes", "4", arg),
+		      "1 files and 3 directories (the root included) need 5 inode slots", out);
+	check_refused(run_mkfs(out, "--size-blocks", "584", "--inodes", "64", arg),
+		      "need 516 data blocks", out);
+	CHECK_BUILT(run_mkfs(out, "--size-blocks", "585", "--inodes", "64", arg));
+	struct expect e = { 1, { f }, { "a/b/F" }, 585, 64 };
+	check_image(out, &e);
+	CHECK_BUILT(run_mkfs(out, "--size-blocks", "600", "--inodes", "5", arg));
 }
 
 TEST(refuses_a_size_too_small_for_the_files)
@@ -637,10 +853,15 @@ int main(void)
 	RUN(files_of_every_block_tree_shape);
 	RUN(a_file_of_over_64_mib_goes_in);
 	RUN(names_are_base_names);
+	RUN(files_in_nested_directories);
+	RUN(a_directory_of_many_entries_spans_blocks);
 	RUN(image_is_sparse);
 	RUN(refuses_a_missing_file);
 	RUN(refuses_a_name_longer_than_fs_name_max);
 	RUN(refuses_duplicate_names);
+	RUN(refuses_bad_image_paths);
+	RUN(refuses_a_name_taken_twice);
+	RUN(space_checks_count_the_directories);
 	RUN(refuses_a_size_too_small_for_the_files);
 	RUN(refuses_too_many_inodes_for_the_size);
 	RUN(refuses_a_file_beyond_the_formats_maximum);
