@@ -488,8 +488,9 @@ $(BUILD)/fs/README: README.md
 	cp $< $@
 
 # The image every boot uses unless FS_IMG names another (the tests boot on fresh copies).
-$(BUILD)/fs.img: $(MKFS) $(BUILD)/fs/README $(USER_PROGS)
-	$(MKFS) $@.tmp $(BUILD)/fs/README $(USER_PROGS) && mv $@.tmp $@
+# /etc/modules (user/etc/modules) lists the modules init's bootstrap starts.
+$(BUILD)/fs.img: $(MKFS) $(BUILD)/fs/README $(USER_PROGS) user/etc/modules
+	$(MKFS) $@.tmp $(BUILD)/fs/README $(USER_PROGS) etc/modules=user/etc/modules && mv $@.tmp $@
 
 .PHONY: fs-image
 fs-image: $(BUILD)/fs.img

@@ -70,8 +70,8 @@ int module_start(int argc, char **argv, struct module *m)
 	const char *file = module_file(argc, argv);
 	char private_name[TOAST_PRIVATE_NAME_BYTES];
 	if (parse_index(argc, argv, &m->index) != 0 || toast_private_name(file, private_name) != 0) {
-		fprintf(2, "%s: usage: a module runs as `PATH INDEX` (absolute PATH), "
-			   "started by the bootstrap from /etc/modules\n", file);
+		fprintf(2, "%s: not started by the bootstrap: a module is started from "
+			   "/etc/modules, as `PATH INDEX` (absolute PATH)\n", file);
 		return MODULE_EXIT_NOT_LOADED;
 	}
 	m->shared = attach_shared(file, m->index);
