@@ -75,10 +75,10 @@ enum toast_state {
  * last_status; the module library counts ticks. modstat and init read it.
  */
 struct toast_module_status {
-	int32_t pid;          /* 0x00: the module's process, 0 when none runs */
-	uint32_t restarts;    /* 0x04: how often the bootstrap started it again */
-	uint32_t ticks;       /* 0x08: state ticks of the current run */
-	int32_t last_status;  /* 0x0C: exit status of the last run (-1: killed) */
+	int32_t pid;           /* 0x00: the module's process, 0 when none runs */
+	uint32_t restarts;     /* 0x04: how often the bootstrap started it again */
+	uint32_t ticks;        /* 0x08: state ticks of the current run */
+	int32_t last_status;   /* 0x0C: exit status of the last run (-1: killed) */
 	char private_name[32]; /* 0x10: its private block's name (toast_private_name) */
 };
 
@@ -95,9 +95,9 @@ struct toast_shared {
 	uint8_t unused_09[0x10 - 0x09];      /* 0x09 - 0x0F */
 	uint8_t activity[TOAST_MAX_MODULES]; /* 0x10 - 0x10F: enum toast_activity */
 	/* magma's additions (the seed leaves 0x110 on free) */
-	uint8_t unused_110[TOAST_MODULE_TABLE - 0x110];      /* 0x110 - 0x1FF */
-	uint32_t module_count;                               /* 0x200: entries in use */
-	uint32_t unused_204[3];                              /* 0x204 - 0x20F */
+	uint8_t unused_110[TOAST_MODULE_TABLE - 0x110];       /* 0x110 - 0x1FF */
+	uint32_t module_count;                                /* 0x200: entries in use */
+	uint32_t unused_204[3];                               /* 0x204 - 0x20F */
 	struct toast_module_status module[TOAST_MAX_MODULES]; /* 0x210: 48 bytes each */
 };
 

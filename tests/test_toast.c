@@ -144,6 +144,26 @@ TEST(names_for_every_state)
 	CHECK(strcmp(toast_activity_name(5), "invalid") == 0);
 }
 
+TEST(magmas_module_table_follows_the_seed_fields)
+{
+	static uint8_t bytes[TOAST_SHARED_SIZE];
+	struct toast_shared *s = (struct toast_shared *)bytes;
+	memset(bytes, 0, sizeof bytes);
+	s->module_count = 2;
+	s->module[1].pid = 0x01020304;
+	s->module[1].restarts = 5;
+	s->module[1].ticks = 7;
+	memcpy(s->module[1].private_name, "toast.private.x", 16);
+	CHECK_EQ(bytes[0x200], 2);
+	CHECK_EQ(bytes[0x210 + 48 + 0], 0x04); /* little-endian pid */
+	CHECK_EQ(bytes[0x210 + 48 + 3], 0x01);
+	CHECK_EQ(bytes[0x210 + 48 + 4], 5);
+	CHECK_EQ(bytes[0x210 + 48 + 8], 7);
+	CHECK(memcmp(bytes + 0x210 + 48 + 16, "toast.private.x", 16) == 0);
+	CHECK(sizeof(struct toast_shared) < 0x10000); /* the rest of the 1 MiB is the modules' */
+	CHECK(TOAST_PRIVATE_NAME_BYTES <= sizeof s->module[0].private_name);
+}
+
 int main(void)
 {
 	RUN(private_block_fields_are_at_the_seed_offsets);
@@ -154,5 +174,6 @@ int main(void)
 	RUN(only_a_loaded_restartable_module_is_restarted);
 	RUN(backoff_doubles_and_is_bounded);
 	RUN(names_for_every_state);
+	RUN(magmas_module_table_follows_the_seed_fields);
 	return check_summary();
 }

@@ -41,7 +41,8 @@ static unsigned parse(const char *text, struct reports *r)
 TEST(modules_in_order_with_their_policies)
 {
 	struct reports r;
-	CHECK_EQ(parse("# modules\n/mod_counter once\n\n  /mod_crasher\trestartable  # crashes\n", &r),
+	CHECK_EQ(parse("# modules\n/mod_counter once\n\n  /mod_crasher\trestartable  # crashes\n",
+		       &r),
 		 0);
 	CHECK_EQ(r.count, 0);
 	CHECK_EQ(config.count, 2);
@@ -67,17 +68,17 @@ TEST(tick_and_debug)
 TEST(each_bad_line_is_reported_and_skipped)
 {
 	struct reports r;
-	const char *text = "mod_counter once\n"         /* 1: not absolute */
-			   "/a sometimes\n"             /* 2: bad policy */
-			   "/b\n"                       /* 3: no policy */
-			   "/c once now\n"              /* 4: extra words */
-			   "tick 0\n"                   /* 5 */
-			   "tick 256\n"                 /* 6 */
-			   "tick 1x\n"                  /* 7 */
-			   "tick\n"                     /* 8 */
-			   "debug please\n"             /* 9 */
-			   "/good once\n"               /* 10: kept */
-			   "/good restartable\n";       /* 11: duplicate */
+	const char *text = "mod_counter once\n"   /* 1: not absolute */
+			   "/a sometimes\n"       /* 2: bad policy */
+			   "/b\n"                 /* 3: no policy */
+			   "/c once now\n"        /* 4: extra words */
+			   "tick 0\n"             /* 5 */
+			   "tick 256\n"           /* 6 */
+			   "tick 1x\n"            /* 7 */
+			   "tick\n"               /* 8 */
+			   "debug please\n"       /* 9 */
+			   "/good once\n"         /* 10: kept */
+			   "/good restartable\n"; /* 11: duplicate */
 	CHECK_EQ(parse(text, &r), 10);
 	CHECK_EQ(r.count, 10);
 	enum toast_config_error want[] = {

@@ -104,7 +104,8 @@ int main(void)
 			}
 			if (pid == bootstrap) {
 				printf("init: module bootstrap (pid %d) ended with status %d; "
-				       "stopping its modules\n", pid, status);
+				       "stopping its modules\n",
+				       pid, status);
 				toast_stop_modules();
 				bootstrap = -1;
 			}

@@ -22,15 +22,6 @@ static int count_tick(void *state, const struct module_tick *tick)
 	return 0;
 }
 
-void _get_module_information(struct module_info *info)
-{
-	strcpy(info->name, "counter");
-	info->restartable = 0;
-}
+static struct counter counter;
 
-struct module_instance *_allocate_module_instance(void)
-{
-	static struct counter counter;
-	static struct module_instance instance = { &counter, count_tick };
-	return &instance;
-}
+MODULE_CLASS("counter", 0, &counter, count_tick)

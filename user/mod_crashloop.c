@@ -17,14 +17,4 @@ static int crash_tick(void *state, const struct module_tick *tick)
 	return 0;
 }
 
-void _get_module_information(struct module_info *info)
-{
-	strcpy(info->name, "crashloop");
-	info->restartable = 1;
-}
-
-struct module_instance *_allocate_module_instance(void)
-{
-	static struct module_instance instance = { 0, crash_tick };
-	return &instance;
-}
+MODULE_CLASS("crashloop", 1, 0, crash_tick)

@@ -17,17 +17,7 @@ static int idle_tick(void *state, const struct module_tick *tick)
 	return 0;
 }
 
-void _get_module_information(struct module_info *info)
-{
-	strcpy(info->name, "twice");
-	info->restartable = 1;
-}
-
-struct module_instance *_allocate_module_instance(void)
-{
-	static struct module_instance instance = { 0, idle_tick };
-	return &instance;
-}
+MODULE_CLASS("twice", 1, 0, idle_tick)
 
 int main(int argc, char **argv)
 {

@@ -49,12 +49,12 @@
 #include "user/toastctl.h"
 #include "user/user.h"
 
-#define CONFIG_PATH          "/etc/modules"
-#define MODULE_FILE_MAX      (4u << 20) /* bigger files are not read (0x8A): no executable is */
-#define SETTLE_TICKS         2          /* state ticks that show a loaded module running */
-#define SETTLE_RESTARTS      3          /* restarts after which a crashing module counts as settled */
-#define SETTLE_LIMIT_TICKS   2000       /* 20 s in sleep()'s 10 ms ticks */
-#define EXIT_STATUS_NO_EXEC  127        /* a child whose exec failed */
+#define CONFIG_PATH         "/etc/modules"
+#define MODULE_FILE_MAX     (4u << 20) /* bigger files are not read (0x8A): no executable is */
+#define SETTLE_TICKS        2          /* state ticks that show a loaded module running */
+#define SETTLE_RESTARTS     3    /* restarts after which a crashing module counts as settled */
+#define SETTLE_LIMIT_TICKS  2000 /* 20 s in sleep()'s 10 ms ticks */
+#define EXIT_STATUS_NO_EXEC 127  /* a child whose exec failed */
 
 /* The bootstrap's view of one module. */
 struct module_slot {
@@ -67,7 +67,8 @@ struct module_slot {
 static struct toast_config config;
 static struct module_slot slots[TOAST_MAX_MODULES];
 static volatile struct toast_shared *shared;
-static int first_loads_settled; /* after settle(), loads are not reported: no line among the shell's */
+static int
+	first_loads_settled; /* after settle(), loads are not reported: no line among the shell's */
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
@@ -80,9 +81,9 @@ static void say(const char *fmt, ...)
 	printf("modboot: %s\n", line);
 }
 
-#define debug(...)                     \
-	do {                           \
-		if (config.debug)      \
+#define debug(...)                        \
+	do {                              \
+		if (config.debug)         \
 			say(__VA_ARGS__); \
 	} while (0)
 
@@ -181,9 +182,9 @@ static uint8_t check_file(const char *path)
 {
 	uint64_t size = 0;
 	char *file = read_file(path, &size);
-	uint8_t verdict = file ? toast_check_module_file(file, size, USER_TEXT_BASE,
-							 USER_STACK_GUARD)
-			       : TOAST_VERIFY_CORRUPT;
+	uint8_t verdict =
+		file ? toast_check_module_file(file, size, USER_TEXT_BASE, USER_STACK_GUARD)
+		     : TOAST_VERIFY_CORRUPT;
 	free(file);
 	return verdict;
 }

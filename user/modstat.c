@@ -61,7 +61,8 @@ int main(void)
 	volatile struct toast_shared *shared = toast_attach_shared(SHM_RDONLY);
 	if (!shared) {
 		printf("modstat: no modules: there is no %s block (init starts the bootstrap "
-		       "when /etc/modules exists)\n", TOAST_SHARED_NAME);
+		       "when /etc/modules exists)\n",
+		       TOAST_SHARED_NAME);
 		exit(1);
 	}
 	int pid = shared->bootstrap_pid;

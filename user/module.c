@@ -41,14 +41,18 @@ static volatile struct toast_shared *attach_shared(const char *file, unsigned in
 {
 	void *at = shmattach(TOAST_SHARED_NAME, 0, 0);
 	if (at == SHM_FAILED) {
-		fprintf(2, "%s: no %s block: a module is started by the bootstrap (modboot), "
-			   "from /etc/modules\n", file, TOAST_SHARED_NAME);
+		fprintf(2,
+			"%s: no %s block: a module is started by the bootstrap (modboot), "
+			"from /etc/modules\n",
+			file, TOAST_SHARED_NAME);
 		return 0;
 	}
 	volatile struct toast_shared *shared = at;
 	if (shared->bootstrap_pid != getppid() || index >= shared->module_count) {
-		fprintf(2, "%s: not started by the bootstrap (pid %d): a module is started "
-			   "from /etc/modules\n", file, shared->bootstrap_pid);
+		fprintf(2,
+			"%s: not started by the bootstrap (pid %d): a module is started "
+			"from /etc/modules\n",
+			file, shared->bootstrap_pid);
 		shmdetach(at);
 		return 0;
 	}
@@ -65,13 +69,25 @@ static void copy_name(volatile char *to, const char *from)
 		to[i] = '\0';
 }
 
+void module_describe(struct module_info *info, const char *name, int restartable)
+{
+	unsigned i = 0;
+	for (; i < sizeof info->name - 1 && name[i]; i++)
+		info->name[i] = name[i];
+	info->name[i] = '\0';
+	info->restartable = restartable;
+}
+
 int module_start(int argc, char **argv, struct module *m)
 {
 	const char *file = module_file(argc, argv);
 	char private_name[TOAST_PRIVATE_NAME_BYTES];
-	if (parse_index(argc, argv, &m->index) != 0 || toast_private_name(file, private_name) != 0) {
-		fprintf(2, "%s: not started by the bootstrap: a module is started from "
-			   "/etc/modules, as `PATH INDEX` (absolute PATH)\n", file);
+	if (parse_index(argc, argv, &m->index) != 0 ||
+	    toast_private_name(file, private_name) != 0) {
+		fprintf(2,
+			"%s: not started by the bootstrap: a module is started from "
+			"/etc/modules, as `PATH INDEX` (absolute PATH)\n",
+			file);
 		return MODULE_EXIT_NOT_LOADED;
 	}
 	m->shared = attach_shared(file, m->index);
@@ -91,8 +107,8 @@ int module_start(int argc, char **argv, struct module *m)
 	}
 	/* The bootstrap checked both entry points; a file changed since then is caught here. */
 	if (!_get_module_information || !_allocate_module_instance) {
-		p->verification = _get_module_information ? TOAST_VERIFY_NO_INSTANCE
-							  : TOAST_VERIFY_NO_INFO;
+		p->verification =
+			_get_module_information ? TOAST_VERIFY_NO_INSTANCE : TOAST_VERIFY_NO_INFO;
 		fprintf(2, "%s: %s\n", file, toast_verification_name(p->verification));
 		return MODULE_EXIT_NOT_LOADED;
 	}

@@ -30,8 +30,8 @@ struct module_info {
 
 /* What one tick sees. */
 struct module_tick {
-	unsigned number;               /* 1 for the first tick of this run */
-	unsigned restarts;             /* how often the bootstrap restarted this module */
+	unsigned number;                      /* 1 for the first tick of this run */
+	unsigned restarts;                    /* how often the bootstrap restarted this module */
 	volatile struct toast_shared *shared; /* the shared block, mapped read-write */
 };
 
@@ -44,6 +44,25 @@ struct module_instance {
 /* The module entry points (the library refers to them weakly, so a module missing one still links). */
 void _get_module_information(struct module_info *info);
 struct module_instance *_allocate_module_instance(void);
+
+/* Fills info: the name (cut to fit) and whether the module may be restarted. */
+void module_describe(struct module_info *info, const char *name, int restartable);
+
+/*
+ * Defines both entry points of a module called `name` (the seed's
+ * MODULE_CLASS): its information, and one instance of `state` (a pointer, or
+ * 0) ticked by `tick`. A module file is then its tick function and this line.
+ */
+#define MODULE_CLASS(name, restartable, state, tick)                          \
+	void _get_module_information(struct module_info *info)                \
+	{                                                                     \
+		module_describe(info, (name), (restartable));                 \
+	}                                                                     \
+	struct module_instance *_allocate_module_instance(void)               \
+	{                                                                     \
+		static struct module_instance instance = { (state), (tick) }; \
+		return &instance;                                             \
+	}
 
 /* A started module: its blocks and its place. */
 struct module {
