@@ -23,6 +23,9 @@ waiting is done in guest time, with `sleep` at the prompt.
   init unlinks the blocks, and memstat gets their frames back.
 - modules_refuse_to_run_by_hand: a module typed at the prompt, and a second
   bootstrap, refuse and change nothing.
+- modules_a_lying_module_cannot_turn_init: a module writes init's and the
+  shell's pids over the module table; when the bootstrap dies, init kills
+  neither, and modstat still prints.
 - modules_bad_config_lines_are_skipped: bad lines of /etc/modules are named
   by number at boot and the good ones still load.
 """
@@ -42,7 +45,7 @@ IMAGE_BLOCKS = 8192
 IMAGE_INODES = 256
 TOOLS = ["init", "sh", "modboot", "modstat", "ps", "memstat", "kill", "sleep", "cat", "echo"]
 MODULES = ["mod_counter", "mod_crasher", "mod_crashloop", "mod_noinfo", "mod_noinstance",
-           "mod_twice"]
+           "mod_twice", "mod_hostile"]
 SHARED_BLOCK_FRAMES = 256  # 1 MiB
 
 
@@ -293,3 +296,28 @@ def modules_bad_config_lines_are_skipped():
             header, mods = modstat(q)
             check("1 module" in header and mods.get("/mod_counter", {}).get("verification")
                   == 0x7C, f"the good line did not load: {header} {mods}")
+
+
+@test("modules_a_lying_module_cannot_turn_init")
+def modules_a_lying_module_cannot_turn_init():
+    with tempfile.TemporaryDirectory() as tmp:
+        image = module_image(tmp, "/mod_counter once\n/mod_hostile once\n")
+        q, _ = boot(image)
+        with q:
+            q.expect_seen(r"hostile: the module table now names pids 1 and \d+", COMMAND_TIMEOUT)
+            out = run(q, "modstat")  # garbled names and a huge count: it must still print
+            check(out.startswith("bootstrap: ") and "256 modules" in out,
+                  f"modstat over a garbled table printed:\n{out}")
+            procs = module_processes(q)
+            bootstrap = next((pid for pid, name in procs.items() if name == "modboot"), None)
+            shells = {pid for pid, name in procs.items() if name == "sh"}
+            check(bootstrap and shells, f"no bootstrap or shell in ps: {procs}")
+            run(q, f"kill {bootstrap}")
+            q.expect_seen(r"init: module bootstrap \(pid \d+\) ended", COMMAND_TIMEOUT)
+            run(q, "sleep 30")
+            check("init exited" not in q.output and "starting a new one" not in q.output,
+                  f"init or the shell was killed:\n{q.tail()}")
+            after = module_processes(q)
+            check(shells <= set(after) and 1 in after, f"the shell or init is gone: {after}")
+            check(not {"mod_counter", "mod_hostile"} & set(after.values()),
+                  f"modules outlived the bootstrap: {after}")

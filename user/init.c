@@ -106,7 +106,7 @@ int main(void)
 				printf("init: module bootstrap (pid %d) ended with status %d; "
 				       "stopping its modules\n",
 				       pid, status);
-				toast_stop_modules();
+				toast_stop_modules(shell);
 				bootstrap = -1;
 			}
 			/* else an orphan, reaped */

@@ -60,8 +60,10 @@
 struct module_slot {
 	const struct toast_config_module *config;
 	volatile struct toast_private *private_block;
-	volatile struct toast_module_status *status;
-	int reported; /* its load's outcome has been said */
+	volatile struct toast_module_status *status; /* shown to all; written by the bootstrap */
+	int pid; /* its process (0: none), kept here: modules can write the shared block */
+	uint32_t restarts; /* likewise */
+	int reported;      /* its load's outcome has been said */
 };
 
 static struct toast_config config;
@@ -210,6 +212,7 @@ static void start_module(unsigned i)
 		say("%s: cannot fork; not started", s->config->path);
 		return;
 	}
+	s->pid = pid;
 	s->status->pid = pid;
 	debug("%s: started (pid %d)", s->config->path, pid);
 }
@@ -241,18 +244,18 @@ static void report_load(unsigned i)
 	    s->private_block->verification != TOAST_VERIFY_LOADED)
 		return;
 	s->reported = 1;
-	if (s->status->restarts)
+	if (s->restarts)
 		say("%s: restarted (%s, pid %d, restart %u)", module_name(s), s->config->path,
-		    s->status->pid, s->status->restarts);
+		    s->pid, s->restarts);
 	else
-		say("%s: loaded (%s, pid %d%s)", module_name(s), s->config->path, s->status->pid,
+		say("%s: loaded (%s, pid %d%s)", module_name(s), s->config->path, s->pid,
 		    s->config->restartable ? ", restartable" : "");
 }
 
 static int slot_of_pid(int pid)
 {
 	for (unsigned i = 0; i < config.count; i++) {
-		if (slots[i].status && slots[i].status->pid == pid)
+		if (slots[i].pid == pid)
 			return (int)i;
 	}
 	return -1;
@@ -263,6 +266,7 @@ static void module_ended(unsigned i, int status)
 {
 	struct module_slot *s = &slots[i];
 	volatile struct toast_private *p = s->private_block;
+	s->pid = 0;
 	s->status->pid = 0;
 	s->status->last_status = status;
 	report_load(i);
@@ -289,10 +293,10 @@ static void module_ended(unsigned i, int status)
 		say("%s: crashed (status %d); not restartable", module_name(s), status);
 		return;
 	}
-	uint32_t wait_ms = toast_backoff_ms(s->status->restarts);
+	uint32_t wait_ms = toast_backoff_ms(s->restarts);
 	say("%s: crashed (status %d); restarting in %u ms", module_name(s), status, wait_ms);
 	sleep((int)((wait_ms + 9) / 10));
-	s->status->restarts++;
+	s->status->restarts = ++s->restarts;
 	start_module(i);
 }
 
@@ -314,11 +318,11 @@ static void reap_one(void)
 static int settled(unsigned i)
 {
 	struct module_slot *s = &slots[i];
-	if (!s->status || s->status->pid == 0)
+	if (s->pid == 0)
 		return 1; /* never started, or ended and not restarted */
-	if (!toast_process_alive(s->status->pid))
+	if (!toast_process_alive(s->pid))
 		return 0; /* it ended: reap it first */
-	if (s->status->restarts >= SETTLE_RESTARTS)
+	if (s->restarts >= SETTLE_RESTARTS)
 		return 1;
 	return s->private_block->verification == TOAST_VERIFY_LOADED &&
 	       s->status->ticks >= SETTLE_TICKS;
@@ -334,7 +338,7 @@ static void settle(void)
 			if (settled(i))
 				continue;
 			all = 0;
-			if (slots[i].status->pid && !toast_process_alive(slots[i].status->pid))
+			if (slots[i].pid && !toast_process_alive(slots[i].pid))
 				reap_one();
 		}
 		if (all)

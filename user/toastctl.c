@@ -21,7 +21,8 @@ volatile struct toast_private *toast_attach_private(const char *name, int flags)
 	return at == SHM_FAILED ? 0 : at;
 }
 
-int toast_process_alive(int pid)
+/* Process pid as procinfo reports it, or 0 if there is none. */
+static const struct procinfo *find_process(int pid)
 {
 	static struct procinfo procs[256];
 	if (pid <= 0)
@@ -29,9 +30,15 @@ int toast_process_alive(int pid)
 	int n = procinfo(procs, 256);
 	for (int i = 0; i < n && i < 256; i++) {
 		if (procs[i].pid == pid)
-			return procs[i].state != 4; /* 4: a zombie */
+			return &procs[i];
 	}
 	return 0;
+}
+
+int toast_process_alive(int pid)
+{
+	const struct procinfo *p = find_process(pid);
+	return p && p->state != 4; /* 4: a zombie */
 }
 
 int toast_unlink_all(void)
@@ -47,15 +54,18 @@ int toast_unlink_all(void)
 	return unlinked;
 }
 
-void toast_stop_modules(void)
+void toast_stop_modules(int spare)
 {
 	volatile struct toast_shared *shared = toast_attach_shared(0);
 	if (shared) {
 		shared->current_state = TOAST_STATE_STOPPING;
 		uint32_t count = shared->module_count;
 		for (uint32_t i = 0; i < count && i < TOAST_MAX_MODULES; i++) {
-			if (shared->module[i].pid > 0)
-				kill(shared->module[i].pid);
+			/* Any module can write the table: kill only orphans, never `spare`. */
+			int pid = shared->module[i].pid;
+			const struct procinfo *p = find_process(pid);
+			if (p && p->ppid == getpid() && pid != getpid() && pid != spare)
+				kill(pid);
 		}
 		shmdetach((void *)shared);
 	}

@@ -20,8 +20,11 @@ int toast_unlink_all(void);
 
 /*
  * What init does when the bootstrap is gone: tells the modules to stop
- * (current state STOPPING), kills those still running, and unlinks the blocks.
+ * (current state STOPPING), kills those still running, and unlinks the
+ * blocks. The module table is writable by every module, so a pid from it is
+ * killed only if it is the caller's child (an orphaned module is init's) and
+ * not `spare` (init's shell).
  */
-void toast_stop_modules(void);
+void toast_stop_modules(int spare);
 
 #endif
