@@ -1085,6 +1085,21 @@ static uint64 pick_shm_name(int *slot)
 	return (uint64)at;
 }
 
+/* Half the time one of the names the worker holds, when it holds any; else pick_shm_name(). */
+static uint64 pick_held_name(int *slot)
+{
+	int start = (int)random_below(SHM_SLOTS), tries = random_below(2) ? SHM_SLOTS : 0;
+	for (int i = 0; i < tries; i++) {
+		*slot = (start + i) % SHM_SLOTS;
+		if (slot_block[*slot] >= 0) {
+			char *at = (char *)(buf_base + PATH1_AT);
+			strcpy(at, shm_names[*slot]);
+			return (uint64)at;
+		}
+	}
+	return pick_shm_name(slot);
+}
+
 /* A size for shmcreate: edges, a few pages, and what it must refuse: 0, too big, 64-bit garbage. */
 static uint64 pick_shm_size(void)
 {
@@ -1256,7 +1271,7 @@ static long do_shmcreate(void)
 static long do_shmattach(void)
 {
 	int slot;
-	uint64 name = pick_shm_name(&slot);
+	uint64 name = pick_held_name(&slot);
 	int b = slot >= 0 ? slot_block[slot] : -1;
 	uint64 len = b >= 0 ? shm_blocks[b].len : PAGE * (1 + random_below(4));
 	uint64 addr = pick_shm_addr(len), flags = pick_shm_flags();
