@@ -32,9 +32,10 @@
  * an anomaly; so do shmcreate of a name the worker holds, shmattach of one
  * it does not hold or where no attachment may go, a new block not all zero,
  * two attachments of a block (or a fork child and its parent) not seeing
- * each other's stores, and shmstat listing the worker's names wrongly. The
- * summary names the first. The last line is "sysfuzz: OK" or "sysfuzz:
- * FAILED ...".
+ * each other's stores, and shmstat listing the worker's names wrongly (after
+ * one of these the worker makes no more shm calls: what it knows of its
+ * blocks may be wrong, and a touch could kill it). The summary names the
+ * first. The last line is "sysfuzz: OK" or "sysfuzz: FAILED ...".
  *
  * What keeps the fuzzer from harming anything but the kernel's error paths:
  * - Paths stay in the scratch directory /sysfuzz.PID, which it removes at
@@ -184,6 +185,7 @@ static int slot_block[SHM_SLOTS]; /* the block a name refers to, or -1 */
 static struct shm_block_state shm_blocks[MAX_BLOCKS];
 static struct shm_map shm_maps[MAX_ATTACH];
 static struct shminfo shm_list[SHMSTAT_MAX]; /* what shmstat gave, to check */
+static int shm_lost;                         /* see shm_anomaly() */
 static uint64 shm_frames_total;              /* RAM: a block of more pages must be refused */
 
 static const char *const call_names[SYS_COUNT + 1] = {
@@ -922,6 +924,17 @@ static void shm_prefix_of(char *out, uint64 room, int pid)
 	snprintf(out, room, "fz.%d.", pid);
 }
 
+/*
+ * After an anomaly here the worker's picture of its blocks may be wrong (a
+ * block smaller than it thinks, an attachment it does not know of), and a
+ * touch could kill it before it reports: it makes no more shm calls.
+ */
+static void shm_anomaly(const char *what, long value)
+{
+	anomaly(what, value);
+	shm_lost = 1;
+}
+
 /* The worker's names: its prefix and one or two letters, and one of exactly SHM_NAME_MAX bytes. */
 static void shm_setup(void)
 {
@@ -1001,12 +1014,13 @@ static void touch_map(int i)
 /* Detaches the worker's attachment i, which must work; the result. */
 static long detach_map(int i)
 {
-	touch_map(i);
+	if (!shm_lost)
+		touch_map(i);
 	struct shm_map *m = &shm_maps[i];
 	long r = sc(SYS_shmdetach, m->start, random_next(), random_next(), random_next(),
 		    random_next(), random_next());
 	if (r != 0) {
-		anomaly("shmdetach of an attachment failed", r);
+		shm_anomaly("shmdetach of an attachment failed", r);
 		return r;
 	}
 	shm_blocks[m->block].attached--;
@@ -1021,7 +1035,7 @@ static long unlink_slot(uint64 name, int slot)
 	long r = sc(SYS_shmunlink, name, random_next(), random_next(), random_next(), random_next(),
 		    random_next());
 	if (r != 0) {
-		anomaly("shmunlink of a name the worker holds failed", r);
+		shm_anomaly("shmunlink of a name the worker holds failed", r);
 		return r;
 	}
 	int b = slot_block[slot];
@@ -1218,16 +1232,18 @@ static void check_new_map(int n)
 	for (int i = 0; i < 3; i++) {
 		uint64 off = offs[i];
 		if (!b->written && p[off] != 0)
-			anomaly("a new block is not zero-filled", (long)off);
+			shm_anomaly("a new block is not zero-filled", (long)off);
 		if (q && !shm_maps[o].readonly)
 			q[off] = (uchar)random_next();
 		if (q && p[off] != q[off])
-			anomaly("an attachment does not show what another one of its block holds",
+			shm_anomaly(
+				"an attachment does not show what another one of its block holds",
 				(long)off);
 		if (!new->readonly) {
 			p[off] = (uchar)random_next();
 			if (q && q[off] != p[off])
-				anomaly("a store into an attachment is not seen by another one of "
+				shm_anomaly(
+					"a store into an attachment is not seen by another one of "
 					"its block",
 					(long)off);
 		}
@@ -1250,14 +1266,14 @@ static long do_shmcreate(void)
 		return r;
 	/* What the kernel took wrongly is not tracked: the parent unlinks it at the end. */
 	if (slot < 0)
-		anomaly("shmcreate of a bad name succeeded", r);
+		shm_anomaly("shmcreate of a bad name succeeded", r);
 	else if (slot_block[slot] >= 0)
-		anomaly("shmcreate of a name the worker holds succeeded", slot);
+		shm_anomaly("shmcreate of a name the worker holds succeeded", slot);
 	else if (!size_ok)
-		anomaly("shmcreate of size 0 or more than SHM_SIZE_MAX or RAM succeeded",
-			(long)size);
+		shm_anomaly("shmcreate of size 0 or more than SHM_SIZE_MAX or RAM succeeded",
+			    (long)size);
 	else if (r != 0)
-		anomaly("shmcreate returned neither 0 nor -1", r);
+		shm_anomaly("shmcreate returned neither 0 nor -1", r);
 	if (slot < 0 || slot_block[slot] >= 0 || !size_ok || r != 0)
 		return r;
 	int b = 0;
@@ -1301,7 +1317,7 @@ static long do_shmattach(void)
 	else if (addr ? (uint64)r != addr : !shm_room_at((uint64)r, len))
 		wrong = "shmattach returned an address other than asked, or one it may not use";
 	if (wrong) {
-		anomaly(wrong, r);
+		shm_anomaly(wrong, r);
 		sc(SYS_shmdetach, (uint64)r, 0, 0, 0, 0, 0); /* not tracked: away with it */
 		return r;
 	}
@@ -1333,7 +1349,8 @@ static long do_shmdetach(void)
 	long r = sc(SYS_shmdetach, addr, random_next(), random_next(), random_next(), random_next(),
 		    random_next());
 	if (r != -1)
-		anomaly("shmdetach where no attachment of the worker starts succeeded", (long)addr);
+		shm_anomaly("shmdetach where no attachment of the worker starts succeeded",
+			    (long)addr);
 	return r;
 }
 
@@ -1346,9 +1363,9 @@ static long do_shmunlink(void)
 	long r = sc(SYS_shmunlink, name, random_next(), random_next(), random_next(), random_next(),
 		    random_next());
 	if (r != -1)
-		anomaly(slot < 0 ? "shmunlink of a bad name succeeded"
-				 : "shmunlink of a name the worker does not hold succeeded",
-			r);
+		shm_anomaly(slot < 0 ? "shmunlink of a bad name succeeded"
+				     : "shmunlink of a name the worker does not hold succeeded",
+			    r);
 	return r;
 }
 
@@ -1366,17 +1383,17 @@ static void check_listing(int n, int complete)
 			continue; /* another's, or an old block of its own that a child has attached */
 		int slot = slot_named(e->name), b = slot < 0 ? -1 : slot_block[slot];
 		if (b < 0)
-			anomaly("shmstat lists a name the worker unlinked or never made", slot);
+			shm_anomaly("shmstat lists a name the worker unlinked or never made", slot);
 		else if (listed[slot]++)
-			anomaly("shmstat lists a name twice", slot);
+			shm_anomaly("shmstat lists a name twice", slot);
 		else if (e->size_bytes != shm_blocks[b].size_bytes ||
 			 e->mappings < (uint32)shm_blocks[b].attached)
-			anomaly("shmstat gives a block's size or attachments wrong",
-				(long)e->size_bytes);
+			shm_anomaly("shmstat gives a block's size or attachments wrong",
+				    (long)e->size_bytes);
 	}
 	for (int slot = 0; complete && slot < SHM_SLOTS; slot++)
 		if (slot_block[slot] >= 0 && !listed[slot])
-			anomaly("shmstat does not list a name the worker holds", slot);
+			shm_anomaly("shmstat does not list a name the worker holds", slot);
 }
 
 static long do_shmstat(void)
@@ -1405,12 +1422,12 @@ static long do_shmstat(void)
 	long r =
 		sc(SYS_shmstat, p, max, random_next(), random_next(), random_next(), random_next());
 	if (asked < 0 && r != -1)
-		anomaly("shmstat with a negative max succeeded", r);
+		shm_anomaly("shmstat with a negative max succeeded", r);
 	if (r < 0)
 		return r;
 	uint64 filled = (uint64)r < fits ? (uint64)r : fits;
 	if (!range_allows(p, filled * sizeof(struct shminfo), READ_WRITE))
-		anomaly("shmstat wrote its list to an unwritable address", (long)p);
+		shm_anomaly("shmstat wrote its list to an unwritable address", (long)p);
 	if (p == (uint64)shm_list)
 		check_listing((int)filled, (uint64)r <= fits);
 	return r;
@@ -1440,12 +1457,12 @@ static long fork_shares(int m)
 	while ((got = wait(&status)) > 0 && got != pid)
 		reaped(got, status, 1);
 	if (got != pid)
-		anomaly("wait did not give the child that checks a shared attachment", got);
+		shm_anomaly("wait did not give the child that checks a shared attachment", got);
 	else if (status != 0)
-		anomaly("a fork child does not see its parent's attachment", status);
+		shm_anomaly("a fork child does not see its parent's attachment", status);
 	else if (p[off] != after)
-		anomaly("a fork child's store into an attachment is not seen: fork copied it",
-			(long)off);
+		shm_anomaly("a fork child's store into an attachment is not seen: fork copied it",
+			    (long)off);
 	return pid;
 }
 
@@ -1459,6 +1476,20 @@ static int rw_map_at_random(void)
 			return m;
 	}
 	return -1;
+}
+
+/* One shm call (skipped: -2, once the worker lost track, see shm_anomaly()). */
+static long do_shm(uint64 num)
+{
+	if (shm_lost)
+		return -2;
+	switch (num) {
+	case SYS_shmcreate: return do_shmcreate();
+	case SYS_shmattach: return do_shmattach();
+	case SYS_shmdetach: return do_shmdetach();
+	case SYS_shmunlink: return do_shmunlink();
+	default: return do_shmstat();
+	}
 }
 
 /* Detaches and unlinks everything the worker made; then shmstat must list none of its names. */
@@ -1508,7 +1539,7 @@ static void reap_one(void)
 static long do_fork(void)
 {
 	int shared = rw_map_at_random();
-	if (shared >= 0 && random_below(4) == 0)
+	if (shared >= 0 && !shm_lost && random_below(4) == 0)
 		return fork_shares(shared);
 	if (nchildren == MAX_CHILDREN) {
 		kill_some_child();
@@ -1915,11 +1946,11 @@ static void fuzz_one(void)
 		num = SYS_fork;
 		break;
 	case SYS_wait: r = do_wait(); break;
-	case SYS_shmcreate: r = do_shmcreate(); break;
-	case SYS_shmattach: r = do_shmattach(); break;
-	case SYS_shmdetach: r = do_shmdetach(); break;
-	case SYS_shmunlink: r = do_shmunlink(); break;
-	case SYS_shmstat: r = do_shmstat(); break;
+	case SYS_shmcreate:
+	case SYS_shmattach:
+	case SYS_shmdetach:
+	case SYS_shmunlink:
+	case SYS_shmstat: r = do_shm(num); break;
 	default: r = do_simple(num); break;
 	}
 	if (r != -2)
@@ -1932,7 +1963,7 @@ static void maintain(void)
 {
 	write_garbage((int)random_below(GARBAGE_FILES));
 	write_mutant((int)random_below(MUTANTS));
-	for (int i = 0; i < MAX_ATTACH; i++)
+	for (int i = 0; i < MAX_ATTACH && !shm_lost; i++)
 		if (shm_maps[i].start)
 			touch_map(i);
 }
@@ -2056,7 +2087,7 @@ static void wait_for_orphans(uint64 processes)
 /*
  * Blocks under a worker's prefix once every process of the run is gone:
  * the worker should have unlinked them, and nothing may have them attached.
- * Says so for each and unlinks the named ones; how many there were.
+ * Names the first, unlinks the named ones; how many there were.
  */
 static int leftover_blocks(const int *pids, int n)
 {
@@ -2071,13 +2102,16 @@ static int leftover_blocks(const int *pids, int n)
 			shm_prefix_of(prefix, sizeof prefix, pids[w]);
 			if (strncmp(shm_list[i].name, prefix, strlen(prefix)) != 0)
 				continue;
-			printf("sysfuzz: block %s of worker %d outlived it%s\n", shm_list[i].name,
-			       w, shm_list[i].unlinked ? " (unlinked, still attached)" : "");
+			if (left++ == 0)
+				printf("sysfuzz: block %s of worker %d outlived it%s\n",
+				       shm_list[i].name, w,
+				       shm_list[i].unlinked ? " (unlinked, still attached)" : "");
 			if (!shm_list[i].unlinked)
 				shmunlink(shm_list[i].name);
-			left++;
 		}
 	}
+	if (left > 1)
+		printf("sysfuzz: %d blocks of the workers outlived them\n", left);
 	return left;
 }
 
