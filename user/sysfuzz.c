@@ -156,8 +156,7 @@ struct report {
 /* A block this worker made: the kernel has it while it is named or attached here. */
 struct shm_block_state {
 	int live;
-	int named; /* its name (slot) still refers to it */
-	int slot;
+	int named;         /* its name still refers to it */
 	uint64 size_bytes; /* as created */
 	uint64 len;        /* what an attachment spans: size_bytes in whole pages */
 	int attached;      /* this worker's attachments of it */
@@ -1279,7 +1278,7 @@ static long do_shmcreate(void)
 	int b = 0;
 	while (shm_blocks[b].live) /* a free entry: live blocks are named or attached */
 		b++;
-	shm_blocks[b] = (struct shm_block_state){ 1, 1, slot, size, page_up(size), 0, 0 };
+	shm_blocks[b] = (struct shm_block_state){ 1, 1, size, page_up(size), 0, 0 };
 	slot_block[slot] = b;
 	return r;
 }
