@@ -7,7 +7,10 @@
  * grows with the number of processes but the stacks themselves. Unmapping
  * needs no TLB shootdown: every hart flushes its TLB whenever it switches
  * page tables (kernel/sched.c), and a freed stack's process has switched
- * away for good.
+ * away for good. Mapping does need a lock: vm_map makes the window's page
+ * tables on demand and takes none, so two harts mapping the first stacks of
+ * one 2 MiB range at once would each install a table, and one stack's pages
+ * would be lost (a store fault at its top on the first use).
  */
 #include "kstack.h"
 
@@ -23,6 +26,7 @@
 static struct spinlock slots_lock = SPINLOCK_INIT("kstack slots");
 static uint64_t used[SLOT_COUNT / WORD_BITS]; /* bit set: the slot holds a stack */
 static uint64_t lowest_free_word;             /* no word below it has a free bit */
+static struct spinlock map_lock = SPINLOCK_INIT("kstack map");
 
 static uintptr_t slot_top(uint64_t slot)
 {
@@ -74,6 +78,7 @@ uintptr_t kstack_alloc(void)
 	if (!take_slot(&slot))
 		return 0;
 	uintptr_t top = slot_top(slot);
+	spin_lock(&map_lock);
 	for (int i = 1; i <= KSTACK_PAGES; i++) {
 		void *page = page_alloc_dirty();
 		if (!page || vm_map(vm_kernel_root(), top - (uint64_t)i * PAGE_SIZE, (uint64_t)page,
@@ -81,10 +86,12 @@ uintptr_t kstack_alloc(void)
 			if (page)
 				page_free(page);
 			unmap_pages(top, i - 1);
+			spin_unlock(&map_lock);
 			give_slot(slot);
 			return 0;
 		}
 	}
+	spin_unlock(&map_lock);
 	return top;
 }
 

@@ -14,15 +14,28 @@
  * closed ones and 64-bit values whose low half is an fd; paths of every
  * length up to and past MAXPATH, with and without a NUL in reach, "..",
  * deep directories; exec of garbage and of mutated ELF files it writes;
- * fork trees to a bounded depth; kill of its own children; sbrk up and down.
+ * fork trees to a bounded depth; kill of its own children; sbrk up and down;
+ * named shared memory: names of its own and bad ones (NULL, unmapped, the
+ * kernel's, no NUL in reach, past SHM_NAME_MAX, empty, unprintable bytes),
+ * sizes 0, 1, 4095, 4096, pages, SHM_SIZE_MAX and past it, 64-bit garbage;
+ * attach at 0, misaligned, in the program and heap, right above the break,
+ * the stack and its guard page, the info page, the root, the kernel's half,
+ * over its own attachments; flags with garbage bits; detach at an
+ * attachment's start, inside it and anywhere; shmstat with bad buffers and
+ * max values; pointers of the other calls into its attachments.
  * SEED (printed, default from the clock) makes each worker's sequence of
  * calls repeatable: worker i draws from SEED + i.
  *
  * The kernel is watched, not just survived: a call that must fail (a read
  * into the read-only root, an fd the worker knows is closed, a path with no
  * NUL) but succeeds, an fd handed out twice, a wrong getpid, each counts as
- * an anomaly; the summary names the first. The last line is "sysfuzz: OK"
- * or "sysfuzz: FAILED ...".
+ * an anomaly; so do shmcreate of a name the worker holds, shmattach of one
+ * it does not hold or where no attachment may go, a new block not all zero,
+ * two attachments of a block (or a fork child and its parent) not seeing
+ * each other's stores, and shmstat listing the worker's names wrongly (after
+ * one of these the worker makes no more shm calls: what it knows of its
+ * blocks may be wrong, and a touch could kill it). The summary names the
+ * first. The last line is "sysfuzz: OK" or "sysfuzz: FAILED ...".
  *
  * What keeps the fuzzer from harming anything but the kernel's error paths:
  * - Paths stay in the scratch directory /sysfuzz.PID, which it removes at
@@ -41,9 +54,18 @@
  *   process can have (negative, 0, 2^30 and up); sleep, pause and wait are
  *   given only what ends soon, and every child ends by itself within about
  *   a second. exec runs only in a child, which has closed every fd.
- * - At the end each worker kills and reaps its children, and the parent
- *   waits until the process count is what it was before, so memstat after
- *   it can be compared with memstat before.
+ * - Shared-memory names all begin "fz.PID." (the worker's pid): no other
+ *   program's block is reached. A name pointer points at bytes laid there
+ *   for the call or at nothing mapped. The worker tracks its blocks and
+ *   attachments (where, which block, read-only or not), stores only into
+ *   read-write ones (a store into a read-only one kills by design), keeps
+ *   its blocks to SHM_BUDGET_PAGES pages, and tells access_of() where they
+ *   lie. Its fork children share them; exit and exec detach.
+ * - At the end each worker kills and reaps its children and detaches and
+ *   unlinks all it made, and the parent waits until the process count is
+ *   what it was before, so memstat after it can be compared with memstat
+ *   before. Then no block may be left under a worker's prefix (the parent
+ *   unlinks any, and fails).
  */
 #include "kernel/types.h"
 #include "kernel/fcntl.h"
@@ -54,6 +76,7 @@
 #include "user/user.h"
 
 #include "include/fs_format.h"
+#include "include/shm.h"
 #include "include/sysinfo.h"
 #include "include/user_layout.h"
 #include "user/args.h"
@@ -79,6 +102,15 @@
 #define NAMES          "abcd"
 #define NAME_CHARS     4
 #define TREE_DEPTH     8
+#define SHM_NAMES      "abc" /* the letters after a worker's prefix */
+#define SHM_NAME_CHARS 3
+/* A worker's shm names: its prefix and 1 or 2 letters, or letters up to SHM_NAME_MAX bytes. */
+#define SHM_SLOTS  (SHM_NAME_CHARS + SHM_NAME_CHARS * SHM_NAME_CHARS + 1)
+#define MAX_ATTACH 8
+#define MAX_BLOCKS (SHM_SLOTS + MAX_ATTACH) /* named ones, and unlinked ones still attached */
+#define SHM_BUDGET_PAGES \
+	512 /* pages of blocks a worker keeps at once: the others need memory too */
+#define SHM_BIG_PAGES 64
 
 /* Offsets in the buffer area of what the worker builds there. */
 #define PATH_ROOM   1024
@@ -121,6 +153,23 @@ struct report {
 	char first_anomaly[120];
 };
 
+/* A block this worker made: the kernel has it while it is named or attached here. */
+struct shm_block_state {
+	int live;
+	int named;         /* its name still refers to it */
+	uint64 size_bytes; /* as created */
+	uint64 len;        /* what an attachment spans: size_bytes in whole pages */
+	int attached;      /* this worker's attachments of it */
+	int written;       /* it had a read-write attachment: it may no longer be all zero */
+};
+
+/* One of the worker's attachments (start 0: a free entry). */
+struct shm_map {
+	uint64 start;
+	int block; /* index into shm_blocks[] */
+	int readonly;
+};
+
 static uint64 image_end, buf_base, heap_end;
 static struct fd_slot fds[NOFILE];
 static struct pipe_state pipes[NOFILE];
@@ -129,6 +178,14 @@ static int nchildren;
 static int report_fd = -1, my_pid, parent_pid, nprocs;
 static char scratch[32], workdir[48];
 static struct report rep;
+static char shm_prefix[24]; /* "fz.PID.": this worker's names begin so */
+static char shm_names[SHM_SLOTS][SHM_NAME_MAX + 1];
+static int slot_block[SHM_SLOTS]; /* the block a name refers to, or -1 */
+static struct shm_block_state shm_blocks[MAX_BLOCKS];
+static struct shm_map shm_maps[MAX_ATTACH];
+static struct shminfo shm_list[SHMSTAT_MAX]; /* what shmstat gave, to check */
+static int shm_lost;                         /* see shm_anomaly() */
+static uint64 shm_frames_total;              /* RAM: a block of more pages must be refused */
 
 static const char *const call_names[SYS_COUNT + 1] = {
 	[SYS_fork] = "fork",
@@ -159,6 +216,11 @@ static const char *const call_names[SYS_COUNT + 1] = {
 	[SYS_procinfo] = "procinfo",
 	[SYS_lsdev] = "lsdev",
 	[SYS_getppid] = "getppid",
+	[SYS_shmcreate] = "shmcreate", /* named shared memory: include/shm.h */
+	[SYS_shmattach] = "shmattach",
+	[SYS_shmdetach] = "shmdetach",
+	[SYS_shmunlink] = "shmunlink",
+	[SYS_shmstat] = "shmstat",
 	[SLOT_NONE] = "(no such call)",
 };
 
@@ -207,6 +269,17 @@ static void count(uint64 num, long result)
 
 enum access { NONE, READ_ONLY, READ_WRITE, UNKNOWN };
 
+/* The index of the worker's attachment that holds va, or -1. */
+static int map_holding(uint64 va)
+{
+	for (int i = 0; i < MAX_ATTACH; i++) {
+		const struct shm_map *m = &shm_maps[i];
+		if (m->start && va >= m->start && va - m->start < shm_blocks[m->block].len)
+			return i;
+	}
+	return -1;
+}
+
 /* What a user access to va may do in this worker, from the layout it knows. */
 static int access_of(uint64 va)
 {
@@ -218,8 +291,10 @@ static int access_of(uint64 va)
 		return UNKNOWN; /* text, rodata, data: not told apart here */
 	if (va < page_up(heap_end))
 		return READ_WRITE;
-	if (va < STACK_LO)
-		return NONE; /* the heap's gap and the stack's guard page */
+	if (va < STACK_LO) { /* the heap's gap and the stack's guard page: attachments only */
+		int m = map_holding(va);
+		return m < 0 ? NONE : shm_maps[m].readonly ? READ_ONLY : READ_WRITE;
+	}
 	if (va < USER_STACK_TOP)
 		return READ_WRITE;
 	if (va >= USER_INFO_VA && va < USER_INFO_VA + PAGE)
@@ -297,6 +372,12 @@ static uint64 pick_ptr(void)
 	case 16: return USER_STACK_TOP + random_below(PAGE);
 	case 17: return random_next();
 	case 18: return random_next() % USER_TOP;
+	case 19: { /* in an attachment, read-only or not */
+		int m = (int)random_below(MAX_ATTACH);
+		if (shm_maps[m].start)
+			return shm_maps[m].start + random_below(shm_blocks[shm_maps[m].block].len);
+		return buf_base + 8 * random_below(BUF_BYTES / 8);
+	}
 	default: return buf_base + 8 * random_below(BUF_BYTES / 8); /* valid */
 	}
 }
@@ -520,8 +601,10 @@ static uint64 pick_path(uint64 area, int *must_fail)
 {
 	*must_fail = 0;
 	switch (random_below(16)) {
-	case 0: { /* no NUL before the heap's end */
+	case 0: { /* no NUL before the heap's end (unless an attachment lies right above it) */
 		uint64 end = page_up(heap_end);
+		if (access_of(end) != NONE)
+			return build_path((char *)(buf_base + area));
 		int len = 1 + (int)random_below(MAXPATH + 8);
 		memset((char *)(end - len), 'a', (uint)len);
 		*must_fail = 1;
@@ -566,8 +649,11 @@ static int path_must_fail(uint64 p, int must_fail)
 	if (p < buf_base || access_of(p) != READ_WRITE)
 		return 0; /* no verdict */
 	for (uint64 i = 0; i < MAXPATH; i++) {
-		if (access_of(p + i) != READ_WRITE)
+		int a = access_of(p + i);
+		if (a == NONE)
 			return 1; /* runs into memory it cannot read */
+		if (a != READ_WRITE)
+			return 0; /* a read-only attachment or the image: no verdict */
 		if (!((char *)p)[i])
 			return 0;
 	}
@@ -829,6 +915,595 @@ static void child_main(int mode)
 	exit((int)random_below(256));
 }
 
+/* ------------------------------------------------- named shared memory */
+
+/* "fz.PID.": the prefix of every name worker pid makes, so no one else's block is reached. */
+static void shm_prefix_of(char *out, uint64 room, int pid)
+{
+	snprintf(out, room, "fz.%d.", pid);
+}
+
+/*
+ * After an anomaly here the worker's picture of its blocks may be wrong (a
+ * block smaller than it thinks, an attachment it does not know of), and a
+ * touch could kill it before it reports: it makes no more shm calls.
+ */
+static void shm_anomaly(const char *what, long value)
+{
+	anomaly(what, value);
+	shm_lost = 1;
+}
+
+/* The worker's names: its prefix and one or two letters, and one of exactly SHM_NAME_MAX bytes. */
+static void shm_setup(void)
+{
+	shm_prefix_of(shm_prefix, sizeof shm_prefix, my_pid);
+	for (int slot = 0; slot < SHM_SLOTS; slot++) {
+		char *at = put_str(shm_names[slot], shm_prefix);
+		int k = slot - SHM_NAME_CHARS;
+		if (slot == SHM_SLOTS - 1) {
+			memset(at, 'c', SHM_NAME_MAX - strlen(shm_prefix));
+			at = shm_names[slot] + SHM_NAME_MAX;
+		} else if (k < 0) {
+			*at++ = SHM_NAMES[slot];
+		} else {
+			*at++ = SHM_NAMES[k / SHM_NAME_CHARS];
+			*at++ = SHM_NAMES[k % SHM_NAME_CHARS];
+		}
+		*at = 0;
+		slot_block[slot] = -1;
+	}
+	struct memstat m;
+	shm_frames_total = memstat(&m) < 0 ? 0 : m.frames_total;
+}
+
+/* The slot whose name this is, or -1. */
+static int slot_named(const char *name)
+{
+	for (int slot = 0; slot < SHM_SLOTS; slot++)
+		if (strcmp(shm_names[slot], name) == 0)
+			return slot;
+	return -1;
+}
+
+/* Pages of the blocks the worker keeps alive: named, or unlinked and still attached. */
+static uint64 live_pages(void)
+{
+	uint64 pages = 0;
+	for (int b = 0; b < MAX_BLOCKS; b++)
+		if (shm_blocks[b].live)
+			pages += shm_blocks[b].len / PAGE;
+	return pages;
+}
+
+/* Forgets block b once the kernel has freed it: no name and no attachment left. */
+static void settle_block(int b)
+{
+	if (!shm_blocks[b].named && shm_blocks[b].attached == 0)
+		shm_blocks[b].live = 0;
+}
+
+/* Whether an attachment of len bytes may go at va (include/shm.h), from what the worker knows. */
+static int shm_room_at(uint64 va, uint64 len)
+{
+	if (va % PAGE || va < page_up(heap_end) || va >= USER_STACK_GUARD ||
+	    len > USER_STACK_GUARD - va)
+		return 0;
+	for (int i = 0; i < MAX_ATTACH; i++) {
+		const struct shm_map *m = &shm_maps[i];
+		if (m->start && m->start < va + len && va < m->start + shm_blocks[m->block].len)
+			return 0;
+	}
+	return 1;
+}
+
+/* Reads both ends of attachment i and, if it is read-write, stores there: it is still mapped. */
+static void touch_map(int i)
+{
+	const struct shm_map *m = &shm_maps[i];
+	volatile uchar *p = (volatile uchar *)m->start;
+	uint64 last = shm_blocks[m->block].len - 1;
+	uchar first = p[0], end = p[last];
+	if (!m->readonly) {
+		p[0] = (uchar)(first + 1);
+		p[last] = (uchar)(end + 1);
+	}
+}
+
+/* Detaches the worker's attachment i, which must work; the result. */
+static long detach_map(int i)
+{
+	if (!shm_lost)
+		touch_map(i);
+	struct shm_map *m = &shm_maps[i];
+	long r = sc(SYS_shmdetach, m->start, random_next(), random_next(), random_next(),
+		    random_next(), random_next());
+	if (r != 0) {
+		shm_anomaly("shmdetach of an attachment failed", r);
+		return r;
+	}
+	shm_blocks[m->block].attached--;
+	settle_block(m->block);
+	m->start = 0;
+	return r;
+}
+
+/* Unlinks the worker's name slot, which must work; the result. */
+static long unlink_slot(uint64 name, int slot)
+{
+	long r = sc(SYS_shmunlink, name, random_next(), random_next(), random_next(), random_next(),
+		    random_next());
+	if (r != 0) {
+		shm_anomaly("shmunlink of a name the worker holds failed", r);
+		return r;
+	}
+	int b = slot_block[slot];
+	shm_blocks[b].named = 0;
+	slot_block[slot] = -1;
+	settle_block(b);
+	return r;
+}
+
+/*
+ * A name pointer: one of the worker's names (*slot its index), or one the
+ * kernel must refuse (*slot -1): NULL, unmapped or the kernel's, no NUL in
+ * reach, too long, empty, or with a byte no name may have. Never bytes it
+ * did not lay there for this call: they could spell another's name.
+ */
+static uint64 pick_shm_name(int *slot)
+{
+	char *at = (char *)(buf_base + PATH1_AT);
+	*slot = -1;
+	switch (random_below(16)) {
+	case 0: {
+		uint64 p;
+		do
+			p = pick_ptr();
+		while (access_of(p) != NONE);
+		return p;
+	}
+	case 1: { /* no NUL before the heap's end (unless an attachment lies right above it) */
+		uint64 end = page_up(heap_end);
+		if (access_of(end) != NONE)
+			break;
+		int len = 1 + (int)random_below(SHM_NAME_MAX + 8);
+		memset((char *)(end - len), 'a', (uint)len);
+		return end - len;
+	}
+	case 2: { /* SHM_NAME_MAX + 1 bytes and more */
+		int len = SHM_NAME_MAX + 1 + (int)random_below(random_below(2) ? 2 : MAXPATH);
+		char *end = put_str(at, shm_prefix);
+		memset(end, 'a', (uint)(len - (end - at)));
+		at[len] = 0;
+		return (uint64)at;
+	}
+	case 3: { /* a control byte, a space, DEL or a byte past ASCII in one of its names */
+		static const uchar bad[] = { 1, '\t', '\n', ' ', 0x7f, 0x80, 0xff };
+		strcpy(at, shm_names[random_below(SHM_SLOTS)]);
+		uchar c = random_below(2) ? bad[random_below(sizeof bad)]
+					  : (uchar)(0x7f + random_below(0x81));
+		at[random_below(strlen(at))] = (char)c;
+		return (uint64)at;
+	}
+	case 4: at[0] = 0; return (uint64)at;
+	case 5: { /* one of its names across a page boundary */
+		*slot = (int)random_below(SHM_SLOTS);
+		uint64 p = buf_base + STRADDLE_AT - random_below(strlen(shm_names[*slot]) + 1);
+		strcpy((char *)p, shm_names[*slot]);
+		return p;
+	}
+	}
+	*slot = (int)random_below(SHM_SLOTS);
+	strcpy(at, shm_names[*slot]);
+	return (uint64)at;
+}
+
+/* Half the time one of the names the worker holds, when it holds any; else pick_shm_name(). */
+static uint64 pick_held_name(int *slot)
+{
+	int start = (int)random_below(SHM_SLOTS), tries = random_below(2) ? SHM_SLOTS : 0;
+	for (int i = 0; i < tries; i++) {
+		*slot = (start + i) % SHM_SLOTS;
+		if (slot_block[*slot] >= 0) {
+			char *at = (char *)(buf_base + PATH1_AT);
+			strcpy(at, shm_names[*slot]);
+			return (uint64)at;
+		}
+	}
+	return pick_shm_name(slot);
+}
+
+/* A size for shmcreate: edges, a few pages, and what it must refuse: 0, too big, 64-bit garbage. */
+static uint64 pick_shm_size(void)
+{
+	switch (random_below(16)) {
+	case 0: return 0;
+	case 1: return 1;
+	case 2: return PAGE - 1;
+	case 3: return PAGE;
+	case 4: return PAGE + 1;
+	case 5: return PAGE * (2 + random_below(7));
+	case 6: return PAGE * SHM_BIG_PAGES - random_below(PAGE);
+	case 7: return SHM_SIZE_MAX;
+	case 8: return SHM_SIZE_MAX + 1;
+	case 9: return (uint64)-1;
+	case 10: return 0x80000000ul;                           /* INT_MIN as an int */
+	case 11: return (1ul << 32) | (1 + random_below(PAGE)); /* small in its low half */
+	case 12: return (uint64) - (long)PAGE;
+	case 13: return random_next();
+	default: return 1 + random_below(4 * PAGE);
+	}
+}
+
+/* Whether the kernel could make a block of size bytes: not 0, not too big, not more than RAM. */
+static int shm_size_ok(uint64 size)
+{
+	return size > 0 && size <= SHM_SIZE_MAX && page_up(size) / PAGE <= shm_frames_total;
+}
+
+/*
+ * An address for shmattach of len bytes: 0 (the kernel picks), room between
+ * the break and the stack, or where no attachment may go: misaligned, the
+ * program, its heap, the stack and its guard page, the info page, the root
+ * range, the kernel's half, over an attachment, garbage.
+ */
+static uint64 pick_shm_addr(uint64 len)
+{
+	uint64 low = page_up(heap_end);
+	uint64 top = len <= USER_STACK_GUARD - low ? USER_STACK_GUARD - len : low;
+	uint64 room = low + PAGE * random_below((top - low) / PAGE + 1);
+	static const uint64 not_user[] = {
+		USER_INFO_VA, USER_ROOT_VA, USER_TOP - PAGE, USER_TOP, KERNEL_VA, (uint64)-PAGE,
+	};
+	switch (random_below(16)) {
+	case 0:
+	case 1:
+	case 2:
+	case 3:
+	case 4: return 0;
+	case 5: return low; /* right above the break: sbrk meets it */
+	case 6: return top; /* right below the stack's guard page */
+	case 7:
+	case 8: return room;
+	case 9: return room + 1 + random_below(PAGE - 1);
+	case 10: return USER_TEXT_BASE + PAGE * random_below((low - USER_TEXT_BASE) / PAGE);
+	case 11:
+		return random_below(2)
+			       ? top + PAGE
+			       : USER_STACK_GUARD + PAGE * random_below(USER_STACK_SIZE / PAGE + 1);
+	case 12:
+		return not_user[random_below(sizeof not_user / sizeof *not_user)] +
+		       PAGE * random_below(2);
+	case 13: { /* over one of its attachments: at its start, inside, or running into it */
+		const struct shm_map *m = &shm_maps[random_below(MAX_ATTACH)];
+		if (!m->start)
+			return room;
+		uint64 span = shm_blocks[m->block].len;
+		switch (random_below(3)) {
+		case 0: return m->start;
+		case 1: return m->start + PAGE * random_below(span / PAGE);
+		default: return m->start - len + PAGE * (1 + random_below(len / PAGE));
+		}
+	}
+	case 14: return random_next() & ~(PAGE - 1);
+	default: return random_next();
+	}
+}
+
+static uint64 pick_shm_flags(void)
+{
+	switch (random_below(8)) {
+	case 0:
+	case 1:
+	case 2: return 0;
+	case 3:
+	case 4: return SHM_RDONLY;
+	case 5:
+		return (random_next() & ~0xfffffffful) |
+		       random_below(2); /* the kernel takes the int */
+	case 6: return 1ul << random_below(32);
+	default: return random_next();
+	}
+}
+
+/* The worker's other attachment of block b (not map n), or -1. */
+static int other_map_of(int b, int n)
+{
+	for (int i = 0; i < MAX_ATTACH; i++)
+		if (i != n && shm_maps[i].start && shm_maps[i].block == b)
+			return i;
+	return -1;
+}
+
+/*
+ * Checks the new attachment n at three offsets: all zero while no
+ * read-write attachment could have stored, and the same bytes as another
+ * attachment of its block, both ways. Stores only into read-write ones.
+ */
+static void check_new_map(int n)
+{
+	const struct shm_map *new = &shm_maps[n];
+	struct shm_block_state *b = &shm_blocks[new->block];
+	int o = other_map_of(new->block, n);
+	volatile uchar *p = (volatile uchar *)new->start;
+	volatile uchar *q = o >= 0 ? (volatile uchar *)shm_maps[o].start : 0;
+	uint64 offs[] = { 0, b->len - 1, random_below(b->len) };
+	for (int i = 0; i < 3; i++) {
+		uint64 off = offs[i];
+		if (!b->written && p[off] != 0)
+			shm_anomaly("a new block is not zero-filled", (long)off);
+		if (q && !shm_maps[o].readonly)
+			q[off] = (uchar)random_next();
+		if (q && p[off] != q[off])
+			shm_anomaly(
+				"an attachment does not show what another one of its block holds",
+				(long)off);
+		if (!new->readonly) {
+			p[off] = (uchar)random_next();
+			if (q && q[off] != p[off])
+				shm_anomaly(
+					"a store into an attachment is not seen by another one of "
+					"its block",
+					(long)off);
+		}
+	}
+	if (!new->readonly)
+		b->written = 1;
+}
+
+static long do_shmcreate(void)
+{
+	int slot;
+	uint64 name = pick_shm_name(&slot), size = pick_shm_size();
+	int size_ok = shm_size_ok(size);
+	if (size_ok && live_pages() + page_up(size) / PAGE > SHM_BUDGET_PAGES)
+		size = 0; /* a size it must refuse instead */
+	size_ok = shm_size_ok(size);
+	long r = sc(SYS_shmcreate, name, size, random_next(), random_next(), random_next(),
+		    random_next());
+	if (r == -1)
+		return r;
+	/* What the kernel took wrongly is not tracked: the parent unlinks it at the end. */
+	if (slot < 0)
+		shm_anomaly("shmcreate of a bad name succeeded", r);
+	else if (slot_block[slot] >= 0)
+		shm_anomaly("shmcreate of a name the worker holds succeeded", slot);
+	else if (!size_ok)
+		shm_anomaly("shmcreate of size 0 or more than SHM_SIZE_MAX or RAM succeeded",
+			    (long)size);
+	else if (r != 0)
+		shm_anomaly("shmcreate returned neither 0 nor -1", r);
+	if (slot < 0 || slot_block[slot] >= 0 || !size_ok || r != 0)
+		return r;
+	int b = 0;
+	while (shm_blocks[b].live) /* a free entry: live blocks are named or attached */
+		b++;
+	shm_blocks[b] = (struct shm_block_state){ 1, 1, size, page_up(size), 0, 0 };
+	slot_block[slot] = b;
+	return r;
+}
+
+static long do_shmattach(void)
+{
+	int slot;
+	uint64 name = pick_held_name(&slot);
+	int b = slot >= 0 ? slot_block[slot] : -1;
+	uint64 len = b >= 0 ? shm_blocks[b].len : PAGE * (1 + random_below(4));
+	uint64 addr = pick_shm_addr(len), flags = pick_shm_flags();
+	int flags_ok = ((int)flags & ~SHM_RDONLY) == 0;
+	int may = b >= 0 && flags_ok && (addr == 0 || shm_room_at(addr, len));
+	int n = 0;
+	while (n < MAX_ATTACH && shm_maps[n].start)
+		n++;
+	if (may && n == MAX_ATTACH) { /* room in the table for what may succeed */
+		n = (int)random_below(MAX_ATTACH);
+		if (detach_map(n) != 0)
+			return -2;
+		may = addr == 0 || shm_room_at(addr, len);
+	}
+	long r = sc(SYS_shmattach, name, addr, flags, random_next(), random_next(), random_next());
+	if (r == -1)
+		return r;
+	const char *wrong = 0;
+	if (slot < 0)
+		wrong = "shmattach of a bad name succeeded";
+	else if (b < 0)
+		wrong = "shmattach of a name the worker does not hold succeeded";
+	else if (!flags_ok)
+		wrong = "shmattach with bad flags succeeded";
+	else if (!may)
+		wrong = "shmattach at an address where no attachment may go succeeded";
+	else if (addr ? (uint64)r != addr : !shm_room_at((uint64)r, len))
+		wrong = "shmattach returned an address other than asked, or one it may not use";
+	if (wrong) {
+		shm_anomaly(wrong, r);
+		sc(SYS_shmdetach, (uint64)r, 0, 0, 0, 0, 0); /* not tracked: away with it */
+		return r;
+	}
+	shm_maps[n] = (struct shm_map){ (uint64)r, b, (int)flags & SHM_RDONLY };
+	shm_blocks[b].attached++;
+	check_new_map(n);
+	return r;
+}
+
+static long do_shmdetach(void)
+{
+	const struct shm_map *m = &shm_maps[random_below(MAX_ATTACH)];
+	uint64 addr;
+	switch (random_below(8)) {
+	case 0:
+	case 1:
+	case 2: addr = m->start ? m->start : pick_ptr(); break;
+	case 3: /* inside an attachment, not its start */
+		addr = m->start ? m->start + 1 + random_below(shm_blocks[m->block].len - 1)
+				: pick_ptr();
+		break;
+	case 4: addr = 0; break;
+	case 5: addr = random_next(); break;
+	default: addr = pick_ptr(); break;
+	}
+	for (int i = 0; i < MAX_ATTACH; i++)
+		if (shm_maps[i].start && shm_maps[i].start == addr)
+			return detach_map(i);
+	long r = sc(SYS_shmdetach, addr, random_next(), random_next(), random_next(), random_next(),
+		    random_next());
+	if (r != -1)
+		shm_anomaly("shmdetach where no attachment of the worker starts succeeded",
+			    (long)addr);
+	return r;
+}
+
+static long do_shmunlink(void)
+{
+	int slot;
+	uint64 name = pick_shm_name(&slot);
+	if (slot >= 0 && slot_block[slot] >= 0)
+		return unlink_slot(name, slot);
+	long r = sc(SYS_shmunlink, name, random_next(), random_next(), random_next(), random_next(),
+		    random_next());
+	if (r != -1)
+		shm_anomaly(slot < 0 ? "shmunlink of a bad name succeeded"
+				     : "shmunlink of a name the worker does not hold succeeded",
+			    r);
+	return r;
+}
+
+/*
+ * Checks the n entries shmstat gave against what the worker holds: each of
+ * its names once, with its size and at least its attachments (its children
+ * may have more). complete: the list holds every block, so none is missing.
+ */
+static void check_listing(int n, int complete)
+{
+	int listed[SHM_SLOTS] = { 0 };
+	for (int i = 0; i < n; i++) {
+		const struct shminfo *e = &shm_list[i];
+		if (e->unlinked || strncmp(e->name, shm_prefix, strlen(shm_prefix)) != 0)
+			continue; /* another's, or an old block of its own that a child has attached */
+		int slot = slot_named(e->name), b = slot < 0 ? -1 : slot_block[slot];
+		if (b < 0)
+			shm_anomaly("shmstat lists a name the worker unlinked or never made", slot);
+		else if (listed[slot]++)
+			shm_anomaly("shmstat lists a name twice", slot);
+		else if (e->size_bytes != shm_blocks[b].size_bytes ||
+			 e->mappings < (uint32)shm_blocks[b].attached)
+			shm_anomaly("shmstat gives a block's size or attachments wrong",
+				    (long)e->size_bytes);
+	}
+	for (int slot = 0; complete && slot < SHM_SLOTS; slot++)
+		if (slot_block[slot] >= 0 && !listed[slot])
+			shm_anomaly("shmstat does not list a name the worker holds", slot);
+}
+
+static long do_shmstat(void)
+{
+	uint64 max;
+	switch (random_below(10)) {
+	case 0: max = 0; break;
+	case 1: max = 1 + random_below(4); break;
+	case 2: max = SHMSTAT_MAX + 1 + random_below(8); break;
+	case 3: max = 0x7fffffff; break;
+	case 4: max = (uint64)-1; break;
+	case 5: max = 0x80000000ul; break;                                  /* INT_MIN as an int */
+	case 6: max = (random_next() & ~0xfffffffful) | SHMSTAT_MAX; break; /* the int is taken */
+	default: max = SHMSTAT_MAX; break;
+	}
+	int asked = (int)max;
+	uint64 fits = asked < 0 ? 0 : asked > SHMSTAT_MAX ? SHMSTAT_MAX : (uint64)asked;
+	uint64 p = (uint64)shm_list, len = fits * sizeof(struct shminfo);
+	if (random_below(3) == 0) {
+		uint64 want = len;
+		p = pick_ptr();
+		keep_off_own_memory(&p, &len);
+		if (len < want)
+			p = (uint64)shm_list;
+	}
+	long r =
+		sc(SYS_shmstat, p, max, random_next(), random_next(), random_next(), random_next());
+	if (asked < 0 && r != -1)
+		shm_anomaly("shmstat with a negative max succeeded", r);
+	if (r < 0)
+		return r;
+	uint64 filled = (uint64)r < fits ? (uint64)r : fits;
+	if (!range_allows(p, filled * sizeof(struct shminfo), READ_WRITE))
+		shm_anomaly("shmstat wrote its list to an unwritable address", (long)p);
+	if (p == (uint64)shm_list)
+		check_listing((int)filled, (uint64)r <= fits);
+	return r;
+}
+
+/*
+ * A fork child shares read-write attachment m (the same frames, not a
+ * copy): it sees the worker's store and the worker sees its own. The worker
+ * waits for it (its other children end by themselves soon).
+ */
+static long fork_shares(int m)
+{
+	volatile uchar *p = (volatile uchar *)shm_maps[m].start;
+	uint64 off = random_below(shm_blocks[shm_maps[m].block].len);
+	uchar before = (uchar)random_next(), after = (uchar)~before;
+	p[off] = before;
+	long pid = sc(SYS_fork, 0, 0, 0, 0, 0, 0);
+	if (pid == 0) {
+		int saw = p[off] == before;
+		p[off] = after;
+		exit(saw ? 0 : 1);
+	}
+	if (pid < 0)
+		return pid;
+	int status;
+	long got;
+	while ((got = wait(&status)) > 0 && got != pid)
+		reaped(got, status, 1);
+	if (got != pid)
+		shm_anomaly("wait did not give the child that checks a shared attachment", got);
+	else if (status != 0)
+		shm_anomaly("a fork child does not see its parent's attachment", status);
+	else if (p[off] != after)
+		shm_anomaly("a fork child's store into an attachment is not seen: fork copied it",
+			    (long)off);
+	return pid;
+}
+
+/* One of the worker's read-write attachments, or -1. */
+static int rw_map_at_random(void)
+{
+	int start = (int)random_below(MAX_ATTACH);
+	for (int i = 0; i < MAX_ATTACH; i++) {
+		int m = (start + i) % MAX_ATTACH;
+		if (shm_maps[m].start && !shm_maps[m].readonly)
+			return m;
+	}
+	return -1;
+}
+
+/* One shm call (skipped: -2, once the worker lost track, see shm_anomaly()). */
+static long do_shm(uint64 num)
+{
+	if (shm_lost)
+		return -2;
+	switch (num) {
+	case SYS_shmcreate: return do_shmcreate();
+	case SYS_shmattach: return do_shmattach();
+	case SYS_shmdetach: return do_shmdetach();
+	case SYS_shmunlink: return do_shmunlink();
+	default: return do_shmstat();
+	}
+}
+
+/* Detaches and unlinks everything the worker made; then shmstat must list none of its names. */
+static void shm_cleanup(void)
+{
+	for (int i = 0; i < MAX_ATTACH; i++)
+		if (shm_maps[i].start)
+			detach_map(i);
+	for (int slot = 0; slot < SHM_SLOTS; slot++)
+		if (slot_block[slot] >= 0)
+			unlink_slot((uint64)shm_names[slot], slot);
+	int n = shmstat(shm_list, SHMSTAT_MAX);
+	check_listing(n < 0 ? 0 : n < SHMSTAT_MAX ? n : SHMSTAT_MAX, 0);
+}
+
 /* --------------------------------------------------------------- calls */
 
 /* A value kill, setpgid or fgset may be given: a child of ours, or no pid at all. */
@@ -862,6 +1537,9 @@ static void reap_one(void)
 
 static long do_fork(void)
 {
+	int shared = rw_map_at_random();
+	if (shared >= 0 && !shm_lost && random_below(4) == 0)
+		return fork_shares(shared);
 	if (nchildren == MAX_CHILDREN) {
 		kill_some_child();
 		reap_one();
@@ -1198,13 +1876,14 @@ struct weighted {
 
 /* How often each call is drawn: the file-system and memory calls most. */
 static const struct weighted calls[] = {
-	{ SYS_read, 12 },   { SYS_write, 12 },   { SYS_open, 12 },   { SYS_close, 8 },
-	{ SYS_dup, 4 },     { SYS_pipe, 4 },     { SYS_fstat, 4 },   { SYS_chdir, 3 },
-	{ SYS_mkdir, 5 },   { SYS_unlink, 6 },   { SYS_link, 4 },    { SYS_mknod, 2 },
-	{ SYS_sbrk, 5 },    { SYS_fork, 3 },     { SYS_exec, 2 },    { SYS_kill, 3 },
-	{ SYS_wait, 3 },    { SYS_getpid, 1 },   { SYS_getppid, 1 }, { SYS_uptime, 1 },
-	{ SYS_sleep, 1 },   { SYS_pause, 1 },    { SYS_setpgid, 1 }, { SYS_fgset, 1 },
-	{ SYS_memstat, 1 }, { SYS_procinfo, 1 },
+	{ SYS_read, 12 },     { SYS_write, 12 },    { SYS_open, 12 },     { SYS_close, 8 },
+	{ SYS_dup, 4 },       { SYS_pipe, 4 },      { SYS_fstat, 4 },     { SYS_chdir, 3 },
+	{ SYS_mkdir, 5 },     { SYS_unlink, 6 },    { SYS_link, 4 },      { SYS_mknod, 2 },
+	{ SYS_sbrk, 5 },      { SYS_fork, 3 },      { SYS_exec, 2 },      { SYS_kill, 3 },
+	{ SYS_wait, 3 },      { SYS_getpid, 1 },    { SYS_getppid, 1 },   { SYS_uptime, 1 },
+	{ SYS_sleep, 1 },     { SYS_pause, 1 },     { SYS_setpgid, 1 },   { SYS_fgset, 1 },
+	{ SYS_memstat, 1 },   { SYS_procinfo, 1 },  { SYS_shmcreate, 4 }, { SYS_shmattach, 6 },
+	{ SYS_shmdetach, 4 }, { SYS_shmunlink, 3 }, { SYS_shmstat, 2 },
 };
 #define NO_CALL_ONE_IN 2048 /* numbers with no call: rare, the kernel logs each */
 
@@ -1266,6 +1945,11 @@ static void fuzz_one(void)
 		num = SYS_fork;
 		break;
 	case SYS_wait: r = do_wait(); break;
+	case SYS_shmcreate:
+	case SYS_shmattach:
+	case SYS_shmdetach:
+	case SYS_shmunlink:
+	case SYS_shmstat: r = do_shm(num); break;
 	default: r = do_simple(num); break;
 	}
 	if (r != -2)
@@ -1273,11 +1957,14 @@ static void fuzz_one(void)
 	wipe_paths();
 }
 
-/* Fresh garbage and mutants now and then, so exec meets many. */
+/* Fresh garbage and mutants now and then, so exec meets many; every attachment still works. */
 static void maintain(void)
 {
 	write_garbage((int)random_below(GARBAGE_FILES));
 	write_mutant((int)random_below(MUTANTS));
+	for (int i = 0; i < MAX_ATTACH && !shm_lost; i++)
+		if (shm_maps[i].start)
+			touch_map(i);
 }
 
 static uint64 worker_seed(uint64 seed, int index)
@@ -1292,6 +1979,7 @@ static void worker(int index, uint64 seed, int deadline, int wfd)
 	random_seed(worker_seed(seed, index));
 	my_pid = getpid();
 	report_fd = wfd;
+	shm_setup();
 	for (int fd = 0; fd < NOFILE; fd++)
 		if (fd != wfd)
 			close(fd); /* the console too: a worker never reads or prints it */
@@ -1311,6 +1999,7 @@ static void worker(int index, uint64 seed, int deadline, int wfd)
 			kill(children[i].pid);
 		reap_one();
 	}
+	shm_cleanup();
 	if (wait(0) != -1)
 		anomaly("a child no list knew of was left", 0);
 	rep.magic = REPORT_MAGIC;
@@ -1394,6 +2083,37 @@ static void wait_for_orphans(uint64 processes)
 	}
 }
 
+/*
+ * Blocks under a worker's prefix once every process of the run is gone:
+ * the worker should have unlinked them, and nothing may have them attached.
+ * Names the first, unlinks the named ones; how many there were.
+ */
+static int leftover_blocks(const int *pids, int n)
+{
+	int listed = shmstat(shm_list, SHMSTAT_MAX), left = 0;
+	if (listed < 0) {
+		printf("sysfuzz: shmstat failed: cannot look for blocks the workers left\n");
+		return 1;
+	}
+	for (int i = 0; i < listed && i < SHMSTAT_MAX; i++) {
+		for (int w = 0; w < n; w++) {
+			char prefix[24];
+			shm_prefix_of(prefix, sizeof prefix, pids[w]);
+			if (strncmp(shm_list[i].name, prefix, strlen(prefix)) != 0)
+				continue;
+			if (left++ == 0)
+				printf("sysfuzz: block %s of worker %d outlived it%s\n",
+				       shm_list[i].name, w,
+				       shm_list[i].unlinked ? " (unlinked, still attached)" : "");
+			if (!shm_list[i].unlinked)
+				shmunlink(shm_list[i].name);
+		}
+	}
+	if (left > 1)
+		printf("sysfuzz: %d blocks of the workers outlived them\n", left);
+	return left;
+}
+
 static void usage(void)
 {
 	fprintf(2, "usage: sysfuzz [-s SEED] [-t SECONDS] [-p PROCS]\n");
@@ -1462,6 +2182,7 @@ int main(int argc, char *argv[])
 	while (wait(0) >= 0) {
 	}
 	wait_for_orphans(processes);
+	int left = leftover_blocks(pids, nprocs);
 	int removed = remove_tree(scratch) == 0;
 
 	printf("sysfuzz: %lu calls (seed %d)\n", sum.calls, seed);
@@ -1474,7 +2195,7 @@ int main(int argc, char *argv[])
 		printf("sysfuzz: %u anomalies; the first: %s\n", sum.anomalies, sum.first_anomaly);
 	if (!removed)
 		printf("sysfuzz: cannot remove the scratch directory %s\n", scratch);
-	if (sum.anomalies || dead || !removed) {
+	if (sum.anomalies || dead || left || !removed) {
 		printf("sysfuzz: FAILED (seed %d)\n", seed);
 		exit(1);
 	}
