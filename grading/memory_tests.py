@@ -78,6 +78,17 @@ def kmalloc_mixed_and_remote_frees():
         check(m.group(4) == "OK" and m.group(3) == "clean" and m.group(2) == "0", m.group(0))
 
 
+@test("kernel_stacks_made_on_every_hart_at_once")
+def kernel_stacks_made_on_every_hart_at_once():
+    """kstack_alloc on three harts at once, through fresh 2 MiB ranges: every stack page mapped."""
+    with Qemu(qemu_command(bootargs="test=kstack_harts,poweroff")) as q:
+        m = q.expect(r"magma: test kstack_harts: (\d+) stacks made on (\d+) harts at once, "
+                     r"(\d+) pages unmapped[^\n]*\n", BOOT_TIMEOUT * 2)
+        verdict = q.expect(r"magma: test kstack_harts: (OK|FAIL)\n", BOOT_TIMEOUT)
+        check(m.group(3) == "0", f"stack pages lost: {m.group(0)}")
+        check(verdict.group(1) == "OK" and int(m.group(1)) >= 3600, m.group(0))
+
+
 @test("heap_corruption_panics_naming_block")
 def heap_corruption_panics_naming_block():
     with Qemu(qemu_command(bootargs="test=heap_corrupt")) as q:

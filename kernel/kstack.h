@@ -25,4 +25,7 @@ void kstack_free(uintptr_t top);
 /* Whether va lies in a kstack slot's unmapped guard area (for the fault report). */
 int kstack_is_guard(uint64_t va);
 
+/* test=kstack_harts (kernel/kstack_selftest.c): stacks made on every kernel hart at once. */
+void kstack_selftest(void);
+
 #endif

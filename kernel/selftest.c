@@ -20,6 +20,7 @@
 #include "ipi.h"
 #include "kalloc.h"
 #include "kmalloc.h"
+#include "kstack.h"
 #include "panic.h"
 #include "sbi.h"
 #include "smp.h"
@@ -459,6 +460,7 @@ void selftest_run(void)
 		{ "vm", vm_selftest },
 		{ "frames", test_frames },
 		{ "frame_harts", test_frame_harts },
+		{ "kstack_harts", kstack_selftest },
 		{ "double_free", test_double_free },
 		{ "kmalloc", test_kmalloc },
 		{ "mailbox", selftest_mailbox },
