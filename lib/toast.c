@@ -56,6 +56,20 @@ bool toast_may_restart(uint8_t verification, bool configured_restartable, uint8_
 	return verification == TOAST_VERIFY_LOADED && configured_restartable && restart_byte == 1;
 }
 
+enum toast_exit_action toast_after_exit(uint8_t verification, int status,
+					bool configured_restartable, uint8_t restart_byte)
+{
+	if (verification == TOAST_VERIFY_BEFORE_LOAD)
+		return TOAST_EXIT_EXEC_FAILED;
+	if (verification != TOAST_VERIFY_LOADED)
+		return TOAST_EXIT_NOT_LOADED;
+	if (status == 0)
+		return TOAST_EXIT_ENDED;
+	return toast_may_restart(verification, configured_restartable, restart_byte)
+		       ? TOAST_EXIT_RESTART
+		       : TOAST_EXIT_STAY_CRASHED;
+}
+
 uint32_t toast_backoff_ms(uint32_t restarts)
 {
 	uint32_t ms = TOAST_BACKOFF_FIRST_MS;

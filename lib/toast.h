@@ -59,6 +59,23 @@ int toast_module_check_in(volatile uint8_t *verification);
  */
 bool toast_may_restart(uint8_t verification, bool configured_restartable, uint8_t restart_byte);
 
+/* What the bootstrap does when a module's process has ended. */
+enum toast_exit_action {
+	TOAST_EXIT_RESTART, /* it crashed after loading and may restart: activity 3, then a new run */
+	TOAST_EXIT_STAY_CRASHED, /* it crashed after loading and may not: activity 3 for good */
+	TOAST_EXIT_ENDED,        /* it loaded and ended by itself (status 0): activity 1 */
+	TOAST_EXIT_NOT_LOADED, /* it stopped during its load (0x7B, 0x80, 0x8B, 0x8C): activity 1 */
+	TOAST_EXIT_EXEC_FAILED, /* it never ran (still 0x7A): the file is marked 0x8A, activity 1 */
+};
+
+/*
+ * The decision for a module whose process ended with `status` (nonzero, or
+ * killed, is a crash), from its verification byte and both restart settings.
+ * Only a module that loaded is ever started again (toast_may_restart).
+ */
+enum toast_exit_action toast_after_exit(uint8_t verification, int status,
+					bool configured_restartable, uint8_t restart_byte);
+
 /* Milliseconds to wait before restart number `restarts` + 1 (bounded back-off). */
 uint32_t toast_backoff_ms(uint32_t restarts);
 

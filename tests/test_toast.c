@@ -144,6 +144,30 @@ TEST(names_for_every_state)
 	CHECK(strcmp(toast_activity_name(5), "invalid") == 0);
 }
 
+TEST(what_the_bootstrap_does_when_a_module_ends)
+{
+	/* Loaded: a crash restarts it only when both settings agree; status 0 is an end. */
+	CHECK_EQ(toast_after_exit(TOAST_VERIFY_LOADED, -1, true, 1), TOAST_EXIT_RESTART);
+	CHECK_EQ(toast_after_exit(TOAST_VERIFY_LOADED, 3, true, 1), TOAST_EXIT_RESTART);
+	CHECK_EQ(toast_after_exit(TOAST_VERIFY_LOADED, -1, false, 1), TOAST_EXIT_STAY_CRASHED);
+	CHECK_EQ(toast_after_exit(TOAST_VERIFY_LOADED, -1, true, 0), TOAST_EXIT_STAY_CRASHED);
+	CHECK_EQ(toast_after_exit(TOAST_VERIFY_LOADED, 0, true, 1), TOAST_EXIT_ENDED);
+	/* Stopped during its load, whatever it says about restarts: never again. */
+	static const uint8_t failed[] = { TOAST_VERIFY_SEEN,
+					  TOAST_VERIFY_MISMATCH,
+					  TOAST_VERIFY_CORRUPT,
+					  TOAST_VERIFY_NO_INFO,
+					  TOAST_VERIFY_NO_INSTANCE,
+					  0x00,
+					  0xFF };
+	for (size_t i = 0; i < sizeof failed; i++) {
+		CHECK_EQ(toast_after_exit(failed[i], -1, true, 1), TOAST_EXIT_NOT_LOADED);
+		CHECK_EQ(toast_after_exit(failed[i], 0, true, 1), TOAST_EXIT_NOT_LOADED);
+	}
+	/* Still 0x7A: exec never ran it. */
+	CHECK_EQ(toast_after_exit(TOAST_VERIFY_BEFORE_LOAD, 127, true, 1), TOAST_EXIT_EXEC_FAILED);
+}
+
 TEST(magmas_module_table_follows_the_seed_fields)
 {
 	static uint8_t bytes[TOAST_SHARED_SIZE];
@@ -174,6 +198,7 @@ int main(void)
 	RUN(only_a_loaded_restartable_module_is_restarted);
 	RUN(backoff_doubles_and_is_bounded);
 	RUN(names_for_every_state);
+	RUN(what_the_bootstrap_does_when_a_module_ends);
 	RUN(magmas_module_table_follows_the_seed_fields);
 	return check_summary();
 }

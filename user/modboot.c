@@ -271,28 +271,28 @@ static void module_ended(unsigned i, int status)
 	s->status->last_status = status;
 	report_load(i);
 	uint8_t v = p->verification;
-	if (v == TOAST_VERIFY_BEFORE_LOAD) { /* exec refused what the check let through */
+	switch (toast_after_exit(v, status, s->config->restartable, p->restart)) {
+	case TOAST_EXIT_EXEC_FAILED: /* exec refused what the file check let through */
 		p->verification = TOAST_VERIFY_CORRUPT;
 		shared->activity[i] = TOAST_ACTIVITY_DISCOVERED;
 		say("%s: cannot be loaded (0x%x)", s->config->path, TOAST_VERIFY_CORRUPT);
 		return;
-	}
-	if (v != TOAST_VERIFY_LOADED) {
+	case TOAST_EXIT_NOT_LOADED:
 		shared->activity[i] = TOAST_ACTIVITY_DISCOVERED;
 		say("%s: did not load: %s (0x%x); not restarted", s->config->path,
 		    toast_verification_name(v), v);
 		return;
-	}
-	if (status == 0) {
+	case TOAST_EXIT_ENDED:
 		shared->activity[i] = TOAST_ACTIVITY_DISCOVERED;
 		say("%s: ended", module_name(s));
 		return;
-	}
-	shared->activity[i] = TOAST_ACTIVITY_CRASHED;
-	if (!toast_may_restart(v, s->config->restartable, p->restart)) {
+	case TOAST_EXIT_STAY_CRASHED:
+		shared->activity[i] = TOAST_ACTIVITY_CRASHED;
 		say("%s: crashed (status %d); not restartable", module_name(s), status);
 		return;
+	case TOAST_EXIT_RESTART: break;
 	}
+	shared->activity[i] = TOAST_ACTIVITY_CRASHED;
 	uint32_t wait_ms = toast_backoff_ms(s->restarts);
 	say("%s: crashed (status %d); restarting in %u ms", module_name(s), status, wait_ms);
 	sleep((int)((wait_ms + 9) / 10));
