@@ -90,6 +90,20 @@ def shell_ctrl_c_kills_the_foreground_job():
         check(out.strip() == "alive", f"the shell did not survive Ctrl-C: {out!r}")
 
 
+@test("shell_keeps_a_page_of_type_ahead")
+def shell_keeps_a_page_of_type_ahead():
+    """Lines typed while a command runs wait for the next reader: 40 of them, 2,800 bytes, none lost."""
+    lines = [f"{i:02d}" + "x" * 67 for i in range(40)]  # 70 bytes each with the newline
+    with shell() as q:
+        booted(q)
+        q.send("sleep 100; wc\n")  # nothing reads the console for a second
+        q.send("".join(line + "\n" for line in lines))
+        q.send("\x04")  # Ctrl-D at the start of a line: wc's end of file
+        m = q.expect(r"(?m)^\s*(\d+)\s+(\d+)\s+(\d+)\s*\r?\n", COMMAND_TIMEOUT)
+        check(m.groups() == ("40", "40", "2800"),
+              f"wc counted {m.group(0).strip()!r} of 40 lines, 40 words, 2800 bytes typed ahead")
+
+
 @test("shell_background_job")
 def shell_background_job():
     with shell() as q:

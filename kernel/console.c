@@ -46,9 +46,12 @@ static int via_uart;
 /*
  * Typed input, a ring of INPUT_BYTES. [r, w) is ready for readers, [w, e)
  * the line being edited; the indices only grow (mod 2^32, a power of two
- * apart from INPUT_BYTES, so the differences stay right).
+ * apart from INPUT_BYTES, so the differences stay right). A page of it, not
+ * xv6's 128 bytes: lines pasted while a command runs wait for the next
+ * reader whole. Past a page of type-ahead a key is still dropped: holding
+ * the UART back instead would hold back Ctrl-C behind it.
  */
-#define INPUT_BYTES 128
+#define INPUT_BYTES 4096
 static struct {
 	struct spinlock lock;
 	char buf[INPUT_BYTES];
