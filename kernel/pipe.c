@@ -87,7 +87,7 @@ int pipe_write(struct pipe *pi, uint64_t src_va, int n)
 	while (done < n) {
 		if (!pi->read_open || proc_killed(p)) {
 			spin_unlock(&pi->lock);
-			return -1;
+			return done ? done : -1; /* a write cut short says what it wrote */
 		}
 		uint32_t space = PIPE_SIZE - (pi->nwrite - pi->nread);
 		if (space == 0) {
@@ -105,8 +105,9 @@ int pipe_write(struct pipe *pi, uint64_t src_va, int n)
 		if (m > (uint32_t)(n - done))
 			m = (uint32_t)(n - done);
 		if (copyin(&pi->data[at], src_va + (uint64_t)done, m) < 0) {
+			wake_readers(pi);
 			spin_unlock(&pi->lock);
-			return -1;
+			return done ? done : -1;
 		}
 		pi->nwrite += m;
 		done += (int)m;

@@ -21,7 +21,8 @@ int pipe_alloc(struct file **read_end, struct file **write_end);
 void pipe_close(struct pipe *pi, int writable);
 /* Up to n bytes into user address dst_va; bytes read, 0 when empty and no writer is left, or -1. */
 int pipe_read(struct pipe *pi, uint64_t dst_va, int n);
-/* n bytes from user address src_va; bytes written, or -1 (no reader, killed, bad address). */
+/* n bytes from user address src_va; bytes written (fewer when the reader left, the writer was
+ * killed or the address went bad midway), or -1 when none was. */
 int pipe_write(struct pipe *pi, uint64_t src_va, int n);
 
 #endif

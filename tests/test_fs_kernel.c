@@ -910,7 +910,11 @@ TEST(killed_process_leaves_a_blocked_pipe)
 	shim_proc.killed = 0;
 	kill_wakeups = 0;
 	memset(shim_user + U_DATA, 'w', 5000);
-	CHECK_EQ(shim_syscall(sys_write, (uint64_t)pipe_fds[1], shim_uva(U_DATA), 5000), -1);
+	/* The pipe takes 4096 bytes, then the writer sleeps, is killed and says what it wrote. */
+	CHECK_EQ(shim_syscall(sys_write, (uint64_t)pipe_fds[1], shim_uva(U_DATA), 5000), 4096);
+	CHECK_EQ(u_read(pipe_fds[0], shim_user + U_DATA + 8192, 5000), 4096);
+	shim_proc.killed = 1;
+	CHECK_EQ(shim_syscall(sys_write, (uint64_t)pipe_fds[1], shim_uva(U_DATA), 1), -1);
 	shim_sleep_hook = NULL;
 	shim_proc.killed = 0;
 	u_close(pipe_fds[0]);
