@@ -87,7 +87,8 @@ def shell() -> None:
                   f"{FRAMES - free} in use")
             print(f"spare frames: {free + 16 + 4} (free, or kept by the kernel heap and "
                   f"4 kernel page tables)")
-            print(f"kernel heap: {state['heap']} of {HEAP_TOTAL_BYTES} bytes in use")
+            print(f"kernel heap: {state['heap']} of {HEAP_TOTAL_BYTES} bytes in use, "
+                  f"in {HEAP_TOTAL_BYTES // 4096} frames")
         elif command == "leak":
             state["lost"] += int(args[0])
         elif command == "grow":

@@ -91,7 +91,6 @@ COMMAND_TIMEOUT = 60
 CALIBRATION_LIMIT_TIMES = 10  # a calibration boot waits this many reference times at most
 TAIL_LINES = 40
 INDENT = "    "
-PAGE_SIZE = 4096
 RESULTS_DIR = harness.REPO_ROOT / "build" / "grade"
 GRADER_ERROR = 2  # main's exit status when the grader breaks, not the code under test
 DEFAULT_SECRET = RESULTS_DIR / "secret"  # written by the build of the labs' test programs
@@ -110,7 +109,7 @@ class MemStat:
 
 
 MEMSTAT_FREE = re.compile(r"frames: \d+ total \(\d+ KiB\), (\d+) free")
-MEMSTAT_HEAP = re.compile(r"kernel heap: (\d+) of (\d+) bytes in use")
+MEMSTAT_HEAP = re.compile(r"kernel heap: (\d+) of (\d+) bytes in use, in (\d+) frames")
 MEMSTAT_TABLES = re.compile(r"spare frames: \d+ \(free, or kept by the kernel heap and "
                             r"(\d+) kernel page tables\)")
 
@@ -126,7 +125,7 @@ def parse_memstat(text: str) -> MemStat:
     tables = MEMSTAT_TABLES.search(text)
     check(free and heap and tables,
           f"memstat printed no free-frame count, kernel heap or table count:\n{text}")
-    spare = int(free.group(1)) + int(heap.group(2)) // PAGE_SIZE + int(tables.group(1))
+    spare = int(free.group(1)) + int(heap.group(3)) + int(tables.group(1))
     return MemStat(int(free.group(1)), spare, int(heap.group(1)))
 
 

@@ -455,7 +455,7 @@ class LeakTest(unittest.TestCase):
     MEMSTAT = textwrap.dedent("""\
         frames: 32000 total (128000 KiB), 30000 free (120000 KiB), 2000 in use
         spare frames: 30100 (free, or kept by the kernel heap and 36 kernel page tables)
-        kernel heap: 5000 of 262144 bytes in use
+        kernel heap: 5000 of 262144 bytes in use, in 64 frames
         """)
 
     def test_parse_memstat(self):

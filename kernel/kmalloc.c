@@ -133,3 +133,8 @@ struct heap *kmalloc_heap(void)
 {
 	return &kheap;
 }
+
+uint64_t kmalloc_frames(void)
+{
+	return __atomic_load_n(&window_used, __ATOMIC_RELAXED) / PAGE_SIZE;
+}

@@ -29,5 +29,7 @@ void kfree(void *ptr);
 int kmalloc_in_window(uint64_t va);
 /* The heap itself, for statistics, heap_check and benchmarks. */
 struct heap *kmalloc_heap(void);
+/* Frames the heap has mapped (it keeps them all for reuse): memstat's spare frames count them. */
+uint64_t kmalloc_frames(void);
 
 #endif

@@ -104,7 +104,9 @@ long sys_memstat(void)
 	}
 	m.processes = proc_count();
 	m.kernel_table_frames = vm_kernel_table_pages();
-	m.frames_spare = m.frames_free + m.kheap_bytes_total / PAGE_SIZE + m.kernel_table_frames;
+	/* The heap's frames, not its bytes / PAGE_SIZE: chunk headers would round one away. */
+	m.kheap_frames = kmalloc_frames();
+	m.frames_spare = m.frames_free + m.kheap_frames + m.kernel_table_frames;
 	return copyout(arg_u64(0), &m, sizeof m);
 }
 

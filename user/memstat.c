@@ -62,8 +62,9 @@ int main(int argc, char *argv[])
 	printf("lazy pages given on first touch: %lu\n", (unsigned long)m.lazy_faults);
 	printf("spare frames: %lu (free, or kept by the kernel heap and %lu kernel page tables)\n",
 	       (unsigned long)m.frames_spare, (unsigned long)m.kernel_table_frames);
-	printf("kernel heap: %lu of %lu bytes in use\n", (unsigned long)m.kheap_bytes_used,
-	       (unsigned long)m.kheap_bytes_total);
+	printf("kernel heap: %lu of %lu bytes in use, in %lu frames\n",
+	       (unsigned long)m.kheap_bytes_used, (unsigned long)m.kheap_bytes_total,
+	       (unsigned long)m.kheap_frames);
 	printf("processes: %lu\n", (unsigned long)m.processes);
 	print_blocks();
 

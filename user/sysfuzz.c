@@ -1228,10 +1228,13 @@ static void check_new_map(int n)
 	volatile uchar *p = (volatile uchar *)new->start;
 	volatile uchar *q = o >= 0 ? (volatile uchar *)shm_maps[o].start : 0;
 	uint64 offs[] = { 0, b->len - 1, random_below(b->len) };
+	/* All three read before any store: the random offset may be one of the others. */
+	for (int i = 0; i < 3 && !b->written; i++) {
+		if (p[offs[i]] != 0)
+			shm_anomaly("a new block is not zero-filled", (long)offs[i]);
+	}
 	for (int i = 0; i < 3; i++) {
 		uint64 off = offs[i];
-		if (!b->written && p[off] != 0)
-			shm_anomaly("a new block is not zero-filled", (long)off);
 		if (q && !shm_maps[o].readonly)
 			q[off] = (uchar)random_next();
 		if (q && p[off] != q[off])
