@@ -30,6 +30,7 @@ waiting is done in guest time, with `sleep` at the prompt.
   by number at boot and the good ones still load.
 """
 
+import contextlib
 import os
 import re
 import subprocess
@@ -81,6 +82,15 @@ def boot(image=None):
     q.expect(r"magma: boot complete\n", BOOT_TIMEOUT)
     q.expect(PROMPT, BOOT_TIMEOUT)
     return q, q.output
+
+
+@contextlib.contextmanager
+def booted_with(config, extra_files=()):
+    """QEMU booted on a module_image of config: (q, what the boot printed)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        q, boot_out = boot(module_image(tmp, config, extra_files))
+        with q:
+            yield q, boot_out.replace("\r", "")
 
 
 def run(q, command, timeout=COMMAND_TIMEOUT):
@@ -160,75 +170,69 @@ def modules_default_image_starts_and_restarts():
 
 @test("modules_verification_codes")
 def modules_verification_codes():
-    with tempfile.TemporaryDirectory() as tmp:
-        elf = open(user_file("mod_counter"), "rb").read()
-        image = module_image(tmp, "\n".join([
-            "/mod_noinfo restartable",
-            "/mod_noinstance restartable",
-            "/mod_truncated restartable",
-            "/notes restartable",
-            "/mod_twice restartable",
-            "/mod_counter once",
-            "/missing once",
-        ]) + "\n", extra_files=[("mod_truncated", elf[:3000]),
-                                ("notes", b"not an executable\n" * 10)])
-        q, boot_out = boot(image)
-        with q:
-            boot_out = boot_out.replace("\r", "")
-            _, mods = modstat(q)
-            want = {
-                "/mod_noinfo": (0x8B, "discovered"), "/mod_noinstance": (0x8C, "discovered"),
-                "/mod_truncated": (0x8A, "discovered"), "/notes": (0x8A, "discovered"),
-                "/missing": (0x8A, "discovered"), "/mod_twice": (0x80, "discovered"),
-                "/mod_counter": (0x7C, "active"),
-            }
-            for file, (code, activity) in want.items():
-                m = mods.get(file)
-                check(m, f"modstat does not list {file}: {mods}")
-                check(m["verification"] == code and m["activity"] == activity
-                      and m["restarts"] == 0 and (m["pid"] == "-") == (code != 0x7C),
-                      f"{file}: want 0x{code:x}, {activity}, no restart; modstat: {m['line']}")
-            check(mods["/mod_twice"]["name"] == "twice",
-                  f"mod_twice loaded once (its name is set) before its second check-in: "
-                  f"{mods['/mod_twice']['line']}")
-            for file in ("/mod_noinfo", "/mod_noinstance", "/mod_truncated"):
-                check(re.search(rf"modboot: {file}: not started: ", boot_out),
-                      f"no boot line says {file} was not started:\n{boot_out}")
-            procs = module_processes(q)
-            for name in ("mod_noinfo", "mod_noinstance", "mod_twice", "mod_truncated"):
-                check(name not in procs.values(), f"{name} runs: {procs}")
-            run(q, "sleep 100")  # one second: a restart loop would show in the counts
-            _, later = modstat(q)
-            for file in want:
-                check(later[file]["restarts"] == 0 and
-                      later[file]["verification"] == mods[file]["verification"],
-                      f"{file} changed after a second: {later[file]['line']}")
+    elf = open(user_file("mod_counter"), "rb").read()
+    config = "".join(line + "\n" for line in [
+        "/mod_noinfo restartable",
+        "/mod_noinstance restartable",
+        "/mod_truncated restartable",
+        "/notes restartable",
+        "/mod_twice restartable",
+        "/mod_counter once",
+        "/missing once",
+    ])
+    files = [("mod_truncated", elf[:3000]), ("notes", b"not an executable\n" * 10)]
+    with booted_with(config, files) as (q, boot_out):
+        _, mods = modstat(q)
+        want = {
+            "/mod_noinfo": (0x8B, "discovered"), "/mod_noinstance": (0x8C, "discovered"),
+            "/mod_truncated": (0x8A, "discovered"), "/notes": (0x8A, "discovered"),
+            "/missing": (0x8A, "discovered"), "/mod_twice": (0x80, "discovered"),
+            "/mod_counter": (0x7C, "active"),
+        }
+        for file, (code, activity) in want.items():
+            m = mods.get(file)
+            check(m, f"modstat does not list {file}: {mods}")
+            check(m["verification"] == code and m["activity"] == activity
+                  and m["restarts"] == 0 and (m["pid"] == "-") == (code != 0x7C),
+                  f"{file}: want 0x{code:x}, {activity}, no restart; modstat: {m['line']}")
+        check(mods["/mod_twice"]["name"] == "twice",
+              f"mod_twice loaded once (its name is set) before its second check-in: "
+              f"{mods['/mod_twice']['line']}")
+        for file in ("/mod_noinfo", "/mod_noinstance", "/mod_truncated"):
+            check(re.search(rf"modboot: {file}: not started: ", boot_out),
+                  f"no boot line says {file} was not started:\n{boot_out}")
+        procs = module_processes(q)
+        for name in ("mod_noinfo", "mod_noinstance", "mod_twice", "mod_truncated"):
+            check(name not in procs.values(), f"{name} runs: {procs}")
+        run(q, "sleep 100")  # one second: a restart loop would show in the counts
+        _, later = modstat(q)
+        for file in want:
+            check(later[file]["restarts"] == 0 and
+                  later[file]["verification"] == mods[file]["verification"],
+                  f"{file} changed after a second: {later[file]['line']}")
 
 
 @test("modules_restart_backoff_and_once")
 def modules_restart_backoff_and_once():
-    with tempfile.TemporaryDirectory() as tmp:
-        image = module_image(tmp, "tick 20\n/mod_crashloop restartable\n/mod_crasher once\n")
-        q, boot_out = boot(image)
-        with q:
-            run(q, "sleep 400")  # 4 s: waits of 0.1 + 0.2 + 0.4 + 0.8 + 1.6 s and the runs
-            out = q.output.replace("\r", "")
-            waits = [int(w) for w in
-                     re.findall(r"modboot: crashloop: crashed \(status -?\d+\); restarting in "
-                                r"(\d+) ms", out)]
-            check(len(waits) >= 4, f"crashloop restarted {len(waits)} times in 4 s:\n{out}")
-            check(waits[:5] == [100, 200, 400, 800, 1600][:len(waits[:5])],
-                  f"the back-off does not double from 100 ms: {waits}")
-            check(len(waits) <= 6, f"{len(waits)} restarts in 4 s: the back-off is not "
-                                   f"waited: {waits}")
-            check(re.search(r"modboot: crasher: crashed \(status -?\d+\); not restartable", out),
-                  f"the crasher configured once was not left crashed:\n{out}")
-            _, mods = modstat(q)
-            loop, once = mods["/mod_crashloop"], mods["/mod_crasher"]
-            check(loop["restarts"] >= 4 and loop["verification"] == 0x7C,
-                  f"crashloop: {loop['line']}")
-            check(once["activity"] == "crashed" and once["restarts"] == 0 and once["pid"] == "-",
-                  f"the crasher configured once: {once['line']}")
+    with booted_with("tick 20\n/mod_crashloop restartable\n/mod_crasher once\n") as (q, boot_out):
+        run(q, "sleep 400")  # 4 s: waits of 0.1 + 0.2 + 0.4 + 0.8 + 1.6 s and the runs
+        out = q.output.replace("\r", "")
+        waits = [int(w) for w in
+                 re.findall(r"modboot: crashloop: crashed \(status -?\d+\); restarting in "
+                            r"(\d+) ms", out)]
+        check(len(waits) >= 4, f"crashloop restarted {len(waits)} times in 4 s:\n{out}")
+        check(waits[:5] == [100, 200, 400, 800, 1600][:len(waits[:5])],
+              f"the back-off does not double from 100 ms: {waits}")
+        check(len(waits) <= 6, f"{len(waits)} restarts in 4 s: the back-off is not "
+                               f"waited: {waits}")
+        check(re.search(r"modboot: crasher: crashed \(status -?\d+\); not restartable", out),
+              f"the crasher configured once was not left crashed:\n{out}")
+        _, mods = modstat(q)
+        loop, once = mods["/mod_crashloop"], mods["/mod_crasher"]
+        check(loop["restarts"] >= 4 and loop["verification"] == 0x7C,
+              f"crashloop: {loop['line']}")
+        check(once["activity"] == "crashed" and once["restarts"] == 0 and once["pid"] == "-",
+              f"the crasher configured once: {once['line']}")
 
 
 @test("modules_die_with_the_bootstrap")
@@ -282,42 +286,35 @@ def modules_refuse_to_run_by_hand():
 
 @test("modules_bad_config_lines_are_skipped")
 def modules_bad_config_lines_are_skipped():
-    with tempfile.TemporaryDirectory() as tmp:
-        image = module_image(tmp, "mod_counter once\n/mod_counter sometimes\n"
-                                  "/mod_counter once\ntick 300\n/mod_counter restartable\n")
-        q, boot_out = boot(image)
-        with q:
-            boot_out = boot_out.replace("\r", "")
-            for line, why in [(1, "must be absolute"), (2, "restartable"), (4, "tick"),
-                              (5, "already listed")]:
-                check(re.search(rf"modboot: /etc/modules:{line}: [^\n]*{why}[^\n]*; line "
-                                rf"skipped", boot_out),
-                      f"line {line} of /etc/modules is not reported:\n{boot_out}")
-            header, mods = modstat(q)
-            check("1 module" in header and mods.get("/mod_counter", {}).get("verification")
-                  == 0x7C, f"the good line did not load: {header} {mods}")
+    with booted_with("mod_counter once\n/mod_counter sometimes\n"
+                     "/mod_counter once\ntick 300\n/mod_counter restartable\n") as (q, boot_out):
+        for line, why in [(1, "must be absolute"), (2, "restartable"), (4, "tick"),
+                          (5, "already listed")]:
+            check(re.search(rf"modboot: /etc/modules:{line}: [^\n]*{why}[^\n]*; line "
+                            rf"skipped", boot_out),
+                  f"line {line} of /etc/modules is not reported:\n{boot_out}")
+        header, mods = modstat(q)
+        check("1 module" in header and mods.get("/mod_counter", {}).get("verification")
+              == 0x7C, f"the good line did not load: {header} {mods}")
 
 
 @test("modules_a_lying_module_cannot_turn_init")
 def modules_a_lying_module_cannot_turn_init():
-    with tempfile.TemporaryDirectory() as tmp:
-        image = module_image(tmp, "/mod_counter once\n/mod_hostile once\n")
-        q, _ = boot(image)
-        with q:
-            q.expect_seen(r"hostile: the module table now names pids 1 and \d+", COMMAND_TIMEOUT)
-            out = run(q, "modstat")  # garbled names and a huge count: it must still print
-            check(out.startswith("bootstrap: ") and "256 modules" in out,
-                  f"modstat over a garbled table printed:\n{out}")
-            procs = module_processes(q)
-            bootstrap = next((pid for pid, name in procs.items() if name == "modboot"), None)
-            shells = {pid for pid, name in procs.items() if name == "sh"}
-            check(bootstrap and shells, f"no bootstrap or shell in ps: {procs}")
-            run(q, f"kill {bootstrap}")
-            q.expect_seen(r"init: module bootstrap \(pid \d+\) ended", COMMAND_TIMEOUT)
-            run(q, "sleep 30")
-            check("init exited" not in q.output and "starting a new one" not in q.output,
-                  f"init or the shell was killed:\n{q.tail()}")
-            after = module_processes(q)
-            check(shells <= set(after) and 1 in after, f"the shell or init is gone: {after}")
-            check(not {"mod_counter", "mod_hostile"} & set(after.values()),
-                  f"modules outlived the bootstrap: {after}")
+    with booted_with("/mod_counter once\n/mod_hostile once\n") as (q, _):
+        q.expect_seen(r"hostile: the module table now names pids 1 and \d+", COMMAND_TIMEOUT)
+        out = run(q, "modstat")  # garbled names and a huge count: it must still print
+        check(out.startswith("bootstrap: ") and "256 modules" in out,
+              f"modstat over a garbled table printed:\n{out}")
+        procs = module_processes(q)
+        bootstrap = next((pid for pid, name in procs.items() if name == "modboot"), None)
+        shells = {pid for pid, name in procs.items() if name == "sh"}
+        check(bootstrap and shells, f"no bootstrap or shell in ps: {procs}")
+        run(q, f"kill {bootstrap}")
+        q.expect_seen(r"init: module bootstrap \(pid \d+\) ended", COMMAND_TIMEOUT)
+        run(q, "sleep 30")
+        check("init exited" not in q.output and "starting a new one" not in q.output,
+              f"init or the shell was killed:\n{q.tail()}")
+        after = module_processes(q)
+        check(shells <= set(after) and 1 in after, f"the shell or init is gone: {after}")
+        check(not {"mod_counter", "mod_hostile"} & set(after.values()),
+              f"modules outlived the bootstrap: {after}")
