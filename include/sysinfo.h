@@ -34,7 +34,8 @@ struct memstat {
 	 * this before and after: it does not move when a cache grows.
 	 */
 	uint64_t frames_spare;
-	uint64_t kheap_frames; /* kmalloc: frames mapped for the heap (its bytes and their headers) */
+	uint64_t
+		kheap_frames; /* kmalloc: frames mapped for the heap (its bytes and their headers) */
 };
 
 /* What sysinfo() fills in (lab syscall, labs/syscall/README.md). */

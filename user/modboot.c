@@ -69,8 +69,8 @@ struct module_slot {
 static struct toast_config config;
 static struct module_slot slots[TOAST_MAX_MODULES];
 static volatile struct toast_shared *shared;
-static int
-	first_loads_settled; /* after settle(), loads are not reported: no line among the shell's */
+/* After settle(), loads are not reported: no line among the shell's. */
+static int first_loads_settled;
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
@@ -89,11 +89,17 @@ static void say(const char *fmt, ...)
 			say(__VA_ARGS__); \
 	} while (0)
 
+/* The name the module gave (cut to its field: the module wrote it), else its path. */
 static const char *module_name(const struct module_slot *s)
 {
-	return s->private_block->info_set && s->private_block->name[0]
-		       ? (const char *)s->private_block->name
-		       : s->config->path;
+	static char name[TOAST_NAME_BYTES];
+	volatile struct toast_private *p = s->private_block;
+	if (!p->info_set || !p->name[0])
+		return s->config->path;
+	for (unsigned i = 0; i < TOAST_NAME_BYTES - 1; i++)
+		name[i] = p->name[i];
+	name[TOAST_NAME_BYTES - 1] = '\0';
+	return name;
 }
 
 /* The whole file at path in a malloc'd buffer, or 0 (unreadable, empty or too big). */
