@@ -81,6 +81,13 @@ def refusal_delta(error):
     return seen["after"][1][error] - seen["before"][1][error]
 
 
+def check_refused(status, error, what):
+    """what got status `error` (printed as the string status), and the root counted it once."""
+    check(int(status) == error, f"{what} got status {status}, not {error} ({ERRORS[error]})")
+    delta = refusal_delta(error)
+    check(delta == 1, f"the root's {ERRORS[error]} counter went up by {delta}, not 1")
+
+
 def printed(pattern):
     m = re.search(pattern, observed()["output"])
     check(m, f"the self-test did not print {pattern!r}")
@@ -124,10 +131,7 @@ def good_request():
 @graded
 def forged_refused():
     m = printed(r"forged \(tag bit flipped\): status (-?\d+)\n")
-    check(int(m.group(1)) == BAD_TAG, f"the forged request got status {m.group(1)}, not "
-                                      f"{BAD_TAG} ({ERRORS[BAD_TAG]})")
-    check(refusal_delta(BAD_TAG) == 1,
-          f"the root's bad-tag counter went up by {refusal_delta(BAD_TAG)}, not 1")
+    check_refused(m.group(1), BAD_TAG, "the forged request")
 
 
 @grader.test("a replayed request is refused", points=2)
@@ -135,20 +139,14 @@ def forged_refused():
 def replay_refused():
     m = printed(r"sent twice: status (-?\d+), then (-?\d+)\n")
     check(int(m.group(1)) == 0, f"the first of the two got status {m.group(1)}, not 0")
-    check(int(m.group(2)) == REPLAY, f"the replay got status {m.group(2)}, not {REPLAY} "
-                                     f"({ERRORS[REPLAY]})")
-    check(refusal_delta(REPLAY) == 1,
-          f"the root's replay counter went up by {refusal_delta(REPLAY)}, not 1")
+    check_refused(m.group(2), REPLAY, "the replay")
 
 
 @grader.test("another hart's slot is refused by the ACL", points=2)
 @graded
 def acl_refused():
     m = printed(r"slot of hart (\d+): status (-?\d+)\n")
-    check(int(m.group(2)) == DENIED, f"asking about hart {m.group(1)}'s slot got status "
-                                     f"{m.group(2)}, not {DENIED} ({ERRORS[DENIED]})")
-    check(refusal_delta(DENIED) == 1,
-          f"the root's denied counter went up by {refusal_delta(DENIED)}, not 1")
+    check_refused(m.group(2), DENIED, f"asking about hart {m.group(1)}'s slot")
     others = {e: refusal_delta(e) for e in ERRORS if e not in (BAD_TAG, REPLAY, DENIED)}
     check(not any(others.values()), "other refusal counters moved: " + ", ".join(
         f"{ERRORS[e]} +{n}" for e, n in others.items() if n))
